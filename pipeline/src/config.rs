@@ -1,0 +1,157 @@
+//! The method settings: one TOML file (defaults shipped in config/default.toml) plus the CSV
+//! tables it points to (rubric map, postcode map, NACE sections).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CpiError, Result};
+
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+const DEFAULT_RUBRIC_MAP: &str = include_str!("../../config/rubric_map.csv");
+const DEFAULT_POSTCODE_MAP: &str = include_str!("../../config/postcode_provinces.csv");
+const DEFAULT_NACE_SECTIONS: &str = include_str!("../../config/nace_sections.csv");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub cohort: CohortConfig,
+    pub growth: GrowthConfig,
+    pub investment: InvestmentConfig,
+    pub accounts: AccountsConfig,
+    pub register: RegisterConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortConfig {
+    pub month: u32,
+    pub day: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthConfig {
+    pub window_years: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestmentConfig {
+    pub window_years: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub period: String,
+    pub max_exercise_months: i32,
+    pub rubric_map: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterConfig {
+    pub nace_versions: Vec<String>,
+    pub activity_groups: Vec<String>,
+    pub label_language: String,
+    pub postcode_map: String,
+    pub nace_sections: String,
+}
+
+/// The config plus the contents of the tables it names, ready to register.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Config,
+    /// Where the config came from (`built-in defaults` or a path), for the manifest.
+    pub source: String,
+    pub rubric_map_csv: String,
+    pub postcode_map_csv: String,
+    pub nace_sections_csv: String,
+}
+
+impl Settings {
+    pub fn defaults() -> Result<Settings> {
+        Settings::from_toml(DEFAULT_TOML, None)
+    }
+
+    pub fn load(path: Option<&Path>) -> Result<Settings> {
+        match path {
+            None => Settings::defaults(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| CpiError::io(p.display().to_string(), e))?;
+                Settings::from_toml(&text, Some(p))
+            }
+        }
+    }
+
+    fn from_toml(text: &str, path: Option<&Path>) -> Result<Settings> {
+        let name = path.map(|p| p.display().to_string()).unwrap_or_else(|| "built-in defaults".into());
+        let config: Config =
+            toml::from_str(text).map_err(|e| CpiError::Config(format!("{name}: {e}")))?;
+        config.check(&name)?;
+        let dir = path.and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+        let table = |setting: &str, default: &str| -> Result<String> {
+            if setting.is_empty() {
+                return Ok(default.to_string());
+            }
+            let p: PathBuf = dir.join(setting);
+            std::fs::read_to_string(&p).map_err(|e| CpiError::io(p.display().to_string(), e))
+        };
+        Ok(Settings {
+            rubric_map_csv: table(&config.accounts.rubric_map, DEFAULT_RUBRIC_MAP)?,
+            postcode_map_csv: table(&config.register.postcode_map, DEFAULT_POSTCODE_MAP)?,
+            nace_sections_csv: table(&config.register.nace_sections, DEFAULT_NACE_SECTIONS)?,
+            config,
+            source: name,
+        })
+    }
+}
+
+impl Config {
+    fn check(&self, name: &str) -> Result<()> {
+        let bad = |m: String| Err(CpiError::Config(format!("{name}: {m}")));
+        if chrono::NaiveDate::from_ymd_opt(2024, self.cohort.month, self.cohort.day).is_none() {
+            return bad(format!("cohort date month {} day {} is not a date", self.cohort.month, self.cohort.day));
+        }
+        if self.growth.window_years < 1 {
+            return bad("growth.window_years must be at least 1".into());
+        }
+        if self.investment.window_years < 1 {
+            return bad("investment.window_years must be at least 1".into());
+        }
+        if !matches!(self.accounts.period.as_str(), "N" | "NM1") {
+            return bad(format!("accounts.period must be \"N\" or \"NM1\", not {:?}", self.accounts.period));
+        }
+        if self.accounts.max_exercise_months < 12 {
+            return bad("accounts.max_exercise_months must be at least 12".into());
+        }
+        if self.register.nace_versions.is_empty() {
+            return bad("register.nace_versions must name at least one NACE version".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_hold_the_documented_values() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.config.growth.window_years, 3);
+        assert_eq!(s.config.investment.window_years, 5);
+        assert_eq!(s.config.accounts.period, "N");
+        assert_eq!(s.config.register.nace_versions, vec!["2025", "2008"]);
+        assert_eq!(s.config.register.activity_groups, vec!["001", "006", "003"]);
+        assert!(s.rubric_map_csv.starts_with("measure,kind,missing_value,priority,rubric_code"));
+    }
+
+    #[test]
+    fn unknown_keys_are_an_error() {
+        let text = DEFAULT_TOML.replace("[growth]\n", "[growth]\nwindow_yeras = 4\n");
+        let err = Settings::from_toml(&text, None).unwrap_err().to_string();
+        assert!(err.contains("unknown field `window_yeras`"), "{err}");
+    }
+}

@@ -1,0 +1,411 @@
+//! Annual-account figures of the National Bank's Central Balance Sheet Office, in long form:
+//! one row per rubric value, in one or more CSV or Parquet files under `accounts/`.
+//!
+//! Rows are parsed and checked here (this is where file and line are known); rows that fail a
+//! check become rejects. What to *do* with valid rows (which deposit wins, scaling, rubric
+//! choice) is the method, in sql/20_annual_figures.sql.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayBuilder, ArrayRef, Date32Builder, Decimal128Builder, Int32Builder, RecordBatch, StringArray,
+    StringBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::csv_file::{csv_problem, parse_amount, parse_iso_date, AMOUNT_PRECISION, AMOUNT_SCALE};
+use super::InputLog;
+use crate::enterprise_number;
+use crate::error::{CpiError, Result};
+use crate::storage::Location;
+
+pub const COLUMNS: [&str; 9] = [
+    "enterprise_number",
+    "reference_number",
+    "deposit_date",
+    "exercise_start",
+    "exercise_end",
+    "model_type",
+    "rubric_code",
+    "period",
+    "value",
+];
+const BATCH_ROWS: usize = 65_536;
+
+/// The checks that depend on the method settings.
+pub struct AccountRules {
+    pub max_exercise_months: i32,
+    /// Rubrics whose value is a head count (FTE) and so cannot be negative.
+    pub fte_rubrics: HashSet<String>,
+}
+
+pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("enterprise_number", DataType::Utf8, false),
+        Field::new("reference_number", DataType::Utf8, false),
+        Field::new("deposit_date", DataType::Date32, false),
+        Field::new("exercise_start", DataType::Date32, false),
+        Field::new("exercise_end", DataType::Date32, false),
+        Field::new("exercise_months", DataType::Int32, false),
+        Field::new("model_type", DataType::Utf8, true),
+        Field::new("rubric_code", DataType::Utf8, false),
+        Field::new("period", DataType::Utf8, false),
+        Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
+    ]))
+}
+
+/// Length of an exercise in whole months: days from start to end inclusive divided by the
+/// average month (365.25 / 12 days), rounded. 2023-01-01..2023-12-31 is 12; 2022-07-01..
+/// 2023-12-31 is 18.
+pub fn exercise_months(start: i32, end: i32) -> i32 {
+    (f64::from(end - start + 1) / (365.25 / 12.0)).round() as i32
+}
+
+/// Reads every `.csv` and `.parquet` file under `accounts/`.
+pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) -> Result<Vec<RecordBatch>> {
+    let files: Vec<String> = input
+        .list("accounts")
+        .await?
+        .into_iter()
+        .map(|f| f.path)
+        .filter(|p| p.ends_with(".csv") || p.ends_with(".parquet"))
+        .collect();
+    if files.is_empty() {
+        return Err(CpiError::bad_input(
+            input.name_of("accounts/"),
+            "no account files (.csv or .parquet) found",
+        ));
+    }
+    let mut batches = vec![];
+    for path in files {
+        let name = input.name_of(&path);
+        let local = input.local_file(&path);
+        let mut builder = AccountsBuilder::new(&name, rules);
+        let file = File::open(&local).map_err(|e| CpiError::io(&name, e))?;
+        let rows = if path.ends_with(".parquet") {
+            read_parquet(&name, file, &mut builder, &mut batches, log)?
+        } else {
+            read_csv(&name, file, &mut builder, &mut batches, log)?
+        };
+        batches.push(builder.finish()?);
+        log.finish_file(&name, rows);
+    }
+    Ok(batches)
+}
+
+fn read_csv(
+    name: &str,
+    file: File,
+    builder: &mut AccountsBuilder,
+    batches: &mut Vec<RecordBatch>,
+    log: &mut InputLog,
+) -> Result<u64> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        // Split on LF only (a CR before it is trimmed with the field): with the default CRLF
+        // terminator the csv crate reports line numbers one too low for CRLF files.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 20)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let header = reader
+        .byte_headers()
+        .map_err(|e| CpiError::bad_input(name, format!("cannot read the header: {}", csv_problem(&e))))?
+        .clone();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let index = column_index(name, &names)?;
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                rows += 1;
+                let mut fields = [""; 9];
+                let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
+                for (slot, &i) in fields.iter_mut().zip(index.iter()) {
+                    let bytes = record.get(i).unwrap_or(b"");
+                    *slot = std::str::from_utf8(bytes)
+                        .map_err(|_| CpiError::BadInput {
+                            file: name.to_string(),
+                            line: Some(line),
+                            field: Some(names[i].clone()),
+                            message: "text is not valid UTF-8".into(),
+                        })?
+                        .trim();
+                }
+                builder.push(line, &fields, log);
+                if builder.len() >= BATCH_ROWS {
+                    batches.push(builder.finish()?);
+                }
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
+                return Err(CpiError::BadInput {
+                    file: name.to_string(),
+                    line: Some(line),
+                    field: None,
+                    message: csv_problem(&e),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Parquet files carry no lines; the row number (1-based) stands in for the line.
+fn read_parquet(
+    name: &str,
+    file: File,
+    builder: &mut AccountsBuilder,
+    batches: &mut Vec<RecordBatch>,
+    log: &mut InputLog,
+) -> Result<u64> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| CpiError::bad_input(name, format!("not a readable Parquet file: {e}")))?;
+    let names: Vec<String> =
+        reader.schema().fields().iter().map(|f| f.name().to_ascii_lowercase()).collect();
+    let index = column_index(name, &names)?;
+    let mut rows = 0u64;
+    for batch in reader.with_batch_size(BATCH_ROWS).build()? {
+        let batch = batch.map_err(|e| CpiError::bad_input(name, format!("cannot read: {e}")))?;
+        let columns: Vec<StringArray> = index
+            .iter()
+            .map(|&i| {
+                let text = cast(batch.column(i), &DataType::Utf8)?;
+                Ok(text.as_any().downcast_ref::<StringArray>().expect("cast to Utf8").clone())
+            })
+            .collect::<Result<_>>()?;
+        for r in 0..batch.num_rows() {
+            rows += 1;
+            let mut fields = [""; 9];
+            for (slot, col) in fields.iter_mut().zip(columns.iter()) {
+                *slot = if col.is_null(r) { "" } else { col.value(r).trim() };
+            }
+            builder.push(rows, &fields, log);
+        }
+        if builder.len() >= BATCH_ROWS {
+            batches.push(builder.finish()?);
+        }
+    }
+    Ok(rows)
+}
+
+fn column_index(name: &str, header: &[String]) -> Result<[usize; 9]> {
+    let mut index = [0usize; 9];
+    let mut missing = vec![];
+    for (slot, col) in index.iter_mut().zip(COLUMNS) {
+        match header.iter().position(|h| h == col) {
+            Some(i) => *slot = i,
+            None => missing.push(col),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(index);
+    }
+    let hint = if header.len() == 1 && header[0].contains([';', '\t']) {
+        " (the file seems to use ';' or tab as delimiter; cpi expects ',')"
+    } else {
+        ""
+    };
+    Err(CpiError::bad_input(
+        name,
+        format!("header lacks required column(s) {}; found {}{hint}", missing.join(", "), header.join(",")),
+    ))
+}
+
+/// Checks rows and appends the valid ones to Arrow columns.
+struct AccountsBuilder<'a> {
+    file: &'a str,
+    rules: &'a AccountRules,
+    last_number: (String, String),
+    enterprise_number: StringBuilder,
+    reference_number: StringBuilder,
+    deposit_date: Date32Builder,
+    exercise_start: Date32Builder,
+    exercise_end: Date32Builder,
+    exercise_months: Int32Builder,
+    model_type: StringBuilder,
+    rubric_code: StringBuilder,
+    period: StringBuilder,
+    value: Decimal128Builder,
+}
+
+impl<'a> AccountsBuilder<'a> {
+    fn new(file: &'a str, rules: &'a AccountRules) -> Self {
+        AccountsBuilder {
+            file,
+            rules,
+            last_number: (String::new(), String::new()),
+            enterprise_number: StringBuilder::new(),
+            reference_number: StringBuilder::new(),
+            deposit_date: Date32Builder::new(),
+            exercise_start: Date32Builder::new(),
+            exercise_end: Date32Builder::new(),
+            exercise_months: Int32Builder::new(),
+            model_type: StringBuilder::new(),
+            rubric_code: StringBuilder::new(),
+            period: StringBuilder::new(),
+            value: Decimal128Builder::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    /// `f` holds the fields in the order of [`COLUMNS`]. One reject per row: the first problem.
+    fn push(&mut self, line: u64, f: &[&str; 9], log: &mut InputLog) {
+        let [number, reference, deposit, start, end, model, rubric, period, value] = *f;
+        let mut reject = |field: &str, raw: &str, reason: &str| log.reject(self.file, line, field, raw, reason);
+        // Rows of one filing come together: normalise each distinct number once.
+        if self.last_number.0 != number {
+            match enterprise_number::normalise(number) {
+                Ok(n) => self.last_number = (number.to_string(), n),
+                Err(problem) => return reject("enterprise_number", number, problem.reason()),
+            }
+        }
+        if reference.is_empty() {
+            return reject("reference_number", reference, "reference_number_empty");
+        }
+        let mut dates = [0i32; 3];
+        for (slot, (field, raw)) in
+            dates.iter_mut().zip([("deposit_date", deposit), ("exercise_start", start), ("exercise_end", end)])
+        {
+            match parse_iso_date(raw) {
+                Some(d) => *slot = d,
+                None => return reject(field, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
+            }
+        }
+        let [deposit_day, start_day, end_day] = dates;
+        if end_day < start_day {
+            return reject("exercise_end", end, "exercise_end_before_start");
+        }
+        let months = exercise_months(start_day, end_day);
+        if months > self.rules.max_exercise_months {
+            return reject("exercise_end", end, "exercise_too_long");
+        }
+        if rubric.is_empty() {
+            return reject("rubric_code", rubric, "rubric_code_empty");
+        }
+        if period != "N" && period != "NM1" {
+            return reject("period", period, "unknown_period");
+        }
+        let amount = match parse_amount(value) {
+            Some(a) => a,
+            None => return reject("value", value, if value.is_empty() { "value_empty" } else { "value_not_numeric" }),
+        };
+        if amount < 0 && self.rules.fte_rubrics.contains(rubric) {
+            return reject("value", value, "negative_fte");
+        }
+        self.enterprise_number.append_value(&self.last_number.1);
+        self.reference_number.append_value(reference);
+        self.deposit_date.append_value(deposit_day);
+        self.exercise_start.append_value(start_day);
+        self.exercise_end.append_value(end_day);
+        self.exercise_months.append_value(months);
+        self.model_type.append_option((!model.is_empty()).then_some(model));
+        self.rubric_code.append_value(rubric);
+        self.period.append_value(period);
+        self.value.append_value(amount);
+    }
+
+    fn finish(&mut self) -> Result<RecordBatch> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.enterprise_number.finish()),
+            Arc::new(self.reference_number.finish()),
+            Arc::new(self.deposit_date.finish()),
+            Arc::new(self.exercise_start.finish()),
+            Arc::new(self.exercise_end.finish()),
+            Arc::new(self.exercise_months.finish()),
+            Arc::new(self.model_type.finish()),
+            Arc::new(self.rubric_code.finish()),
+            Arc::new(self.period.finish()),
+            Arc::new(self.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> AccountRules {
+        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into() }
+    }
+
+    #[test]
+    fn months_of_exercises() {
+        let d = |s| parse_iso_date(s).unwrap();
+        assert_eq!(exercise_months(d("2023-01-01"), d("2023-12-31")), 12);
+        assert_eq!(exercise_months(d("2024-01-01"), d("2024-12-31")), 12); // leap year
+        assert_eq!(exercise_months(d("2022-07-01"), d("2023-12-31")), 18);
+        assert_eq!(exercise_months(d("2023-04-01"), d("2023-12-31")), 9);
+        assert_eq!(exercise_months(d("2022-10-01"), d("2023-09-30")), 12);
+    }
+
+    #[test]
+    fn checks_each_field() {
+        let text = "enterprise_number,reference_number,deposit_date,exercise_start,exercise_end,model_type,rubric_code,period,value\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1000\n\
+            0403.170.702,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2022-12-31,VOL,70,N,1000\n\
+            0403170701,R1,2024-05-01,2020-01-01,2022-12-31,VOL,70,N,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,X,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1.000,5\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,1003,N,-2\n\
+            0403170701,R1,01-05-2024,2023-01-01,2023-12-31,VOL,70,N,1\n\
+            0403170701,,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, text).unwrap();
+        let rules = rules();
+        let mut builder = AccountsBuilder::new("a.csv", &rules);
+        let mut log = InputLog::default();
+        let mut batches = vec![];
+        // Line 7 has one field too many: a malformed file is an error naming the line.
+        let err = read_csv("a.csv", File::open(&path).unwrap(), &mut builder, &mut batches, &mut log)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "bad input: a.csv, line 7: row has 10 fields, the header has 9");
+        let reasons: Vec<(u64, &str, &str)> =
+            log.rejects.iter().map(|r| (r.line, r.field.as_str(), r.reason.as_str())).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (3, "enterprise_number", "enterprise_number_check_digits"),
+                (4, "exercise_end", "exercise_end_before_start"),
+                (5, "exercise_end", "exercise_too_long"),
+                (6, "period", "unknown_period"),
+            ]
+        );
+
+        let fixed = text.replace("1.000,5", "1.0005e3");
+        std::fs::write(&path, fixed).unwrap();
+        let mut builder = AccountsBuilder::new("a.csv", &rules);
+        let mut log = InputLog::default();
+        let rows = read_csv("a.csv", File::open(&path).unwrap(), &mut builder, &mut batches, &mut log).unwrap();
+        assert_eq!(rows, 9);
+        let batch = builder.finish().unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        let reasons: Vec<&str> = log.rejects.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "enterprise_number_check_digits",
+                "exercise_end_before_start",
+                "exercise_too_long",
+                "unknown_period",
+                "negative_fte",
+                "date_not_iso",
+                "reference_number_empty"
+            ]
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Reading the small hand-made CSV inputs (member lists, clusters, totals, config tables) with
+//! their line numbers, so that every problem can be reported as file, line and field.
+
+use std::collections::HashMap;
+
+use crate::error::{CpiError, Result};
+
+/// One data row with its 1-based line number in the file (the header is line 1).
+pub struct Row<'a> {
+    pub line: u64,
+    record: &'a csv::StringRecord,
+    columns: &'a HashMap<String, usize>,
+}
+
+impl Row<'_> {
+    /// The trimmed value of a column; `None` when the column is absent or the field empty.
+    pub fn get(&self, column: &str) -> Option<&str> {
+        let idx = *self.columns.get(column)?;
+        let v = self.record.get(idx)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// The raw value as written (for reject records), empty when absent.
+    pub fn raw(&self, column: &str) -> &str {
+        self.columns
+            .get(column)
+            .and_then(|&i| self.record.get(i))
+            .map(|v| v.trim_end_matches('\r'))
+            .unwrap_or("")
+    }
+}
+
+/// Parses `bytes` as a comma-separated file with a header row. The header must contain every
+/// `required` column; other columns are allowed and ignored. Calls `each` once per data row.
+pub fn for_each_row(
+    file: &str,
+    bytes: &[u8],
+    required: &[&str],
+    mut each: impl FnMut(Row<'_>) -> Result<()>,
+) -> Result<u64> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        // Split on LF only (a CR before it is trimmed with the field): with the default CRLF
+        // terminator the csv crate reports line numbers one too low for CRLF files.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .flexible(false)
+        .from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| CpiError::bad_input(file, format!("cannot read the header: {e}")))?
+        .clone();
+    let columns: HashMap<String, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.trim().to_ascii_lowercase(), i))
+        .collect();
+    check_header(file, &header, &columns, required)?;
+    let mut record = csv::StringRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                rows += 1;
+                let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
+                each(Row { line, record: &record, columns: &columns })?;
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
+                return Err(CpiError::BadInput {
+                    file: file.to_string(),
+                    line: Some(line),
+                    field: None,
+                    message: csv_problem(&e),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+fn check_header(
+    file: &str,
+    header: &csv::StringRecord,
+    columns: &HashMap<String, usize>,
+    required: &[&str],
+) -> Result<()> {
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    // A single column whose name holds `;` or a tab is the classic wrong-delimiter file.
+    let hint = if header.len() == 1 && header[0].contains([';', '\t']) {
+        " (the file seems to use ';' or tab as delimiter; cpi expects ',')"
+    } else {
+        ""
+    };
+    Err(CpiError::bad_input(
+        file,
+        format!(
+            "header lacks required column(s) {}; found {}{hint}",
+            missing.join(", "),
+            header.iter().collect::<Vec<_>>().join(",")
+        ),
+    ))
+}
+
+pub fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("row has {len} fields, the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "text is not valid UTF-8".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Parses an ISO date `yyyy-mm-dd` as days since 1970-01-01 (Arrow Date32).
+pub fn parse_iso_date(s: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Some(days_since_epoch(d))
+}
+
+pub fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    (d - epoch).num_days() as i32
+}
+
+/// Scale of every amount in the pipeline: values are exact decimals with 4 decimals, so that
+/// sums do not depend on the order rows are added in (floating-point sums do).
+pub const AMOUNT_SCALE: i8 = 4;
+pub const AMOUNT_PRECISION: u8 = 38;
+
+/// Parses a number written with a `.` decimal point (optionally signed, or in e-notation) as an
+/// exact decimal with [`AMOUNT_SCALE`] decimals. Digits past the fourth decimal are dropped.
+pub fn parse_amount(s: &str) -> Option<i128> {
+    use datafusion::arrow::compute::kernels::cast_utils::parse_decimal;
+    use datafusion::arrow::datatypes::Decimal128Type;
+    parse_decimal::<Decimal128Type>(s, AMOUNT_PRECISION, AMOUNT_SCALE).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_line_numbers_and_missing_columns() {
+        let data = "\u{feff}a,b\r\n1,2\r\n3,\r\n";
+        let mut seen = vec![];
+        let n = for_each_row("f.csv", data.as_bytes(), &["a", "b"], |r| {
+            seen.push((r.line, r.get("a").map(str::to_string), r.get("b").map(str::to_string)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(seen[0], (2, Some("1".into()), Some("2".into())));
+        assert_eq!(seen[1], (3, Some("3".into()), None));
+
+        let err = for_each_row("f.csv", b"a;b\n1;2\n", &["a", "b"], |_| Ok(())).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("f.csv") && msg.contains("lacks required column(s) a, b"), "{msg}");
+        assert!(msg.contains("delimiter"), "{msg}");
+
+        let err = for_each_row("f.csv", b"a,b\n1,2\n1,2,3\n", &["a"], |_| Ok(())).unwrap_err();
+        assert_eq!(err.to_string(), "bad input: f.csv, line 3: row has 3 fields, the header has 2");
+    }
+
+    #[test]
+    fn amounts_are_exact_decimals() {
+        assert_eq!(parse_amount("1234.5"), Some(12_345_000));
+        assert_eq!(parse_amount("-2"), Some(-20_000));
+        assert_eq!(parse_amount("12,5"), None);
+        assert_eq!(parse_amount("abc"), None);
+        assert_eq!(parse_amount(""), None);
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(parse_iso_date("1970-01-02"), Some(1));
+        assert_eq!(parse_iso_date("2024-02-30"), None);
+        assert_eq!(parse_iso_date("01-02-2024"), None);
+    }
+}

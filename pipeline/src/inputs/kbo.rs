@@ -1,0 +1,229 @@
+//! The KBO/BCE Open Data full extract, as published by the FPS Economy: either the zip
+//! (`KboOpenData_<nnnn>_<yyyy>_<mm>[_<dd>]_Full.zip`) or its unzipped CSV files under `kbo/`.
+//!
+//! The CSVs are read by DataFusion with an explicit all-text schema (no inference): KBO dates
+//! are `dd-mm-yyyy`, which the CSV reader cannot parse, and codes such as `001` must keep their
+//! leading zeros. Column names are given in snake_case so the SQL needs no quoting.
+
+use std::path::{Path, PathBuf};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::prelude::{CsvReadOptions, SessionContext};
+
+use super::csv_file::for_each_row;
+use crate::error::{CpiError, Result};
+use crate::storage::Location;
+
+/// The tables cpi reads: file name, table name, the published header, our column names.
+pub const TABLES: [(&str, &str, &[&str], &[&str]); 5] = [
+    (
+        "enterprise.csv",
+        "kbo_enterprise",
+        &["EnterpriseNumber", "Status", "JuridicalSituation", "TypeOfEnterprise", "JuridicalForm", "JuridicalFormCAC", "StartDate"],
+        &["enterprise_number", "status", "juridical_situation", "type_of_enterprise", "juridical_form", "juridical_form_cac", "start_date"],
+    ),
+    (
+        "establishment.csv",
+        "kbo_establishment",
+        &["EstablishmentNumber", "StartDate", "EnterpriseNumber"],
+        &["establishment_number", "start_date", "enterprise_number"],
+    ),
+    (
+        "activity.csv",
+        "kbo_activity",
+        &["EntityNumber", "ActivityGroup", "NaceVersion", "NaceCode", "Classification"],
+        &["entity_number", "activity_group", "nace_version", "nace_code", "classification"],
+    ),
+    (
+        "address.csv",
+        "kbo_address",
+        &["EntityNumber", "TypeOfAddress", "CountryNL", "CountryFR", "Zipcode", "MunicipalityNL", "MunicipalityFR", "StreetNL", "StreetFR", "HouseNumber", "Box", "ExtraAddressInfo", "DateStrikingOff"],
+        &["entity_number", "type_of_address", "country_nl", "country_fr", "zipcode", "municipality_nl", "municipality_fr", "street_nl", "street_fr", "house_number", "box", "extra_address_info", "date_striking_off"],
+    ),
+    (
+        "code.csv",
+        "kbo_code",
+        &["Category", "Code", "Language", "Description"],
+        &["category", "code", "language", "description"],
+    ),
+];
+const META: &str = "meta.csv";
+
+/// What meta.csv says about the extract.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KboMeta {
+    pub snapshot_date: String,
+    pub extract_number: String,
+    pub extract_type: String,
+}
+
+/// An extract ready to register: where its CSVs are (unzipped into a temporary folder when it
+/// came as a zip, which is kept alive here) and its meta data.
+pub struct KboExtract {
+    pub meta: KboMeta,
+    /// The published file (zip or folder) for messages and the manifest.
+    pub source: String,
+    files: Vec<(&'static str, PathBuf)>,
+    _unzipped: Option<tempfile::TempDir>,
+}
+
+pub async fn open(input: &Location) -> Result<KboExtract> {
+    let entries = input.list("kbo").await?;
+    let zips: Vec<&str> = entries
+        .iter()
+        .map(|e| e.path.as_str())
+        .filter(|p| p.to_ascii_lowercase().ends_with(".zip"))
+        .collect();
+    let has_csv = entries.iter().any(|e| e.path == "kbo/enterprise.csv");
+    let (dir, source, unzipped) = match (zips.as_slice(), has_csv) {
+        ([], true) => (input.local_file("kbo"), input.name_of("kbo/"), None),
+        ([zip], false) => {
+            let name = input.name_of(zip);
+            let tmp = tempfile::tempdir().map_err(|e| CpiError::io("temporary folder", e))?;
+            unzip(&input.local_file(zip), &name, tmp.path())?;
+            (tmp.path().to_path_buf(), name, Some(tmp))
+        }
+        ([], false) => {
+            return Err(CpiError::bad_input(
+                input.name_of("kbo/"),
+                "no KBO extract: expected KboOpenData_<nnnn>_<yyyy>_<mm>_Full.zip or enterprise.csv, activity.csv, ...",
+            ))
+        }
+        _ => {
+            return Err(CpiError::bad_input(
+                input.name_of("kbo/"),
+                "more than one KBO extract (zips and/or CSVs): keep exactly one",
+            ))
+        }
+    };
+    let meta = read_meta(&dir.join(META), &format!("{source}:{META}"))?;
+    let mut files = vec![];
+    for (file, table, header, _) in TABLES {
+        let path = dir.join(file);
+        let name = format!("{source}:{file}");
+        check_header(&path, &name, header)?;
+        files.push((table, path));
+    }
+    Ok(KboExtract { meta, source, files, _unzipped: unzipped })
+}
+
+impl KboExtract {
+    /// Registers every KBO table with the session, under the names in [`TABLES`].
+    pub async fn register(&self, ctx: &SessionContext) -> Result<()> {
+        for ((table, path), (_, _, _, columns)) in self.files.iter().zip(TABLES) {
+            let schema = Schema::new(
+                columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>(),
+            );
+            let options = CsvReadOptions::new().has_header(true).schema(&schema).file_extension(".csv");
+            ctx.register_csv(*table, path.to_string_lossy().as_ref(), options).await?;
+        }
+        Ok(())
+    }
+
+    /// The local CSV files, for hashing in the manifest when the extract came unzipped.
+    pub fn files(&self) -> impl Iterator<Item = (&'static str, &Path)> {
+        self.files.iter().map(|(t, p)| (*t, p.as_path()))
+    }
+}
+
+fn unzip(zip_path: &Path, name: &str, into: &Path) -> Result<()> {
+    let file = std::fs::File::open(zip_path).map_err(|e| CpiError::io(name, e))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| CpiError::bad_input(name, format!("not a readable zip: {e}")))?;
+    let wanted: Vec<&str> = TABLES.iter().map(|t| t.0).chain([META]).collect();
+    let mut found = vec![];
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| CpiError::bad_input(name, format!("corrupt zip entry {i}: {e}")))?;
+        // Entries may sit in a folder inside the zip; match on the file name.
+        let Some(file_name) = entry.enclosed_name().and_then(|p| p.file_name().map(|f| f.to_string_lossy().to_ascii_lowercase())) else {
+            continue;
+        };
+        if let Some(w) = wanted.iter().find(|w| **w == file_name) {
+            let target = into.join(w);
+            let mut out = std::fs::File::create(&target).map_err(|e| CpiError::io(target.display().to_string(), e))?;
+            std::io::copy(&mut entry, &mut out)
+                .map_err(|e| CpiError::bad_input(name, format!("cannot unzip {w}: {e}")))?;
+            found.push(*w);
+        }
+    }
+    if let Some(missing) = wanted.iter().find(|w| !found.contains(w)) {
+        return Err(CpiError::bad_input(name, format!("the zip holds no {missing}")));
+    }
+    Ok(())
+}
+
+/// The first line of a KBO file must be the published header (quotes, BOM and CR ignored).
+fn check_header(path: &Path, name: &str, expected: &[&str]) -> Result<()> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path)
+        .map_err(|_| CpiError::bad_input(name, "required file is missing from the extract"))?;
+    let mut first = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut first)
+        .map_err(|e| CpiError::bad_input(name, format!("cannot read the header: {e}")))?;
+    let found: Vec<String> = first
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches(['\r', '\n'])
+        .split(',')
+        .map(|h| h.trim_matches('"').to_string())
+        .collect();
+    if found != expected {
+        let hint = if found.len() == 1 && found[0].contains([';', '\t']) { " (wrong delimiter? KBO files use ',')" } else { "" };
+        return Err(CpiError::bad_field(
+            name,
+            1,
+            "header",
+            format!("expected {}, found {}{hint}", expected.join(","), found.join(",")),
+        ));
+    }
+    Ok(())
+}
+
+fn read_meta(path: &Path, name: &str) -> Result<KboMeta> {
+    let bytes = std::fs::read(path).map_err(|_| CpiError::bad_input(name, "required file is missing from the extract"))?;
+    let mut vars = std::collections::HashMap::new();
+    // meta.csv has a PascalCase header; for_each_row lower-cases header names.
+    for_each_row(name, &bytes, &["variable", "value"], |row| {
+        if let (Some(k), Some(v)) = (row.get("variable"), row.get("value")) {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        Ok(())
+    })?;
+    let get = |k: &str| {
+        vars.get(k).cloned().ok_or_else(|| CpiError::bad_input(name, format!("no {k} variable")))
+    };
+    let meta = KboMeta {
+        snapshot_date: get("SnapshotDate")?,
+        extract_number: get("ExtractNumber")?,
+        extract_type: get("ExtractType")?,
+    };
+    if !meta.extract_type.eq_ignore_ascii_case("full") {
+        return Err(CpiError::bad_input(
+            name,
+            format!("ExtractType is {:?}: cpi needs a full extract, not an update", meta.extract_type),
+        ));
+    }
+    if chrono::NaiveDate::parse_from_str(&meta.snapshot_date, "%d-%m-%Y").is_err() {
+        return Err(CpiError::bad_input(name, format!("SnapshotDate {:?} is not dd-mm-yyyy", meta.snapshot_date)));
+    }
+    Ok(meta)
+}
+
+/// Snapshot date as ISO `yyyy-mm-dd`.
+impl KboMeta {
+    pub fn snapshot_iso(&self) -> String {
+        chrono::NaiveDate::parse_from_str(&self.snapshot_date, "%d-%m-%Y")
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_else(|_| self.snapshot_date.clone())
+    }
+}
+
+/// Keeps the compiler honest about the table list: every table has as many columns as its header.
+const _: () = {
+    let mut i = 0;
+    while i < TABLES.len() {
+        assert!(TABLES[i].2.len() == TABLES[i].3.len());
+        i += 1;
+    }
+};

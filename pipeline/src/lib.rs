@@ -1,0 +1,237 @@
+//! cpi: independent measurement of the Flemish spearhead-cluster policy indicators CPI 6, 7
+//! and 8 from the KBO/BCE register, NBB annual accounts and the clusters' member lists.
+//!
+//! Data flows one way: inputs (Rust parses and checks them) -> tables registered in a
+//! DataFusion session -> the sql/ steps -> Parquet outputs and a manifest.
+
+pub mod config;
+pub mod enterprise_number;
+pub mod error;
+pub mod inputs;
+pub mod method;
+pub mod outputs;
+pub mod storage;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::error::{CpiError, Result};
+use crate::inputs::{accounts, kbo, members, totals, FileCounts, InputLog};
+use crate::outputs::{OutputFile, Publisher};
+use crate::storage::Location;
+
+/// The published tables: file name and the view of sql/90_outputs.sql that fills it.
+pub const OUTPUT_TABLES: [(&str, &str); 5] = [
+    ("cpi6_investment.parquet", "output_cpi6_investment"),
+    ("cpi7_turnover.parquet", "output_cpi7_turnover"),
+    ("cpi8_employment.parquet", "output_cpi8_employment"),
+    ("indicators.parquet", "output_indicators"),
+    ("exclusions.parquet", "output_exclusions"),
+];
+pub const REJECTS_FILE: &str = "rejects.parquet";
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub input: String,
+    pub output: String,
+    pub year: i32,
+    pub config: Option<PathBuf>,
+    pub overwrite: bool,
+}
+
+/// What a run did, as written to manifest.json.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: ToolInfo,
+    pub reference_year: i32,
+    pub started_at: String,
+    pub seconds: f64,
+    pub config_source: String,
+    pub config: config::Config,
+    pub kbo: kbo::KboMeta,
+    pub inputs: Vec<InputFile>,
+    pub input_rows: Vec<FileCounts>,
+    pub method_counts: BTreeMap<String, i64>,
+    pub outputs: Vec<OutputFile>,
+    pub timings: Vec<method::StepTiming>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InputFile {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+pub fn session() -> SessionContext {
+    let config = SessionConfig::new()
+        .with_information_schema(false)
+        // Strings from Parquet as plain Utf8, as every reader of our outputs expects.
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
+    SessionContext::new_with_config(config)
+}
+
+/// Reads and checks every input and registers it as a table. Returns the extract's meta data.
+pub async fn load_inputs(
+    ctx: &SessionContext,
+    input: &Location,
+    settings: &Settings,
+    log: &mut InputLog,
+) -> Result<kbo::KboExtract> {
+    let extract = kbo::open(input).await?;
+    tracing::info!(source = %extract.source, snapshot = %extract.meta.snapshot_date, extract = %extract.meta.extract_number, "KBO extract");
+    extract.register(ctx).await?;
+
+    let lists = members::read(input, log).await?;
+    method::register_batch(ctx, "clusters", lists.clusters)?;
+    method::register_batch(ctx, "members", lists.members)?;
+    method::register_batch(ctx, "official_totals", totals::read(input, log).await?)?;
+
+    let started = Instant::now();
+    let rules = accounts::AccountRules {
+        max_exercise_months: settings.config.accounts.max_exercise_months,
+        fte_rubrics: method::fte_rubrics(settings)?,
+    };
+    let batches = accounts::read(input, &rules, log).await?;
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    method::register_batches(ctx, "accounts", accounts::schema(), batches)?;
+
+    method::register_settings(ctx, settings)?;
+    Ok(extract)
+}
+
+pub async fn run(opts: &RunOptions) -> Result<Manifest> {
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let clock = Instant::now();
+    let settings = Settings::load(opts.config.as_deref())?;
+    let input = Location::open(&opts.input)?;
+    let publisher = Publisher::prepare(std::path::Path::new(&opts.output), opts.overwrite)?;
+    match compute_and_write(opts, &settings, &input, &publisher, started_at, clock).await {
+        Ok(manifest) => {
+            publisher.publish()?;
+            Ok(manifest)
+        }
+        Err(e) => {
+            publisher.abandon();
+            Err(e)
+        }
+    }
+}
+
+async fn compute_and_write(
+    opts: &RunOptions,
+    settings: &Settings,
+    input: &Location,
+    publisher: &Publisher,
+    started_at: String,
+    clock: Instant,
+) -> Result<Manifest> {
+    let ctx = session();
+    let mut log = InputLog::default();
+    let extract = load_inputs(&ctx, input, settings, &mut log).await?;
+    method::register_params(&ctx, settings, opts.year)?;
+
+    let timings = method::run_steps(&ctx).await?;
+
+    let staging = Location::create(&publisher.staging().to_string_lossy())?;
+    let metadata = BTreeMap::from([
+        ("cpi.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("cpi.reference_year".to_string(), opts.year.to_string()),
+        ("kbo.snapshot_date".to_string(), extract.meta.snapshot_iso()),
+        ("kbo.extract_number".to_string(), extract.meta.extract_number.clone()),
+    ]);
+    let mut outputs = vec![];
+    for (file, view) in OUTPUT_TABLES {
+        let df = ctx.table(view).await?;
+        let schema = df.schema().inner().clone();
+        let batches = df.collect().await?;
+        let (bytes, rows) = outputs::parquet_bytes(schema, &batches, &metadata)?;
+        outputs.push(OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
+        staging.put(file, bytes).await?;
+        tracing::info!(file, rows, "output written");
+    }
+    let rejects = outputs::rejects_batch(&log.rejects)?;
+    let (bytes, rows) = outputs::parquet_bytes(rejects.schema(), &[rejects], &metadata)?;
+    outputs.push(OutputFile { file: REJECTS_FILE.into(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
+    staging.put(REJECTS_FILE, bytes).await?;
+
+    let mut input_rows = log.files.clone();
+    for (table, _) in extract.files() {
+        let n = count(&ctx, &format!("SELECT count(*) FROM {table}")).await?;
+        let file = kbo::TABLES.iter().find(|t| t.1 == table).map(|t| t.0).unwrap_or(table);
+        input_rows.push(FileCounts { file: format!("{}:{file}", extract.source), rows_read: n, rows_used: n, rows_rejected: 0 });
+    }
+
+    let manifest = Manifest {
+        tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION") },
+        reference_year: opts.year,
+        started_at,
+        seconds: 0.0,
+        config_source: settings.source.clone(),
+        config: settings.config.clone(),
+        kbo: extract.meta.clone(),
+        inputs: hash_inputs(input).await?,
+        input_rows,
+        method_counts: method_counts(&ctx).await?,
+        outputs,
+        timings,
+    };
+    let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
+    staging.put(MANIFEST_FILE, json).await?;
+    Ok(manifest)
+}
+
+async fn count(ctx: &SessionContext, sql: &str) -> Result<u64> {
+    let batches = ctx.sql(sql).await?.collect().await?;
+    let n = batches
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+        .unwrap_or(0);
+    Ok(n as u64)
+}
+
+/// Counts of what the method kept and set aside, for the manifest.
+async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
+    let sql = "SELECT 'filings_' || status AS k, count(*) AS n FROM filing_status GROUP BY status
+               UNION ALL SELECT 'companies_in_register', count(*) FROM company
+               UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM company WHERE region = 'Flanders'
+               UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
+               UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
+               UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months";
+    let mut counts = BTreeMap::new();
+    for batch in ctx.sql(sql).await?.collect().await? {
+        let k = batch.column(0).as_any().downcast_ref::<StringArray>();
+        let n = batch.column(1).as_any().downcast_ref::<Int64Array>();
+        if let (Some(k), Some(n)) = (k, n) {
+            for i in 0..k.len() {
+                counts.insert(k.value(i).to_string(), n.value(i));
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// Size and SHA-256 of every input file, so a run can be tied to exactly what it read.
+async fn hash_inputs(input: &Location) -> Result<Vec<InputFile>> {
+    let mut files = vec![];
+    for entry in input.list("").await? {
+        let sha256 = outputs::sha256_file(&input.local_file(&entry.path))?;
+        files.push(InputFile { file: entry.path, bytes: entry.size, sha256 });
+    }
+    Ok(files)
+}

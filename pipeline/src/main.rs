@@ -1,0 +1,89 @@
+//! The `cpi` command line: parses arguments, sets up logging, runs the library and maps its
+//! errors to the exit codes documented in README.md.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cpi", version, about = "Compute the Flemish spearhead-cluster policy indicators CPI 6, 7 and 8 \
+from the KBO/BCE register, NBB annual accounts and the clusters' member lists.")]
+struct Cli {
+    /// More log output (-v: debug, -vv: trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only warnings and errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compute CPI 6, 7 and 8 for a reference year and write the Parquet outputs.
+    Run {
+        /// Input folder with kbo/, accounts/, clusters/ and optionally totals/.
+        #[arg(long, default_value = "data-samples")]
+        input: String,
+        /// Output folder. Written atomically: it is replaced only when every table is complete.
+        #[arg(long, default_value = "out")]
+        output: String,
+        /// Reference year T: cohort on 1 January of T, growth over T-3..T, investment over T-4..T.
+        #[arg(long)]
+        year: i32,
+        /// Method settings (TOML); the shipped defaults when absent (see `cpi config`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Replace an output folder that already holds files.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Print the shipped default method settings, with comments.
+    Config,
+    /// Print the SQL steps of the method, in the order they run.
+    Explain,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!("warn,cpi={level}"))
+        }))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Run { input, output, year, config, overwrite } => {
+            let opts = cpi::RunOptions { input, output: output.clone(), year, config, overwrite };
+            cpi::run(&opts).await.map(|m| {
+                tracing::info!(output = %output, seconds = m.seconds, "run complete");
+            })
+        }
+        Command::Config => {
+            print!("{}", cpi::config::DEFAULT_TOML);
+            Ok(())
+        }
+        Command::Explain => {
+            for (file, sql) in cpi::method::SQL_STEPS {
+                println!("-- ===== {file} =====\n{sql}");
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cpi: {e}");
+            e.exit_code()
+        }
+    }
+}

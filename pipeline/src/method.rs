@@ -1,0 +1,239 @@
+//! The method: registers the parameter and settings tables and runs the sql/ steps in order.
+//! All set logic lives in sql/; this module only feeds it and reports what each step did.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::Schema;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParser;
+
+use crate::config::Settings;
+use crate::error::{CpiError, Result};
+use crate::inputs::csv_file::{days_since_epoch, for_each_row};
+
+/// The transformation steps, compiled into the binary so a run cannot pick up edited files
+/// by accident; `cpi explain` prints them.
+pub const SQL_STEPS: [(&str, &str); 6] = [
+    ("10_register.sql", include_str!("../../sql/10_register.sql")),
+    ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
+    ("30_cohorts.sql", include_str!("../../sql/30_cohorts.sql")),
+    ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
+    ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
+    ("90_outputs.sql", include_str!("../../sql/90_outputs.sql")),
+];
+
+/// The measures the SQL expects the rubric map to define.
+pub const MEASURES: [&str; 4] = ["turnover", "fte", "tangible_investment", "intangible_investment"];
+
+/// Timing of one SQL statement, for the log and the manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepTiming {
+    pub step: String,
+    pub statement: usize,
+    pub creates: String,
+    pub seconds: f64,
+}
+
+pub fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> {
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}
+
+pub fn register_batches(ctx: &SessionContext, name: &str, schema: Arc<Schema>, batches: Vec<RecordBatch>) -> Result<()> {
+    // Spread the batches over partitions so that the scan runs on every core.
+    let n = ctx.state().config().target_partitions().max(1);
+    let mut partitions = vec![vec![]; n];
+    for (i, b) in batches.into_iter().enumerate() {
+        partitions[i % n].push(b);
+    }
+    let table = MemTable::try_new(schema, partitions)?;
+    ctx.register_table(name, Arc::new(table))?;
+    Ok(())
+}
+
+/// One-row `params` table: the reference year and everything derived from it.
+pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<()> {
+    let c = &settings.config;
+    let cohort_date = chrono::NaiveDate::from_ymd_opt(year, c.cohort.month, c.cohort.day)
+        .ok_or_else(|| CpiError::Config(format!("cohort date does not exist in {year}")))?;
+    let int = |v: i32| Arc::new(Int32Array::from(vec![v])) as ArrayRef;
+    let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let columns = vec![
+        ("reference_year", int(year)),
+        ("base_year", int(year - c.growth.window_years)),
+        ("end_year", int(year)),
+        ("growth_years", int(c.growth.window_years)),
+        ("window_start", int(year - c.investment.window_years + 1)),
+        ("window_end", int(year)),
+        ("cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(cohort_date)])) as ArrayRef),
+        ("period", text(&c.accounts.period)),
+        ("label_language", text(&c.register.label_language)),
+    ];
+    let batch = RecordBatch::try_from_iter(columns)?;
+    register_batch(ctx, "params", batch)
+}
+
+/// The settings tables: rubric map, postcode map, NACE sections and the NACE preferences.
+pub fn register_settings(ctx: &SessionContext, settings: &Settings) -> Result<()> {
+    register_batch(ctx, "rubric_map", rubric_map(settings)?)?;
+    register_batch(ctx, "postcode_map", postcode_map(settings)?)?;
+    register_batch(ctx, "nace_sections", nace_sections(settings)?)?;
+    let reg = &settings.config.register;
+    register_batch(ctx, "nace_version_preference", preference("nace_version", &reg.nace_versions)?)?;
+    register_batch(ctx, "activity_group_preference", preference("activity_group", &reg.activity_groups)?)?;
+    Ok(())
+}
+
+fn preference(column: &str, values: &[String]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(vec![
+        (column, Arc::new(StringArray::from(values.to_vec())) as ArrayRef),
+        ("preference", Arc::new(Int32Array::from_iter_values(1..=values.len() as i32)) as ArrayRef),
+    ])?)
+}
+
+/// The fields of every row of a settings CSV, all required and non-empty.
+fn settings_rows(file: &str, csv: &str, columns: &[&str]) -> Result<Vec<(u64, Vec<String>)>> {
+    let mut rows = vec![];
+    for_each_row(file, csv.as_bytes(), columns, |row| {
+        let mut values = vec![];
+        for c in columns {
+            let v = row
+                .get(c)
+                .ok_or_else(|| CpiError::bad_field(file, row.line, *c, "is empty"))?;
+            values.push(v.to_string());
+        }
+        rows.push((row.line, values));
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+fn int_field(file: &str, line: u64, field: &str, v: &str) -> Result<i32> {
+    v.parse().map_err(|_| CpiError::bad_field(file, line, field, format!("{v:?} is not a whole number")))
+}
+
+fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
+    let file = "rubric map";
+    let cols = ["measure", "kind", "missing_value", "priority", "rubric_code"];
+    let rows = settings_rows(file, &settings.rubric_map_csv, &cols)?;
+    let mut kinds: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    let mut out: [Vec<String>; 5] = Default::default();
+    let mut priority = vec![];
+    for (line, v) in &rows {
+        if !MEASURES.contains(&v[0].as_str()) {
+            return Err(CpiError::bad_field(file, *line, "measure", format!("{:?} is not one of {}", v[0], MEASURES.join(", "))));
+        }
+        if !matches!(v[1].as_str(), "flow" | "stock") {
+            return Err(CpiError::bad_field(file, *line, "kind", "must be flow or stock"));
+        }
+        if !matches!(v[2].as_str(), "unknown" | "zero") {
+            return Err(CpiError::bad_field(file, *line, "missing_value", "must be unknown or zero"));
+        }
+        let k = kinds.entry(v[0].clone()).or_insert((v[1].clone(), v[2].clone()));
+        if *k != (v[1].clone(), v[2].clone()) {
+            return Err(CpiError::bad_field(file, *line, "kind", format!("measure {} has rows with different kind or missing_value", v[0])));
+        }
+        if !seen.insert((v[0].clone(), v[4].clone())) {
+            return Err(CpiError::bad_field(file, *line, "rubric_code", format!("rubric {} is listed twice for {}", v[4], v[0])));
+        }
+        priority.push(int_field(file, *line, "priority", &v[3])?);
+        for i in [0, 1, 2, 4] {
+            out[i].push(v[i].clone());
+        }
+    }
+    if let Some(m) = MEASURES.iter().find(|m| !kinds.contains_key(**m)) {
+        return Err(CpiError::bad_input(file, format!("defines no rubric for measure {m}")));
+    }
+    let [measure, kind, missing, _, rubric] = out;
+    Ok(RecordBatch::try_from_iter(vec![
+        ("measure", Arc::new(StringArray::from(measure)) as ArrayRef),
+        ("kind", Arc::new(StringArray::from(kind)) as ArrayRef),
+        ("missing_value", Arc::new(StringArray::from(missing)) as ArrayRef),
+        ("priority", Arc::new(Int32Array::from(priority)) as ArrayRef),
+        ("rubric_code", Arc::new(StringArray::from(rubric)) as ArrayRef),
+    ])?)
+}
+
+/// The rubric codes whose values are FTE (cannot be negative).
+pub fn fte_rubrics(settings: &Settings) -> Result<HashSet<String>> {
+    let rows = settings_rows("rubric map", &settings.rubric_map_csv, &["measure", "rubric_code"])?;
+    Ok(rows.into_iter().filter(|(_, v)| v[0] == "fte").map(|(_, v)| v[1].clone()).collect())
+}
+
+fn postcode_map(settings: &Settings) -> Result<RecordBatch> {
+    let file = "postcode map";
+    let rows = settings_rows(file, &settings.postcode_map_csv, &["postcode_from", "postcode_to", "province", "region"])?;
+    let mut from = vec![];
+    let mut to = vec![];
+    for (line, v) in &rows {
+        from.push(int_field(file, *line, "postcode_from", &v[0])?);
+        to.push(int_field(file, *line, "postcode_to", &v[1])?);
+    }
+    Ok(RecordBatch::try_from_iter(vec![
+        ("postcode_from", Arc::new(Int32Array::from(from)) as ArrayRef),
+        ("postcode_to", Arc::new(Int32Array::from(to)) as ArrayRef),
+        ("province", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[2].as_str()))) as ArrayRef),
+        ("region", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[3].as_str()))) as ArrayRef),
+    ])?)
+}
+
+fn nace_sections(settings: &Settings) -> Result<RecordBatch> {
+    let file = "NACE sections";
+    let rows = settings_rows(file, &settings.nace_sections_csv, &["nace_version", "section", "division_from", "division_to"])?;
+    let mut from = vec![];
+    let mut to = vec![];
+    for (line, v) in &rows {
+        from.push(int_field(file, *line, "division_from", &v[2])?);
+        to.push(int_field(file, *line, "division_to", &v[3])?);
+    }
+    Ok(RecordBatch::try_from_iter(vec![
+        ("nace_version", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[0].as_str()))) as ArrayRef),
+        ("section", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[1].as_str()))) as ArrayRef),
+        ("division_from", Arc::new(Int32Array::from(from)) as ArrayRef),
+        ("division_to", Arc::new(Int32Array::from(to)) as ArrayRef),
+    ])?)
+}
+
+/// Runs every statement of every step, in order; the first failure stops the run and names
+/// the file and statement.
+pub async fn run_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
+    let mut timings = vec![];
+    for (file, sql) in SQL_STEPS {
+        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql {
+            file: file.to_string(),
+            statement: 0,
+            source: Box::new(e.into()),
+        })?;
+        for (i, statement) in statements.into_iter().enumerate() {
+            let text = statement.to_string();
+            let creates = created_name(&text);
+            let started = Instant::now();
+            let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql {
+                file: file.to_string(),
+                statement: i + 1,
+                source: Box::new(e),
+            };
+            let plan = ctx.state().statement_to_plan(statement).await.map_err(sql_error)?;
+            ctx.execute_logical_plan(plan).await.map_err(sql_error)?.collect().await.map_err(sql_error)?;
+            let seconds = started.elapsed().as_secs_f64();
+            tracing::debug!(step = file, statement = i + 1, creates = %creates, seconds, "sql statement done");
+            timings.push(StepTiming { step: file.to_string(), statement: i + 1, creates, seconds });
+        }
+    }
+    Ok(timings)
+}
+
+/// The name after CREATE TABLE/VIEW, for logs.
+fn created_name(sql: &str) -> String {
+    let words: Vec<&str> = sql.split_whitespace().take(4).collect();
+    match words.as_slice() {
+        [create, _, name, ..] if create.eq_ignore_ascii_case("CREATE") => name.to_string(),
+        _ => sql.chars().take(40).collect(),
+    }
+}

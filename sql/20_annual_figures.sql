@@ -1,0 +1,104 @@
+-- Step 20: annual figures per company and calendar year, from the annual accounts.
+-- Reads: accounts (long form, one row per rubric value, already checked), rubric_map, params.
+-- Creates: filing_status, annual_measure (long), annual_figures (wide).
+
+-- Every deposit once. A deposit belongs to the calendar year of its exercise end.
+CREATE TABLE filing AS
+SELECT enterprise_number,
+       reference_number,
+       deposit_date,
+       exercise_start,
+       exercise_end,
+       exercise_months,
+       CAST(date_part('year', exercise_end) AS INT) AS year
+FROM accounts
+GROUP BY enterprise_number, reference_number, deposit_date, exercise_start, exercise_end, exercise_months;
+
+-- Which deposit is used:
+--  * several deposits for the same company and exercise end: the latest deposit wins
+--    (refiled corrections); ties broken by the highest reference number;
+--  * several exercises ending in the same calendar year (e.g. after a change of closing
+--    date): the one that ends last.
+CREATE TABLE filing_status AS
+WITH by_deposit AS (
+  SELECT f.*,
+         row_number() OVER (PARTITION BY enterprise_number, exercise_end
+                            ORDER BY deposit_date DESC, reference_number DESC) AS deposit_rank
+  FROM filing f
+), by_year AS (
+  SELECT d.*,
+         row_number() OVER (PARTITION BY enterprise_number, year, deposit_rank = 1
+                            ORDER BY exercise_end DESC) AS year_rank
+  FROM by_deposit d
+)
+SELECT enterprise_number, reference_number, deposit_date, exercise_start, exercise_end,
+       exercise_months, year,
+       CASE WHEN deposit_rank > 1 THEN 'superseded_by_later_deposit'
+            WHEN year_rank > 1 THEN 'other_exercise_same_year'
+            ELSE 'used' END AS status
+FROM by_year;
+
+CREATE VIEW filing_used AS
+SELECT * FROM filing_status WHERE status = 'used';
+
+-- Value of each rubric level of each measure in a filing (only the configured period, N).
+CREATE VIEW filing_rubric_value AS
+SELECT a.enterprise_number, a.reference_number, r.measure, r.priority, sum(a.value) AS value
+FROM accounts a
+JOIN rubric_map r ON a.rubric_code = r.rubric_code
+JOIN params p ON a.period = p.period
+GROUP BY a.enterprise_number, a.reference_number, r.measure, r.priority;
+
+-- A measure takes the most preferred rubric level that the filing reports (e.g. FTE = 1003,
+-- else 9087; tangible investment = 8169, else the sum of 8161..8166).
+CREATE VIEW filing_measure_value AS
+SELECT enterprise_number, reference_number, measure, value
+FROM (
+  SELECT v.*,
+         row_number() OVER (PARTITION BY enterprise_number, reference_number, measure
+                            ORDER BY priority) AS choice
+  FROM filing_rubric_value v
+) ranked
+WHERE choice = 1;
+
+CREATE VIEW measure_definition AS
+SELECT DISTINCT measure, kind, missing_value FROM rubric_map;
+
+-- One value per used filing and measure:
+--  * no rubric reported: unknown (NULL) for turnover and FTE, zero for investments
+--    (filers leave zero rubrics empty) -- the rubric map's missing_value column;
+--  * flows of an exercise that is not 12 months long are scaled to 12 months and rounded to
+--    the cent; stocks (FTE) are not scaled.
+CREATE TABLE annual_measure AS
+SELECT f.enterprise_number,
+       f.year,
+       d.measure,
+       CASE
+         WHEN v.value IS NULL AND d.missing_value = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+         WHEN v.value IS NULL THEN CAST(NULL AS DECIMAL(38, 4))
+         WHEN d.kind = 'flow' AND f.exercise_months <> 12
+           THEN CAST(round(CAST(v.value AS DOUBLE) * 12.0 / f.exercise_months, 2) AS DECIMAL(38, 4))
+         ELSE v.value
+       END AS value
+FROM filing_used f
+CROSS JOIN measure_definition d
+LEFT JOIN filing_measure_value v
+  ON v.enterprise_number = f.enterprise_number
+ AND v.reference_number = f.reference_number
+ AND v.measure = d.measure;
+
+CREATE TABLE annual_figures AS
+SELECT f.enterprise_number,
+       f.year,
+       f.reference_number,
+       f.exercise_start,
+       f.exercise_end,
+       f.exercise_months,
+       f.exercise_months <> 12 AS scaled_to_12_months,
+       max(CASE WHEN m.measure = 'turnover' THEN m.value END) AS turnover_eur,
+       max(CASE WHEN m.measure = 'fte' THEN m.value END) AS fte,
+       max(CASE WHEN m.measure = 'tangible_investment' THEN m.value END) AS tangible_investment_eur,
+       max(CASE WHEN m.measure = 'intangible_investment' THEN m.value END) AS intangible_investment_eur
+FROM filing_used f
+JOIN annual_measure m ON m.enterprise_number = f.enterprise_number AND m.year = f.year
+GROUP BY f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months;

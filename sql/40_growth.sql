@@ -1,0 +1,112 @@
+-- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
+-- Reads: annual_measure, company, cohort_company, cluster_list, official_totals, params.
+-- Creates: growth_status (one row per cohort company and measure), growth_result.
+
+CREATE VIEW growth_measure AS
+SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte'))
+  AS t(measure, indicator, official_measure);
+
+-- Each company's value in the base and the end year (NULL = no filing or unknown value).
+CREATE TABLE growth_panel AS
+SELECT a.enterprise_number,
+       a.measure,
+       bool_or(a.year = p.base_year) AS filed_base,
+       bool_or(a.year = p.end_year) AS filed_end,
+       max(CASE WHEN a.year = p.base_year THEN a.value END) AS value_base,
+       max(CASE WHEN a.year = p.end_year THEN a.value END) AS value_end
+FROM annual_measure a
+CROSS JOIN params p
+WHERE a.measure IN ('turnover', 'fte')
+  AND (a.year = p.base_year OR a.year = p.end_year)
+GROUP BY a.enterprise_number, a.measure;
+
+-- Why a cohort company is not in the constant sample (NULL = it is). One reason per company:
+-- the first that applies, in this order.
+CREATE TABLE growth_status AS
+SELECT c.cluster_id,
+       c.enterprise_number,
+       m.measure,
+       m.indicator,
+       c.in_register,
+       CASE
+         WHEN NOT c.in_register THEN 'not_in_register'
+         WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
+         WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'
+         WHEN g.value_base IS NULL THEN 'no_' || m.measure || '_base_year'
+         WHEN g.value_end IS NULL THEN 'no_' || m.measure || '_end_year'
+       END AS exclusion_reason,
+       g.value_base,
+       g.value_end
+FROM cohort_company c
+CROSS JOIN growth_measure m
+LEFT JOIN growth_panel g
+  ON g.enterprise_number = c.enterprise_number AND g.measure = m.measure;
+
+-- The micro benchmark: the same constant-sample rule over every company seated in Flanders.
+CREATE VIEW flanders_growth AS
+SELECT m.measure,
+       count(g.enterprise_number) AS flanders_firms,
+       sum(g.value_base) AS flanders_base,
+       sum(g.value_end) AS flanders_end
+FROM growth_measure m
+LEFT JOIN (
+  SELECT g.*
+  FROM growth_panel g
+  JOIN company c ON c.enterprise_number = g.enterprise_number
+  WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+) g ON g.measure = m.measure
+GROUP BY m.measure;
+
+-- Official Flemish totals for B and T, when given.
+CREATE VIEW official_growth AS
+SELECT m.measure, b.value AS official_base, e.value AS official_end
+FROM growth_measure m
+CROSS JOIN params p
+LEFT JOIN official_totals b ON b.measure = m.official_measure AND b.year = p.base_year
+LEFT JOIN official_totals e ON e.measure = m.official_measure AND e.year = p.end_year;
+
+CREATE VIEW cluster_growth AS
+SELECT l.cluster_id,
+       l.cluster_name,
+       m.measure,
+       count(s.enterprise_number) AS cohort_firms,
+       count(CASE WHEN s.in_register THEN 1 END) AS firms_in_register,
+       count(CASE WHEN s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL THEN 1 END) AS sample_firms,
+       sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_base END) AS cluster_base,
+       sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_end END) AS cluster_end,
+       -- end-year value of every cohort company in the register that reports one
+       sum(CASE WHEN s.in_register THEN s.value_end END) AS cohort_end_known
+FROM cluster_list l
+CROSS JOIN growth_measure m
+LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
+GROUP BY l.cluster_id, l.cluster_name, m.measure;
+
+-- Growths are fractions (0.05 = 5 %). Sums are exact decimals; ratios are taken in double.
+CREATE VIEW growth_ratio AS
+SELECT c.*,
+       f.flanders_firms,
+       f.flanders_base,
+       f.flanders_end,
+       o.official_base,
+       o.official_end,
+       CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cluster_base, 0) AS DOUBLE) - 1 AS cluster_growth,
+       CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1 AS flanders_growth,
+       CAST(o.official_end AS DOUBLE) / CAST(nullif(o.official_base, 0) AS DOUBLE) - 1 AS official_flanders_growth,
+       CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cohort_end_known, 0) AS DOUBLE) AS coverage_value_share
+FROM cluster_growth c
+JOIN flanders_growth f ON f.measure = c.measure
+JOIN official_growth o ON o.measure = c.measure;
+
+CREATE TABLE growth_result AS
+SELECT g.*,
+       p.reference_year,
+       p.base_year,
+       p.end_year,
+       100 * (g.cluster_growth - g.flanders_growth) AS growth_gap_pp,
+       (1 + g.cluster_growth) / nullif(1 + g.flanders_growth, 0) AS growth_ratio,
+       CASE WHEN 1 + g.cluster_growth > 0
+            THEN power(1 + g.cluster_growth, 1.0 / p.growth_years) - 1 END AS cluster_cagr,
+       CASE WHEN 1 + g.flanders_growth > 0
+            THEN power(1 + g.flanders_growth, 1.0 / p.growth_years) - 1 END AS flanders_cagr
+FROM growth_ratio g
+CROSS JOIN params p;

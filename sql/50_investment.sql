@@ -1,0 +1,83 @@
+-- Step 50: CPI 6, investment in Flanders by the members over T - 4 .. T.
+-- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
+-- Creates: investment_status (one row per cohort company), investment_result.
+
+-- Per company: investment and FTE summed over the window years that have a filing.
+-- A year whose FTE is unknown adds nothing to the FTE sum.
+CREATE TABLE investment_panel AS
+SELECT f.enterprise_number,
+       count(*) AS filing_years,
+       sum(f.tangible_investment_eur + f.intangible_investment_eur) AS investment_eur,
+       sum(f.intangible_investment_eur) AS intangible_investment_eur,
+       sum(f.fte) AS fte_years
+FROM annual_figures f
+CROSS JOIN params p
+WHERE f.year BETWEEN p.window_start AND p.window_end
+GROUP BY f.enterprise_number;
+
+-- Only members seated in Flanders count; one reason per excluded company.
+CREATE TABLE investment_status AS
+SELECT c.cluster_id,
+       c.enterprise_number,
+       c.in_register,
+       CASE
+         WHEN NOT c.in_register THEN 'not_in_register'
+         WHEN c.region = 'unknown' THEN 'seat_unknown'
+         WHEN c.region <> 'Flanders' THEN 'seat_outside_flanders'
+         WHEN i.enterprise_number IS NULL THEN 'no_filing_in_window'
+       END AS exclusion_reason,
+       i.investment_eur,
+       i.intangible_investment_eur,
+       i.fte_years
+FROM cohort_company c
+LEFT JOIN investment_panel i ON i.enterprise_number = c.enterprise_number;
+
+CREATE VIEW flanders_investment AS
+SELECT count(*) AS flanders_firms,
+       sum(i.investment_eur) AS flanders_investment_eur,
+       sum(i.fte_years) AS flanders_fte_years
+FROM investment_panel i
+JOIN company c ON c.enterprise_number = i.enterprise_number
+WHERE c.region = 'Flanders';
+
+-- Official investment total over the window, only when every window year is given.
+CREATE VIEW official_investment AS
+SELECT CASE WHEN count(*) = max(p.window_end - p.window_start + 1) THEN sum(t.value) END
+         AS official_flanders_investment_eur
+FROM official_totals t
+CROSS JOIN params p
+WHERE t.measure = 'investment_eur' AND t.year BETWEEN p.window_start AND p.window_end;
+
+CREATE VIEW cluster_investment AS
+SELECT l.cluster_id,
+       l.cluster_name,
+       count(s.enterprise_number) AS cohort_firms,
+       count(CASE WHEN s.in_register THEN 1 END) AS firms_in_register,
+       count(CASE WHEN s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL THEN 1 END) AS sample_firms,
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.investment_eur END), 0) AS investment_eur,
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.intangible_investment_eur END), 0) AS intangible_investment_eur,
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.fte_years END), 0) AS fte_years
+FROM cluster_list l
+LEFT JOIN investment_status s ON s.cluster_id = l.cluster_id
+GROUP BY l.cluster_id, l.cluster_name;
+
+-- share_of_flanders = cohort investment / Flemish investment;
+-- fte_share_of_flanders = cohort FTE-years / Flemish FTE-years over the same window;
+-- additional_investment_eur = cohort investment - Flemish investment * FTE share, i.e. the
+-- investment above what the cohort's weight in Flemish employment would give.
+CREATE TABLE investment_result AS
+SELECT c.*,
+       p.reference_year,
+       p.window_start,
+       p.window_end,
+       f.flanders_firms,
+       f.flanders_investment_eur,
+       f.flanders_fte_years,
+       o.official_flanders_investment_eur,
+       CAST(c.investment_eur AS DOUBLE) / CAST(nullif(f.flanders_investment_eur, 0) AS DOUBLE) AS share_of_flanders,
+       CAST(c.intangible_investment_eur AS DOUBLE) / CAST(nullif(c.investment_eur, 0) AS DOUBLE) AS intangible_share,
+       CAST(c.fte_years AS DOUBLE) / CAST(nullif(f.flanders_fte_years, 0) AS DOUBLE) AS fte_share_of_flanders
+FROM cluster_investment c
+CROSS JOIN params p
+CROSS JOIN flanders_investment f
+CROSS JOIN official_investment o;

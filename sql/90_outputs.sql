@@ -1,0 +1,136 @@
+-- Step 90: the published tables, with their documented column order and types (schemas/).
+-- Money in euro and FTE as DOUBLE (converted from exact decimal sums), growths as fractions.
+-- Every table is sorted on its key so that reruns write identical files.
+
+CREATE VIEW output_cpi7_turnover AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(cluster_name AS VARCHAR) AS cluster_name,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(base_year AS INT) AS base_year,
+       CAST(end_year AS INT) AS end_year,
+       CAST(cohort_firms AS BIGINT) AS cohort_firms,
+       CAST(firms_in_register AS BIGINT) AS firms_in_register,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(cluster_base AS DOUBLE) AS cluster_base,
+       CAST(cluster_end AS DOUBLE) AS cluster_end,
+       CAST(cluster_growth AS DOUBLE) AS cluster_growth,
+       CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_base AS DOUBLE) AS flanders_base,
+       CAST(flanders_end AS DOUBLE) AS flanders_end,
+       CAST(flanders_growth AS DOUBLE) AS flanders_growth,
+       CAST(growth_gap_pp AS DOUBLE) AS growth_gap_pp,
+       CAST(growth_ratio AS DOUBLE) AS growth_ratio,
+       CAST(cluster_cagr AS DOUBLE) AS cluster_cagr,
+       CAST(flanders_cagr AS DOUBLE) AS flanders_cagr,
+       CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
+       CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
+       CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth
+FROM growth_result
+WHERE measure = 'turnover'
+ORDER BY cluster_id;
+
+CREATE VIEW output_cpi8_employment AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(cluster_name AS VARCHAR) AS cluster_name,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(base_year AS INT) AS base_year,
+       CAST(end_year AS INT) AS end_year,
+       CAST(cohort_firms AS BIGINT) AS cohort_firms,
+       CAST(firms_in_register AS BIGINT) AS firms_in_register,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(cluster_base AS DOUBLE) AS cluster_base,
+       CAST(cluster_end AS DOUBLE) AS cluster_end,
+       CAST(cluster_growth AS DOUBLE) AS cluster_growth,
+       CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_base AS DOUBLE) AS flanders_base,
+       CAST(flanders_end AS DOUBLE) AS flanders_end,
+       CAST(flanders_growth AS DOUBLE) AS flanders_growth,
+       CAST(growth_gap_pp AS DOUBLE) AS growth_gap_pp,
+       CAST(growth_ratio AS DOUBLE) AS growth_ratio,
+       CAST(cluster_cagr AS DOUBLE) AS cluster_cagr,
+       CAST(flanders_cagr AS DOUBLE) AS flanders_cagr,
+       CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
+       CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
+       CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth
+FROM growth_result
+WHERE measure = 'fte'
+ORDER BY cluster_id;
+
+CREATE VIEW output_cpi6_investment AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(cluster_name AS VARCHAR) AS cluster_name,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(window_start AS INT) AS window_start,
+       CAST(window_end AS INT) AS window_end,
+       CAST(cohort_firms AS BIGINT) AS cohort_firms,
+       CAST(firms_in_register AS BIGINT) AS firms_in_register,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(investment_eur AS DOUBLE) AS investment_eur,
+       CAST(intangible_investment_eur AS DOUBLE) AS intangible_investment_eur,
+       CAST(intangible_share AS DOUBLE) AS intangible_share,
+       CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_investment_eur AS DOUBLE) AS flanders_investment_eur,
+       CAST(share_of_flanders AS DOUBLE) AS share_of_flanders,
+       CAST(fte_years AS DOUBLE) AS fte_years,
+       CAST(flanders_fte_years AS DOUBLE) AS flanders_fte_years,
+       CAST(fte_share_of_flanders AS DOUBLE) AS fte_share_of_flanders,
+       CAST(CAST(investment_eur AS DOUBLE)
+            - CAST(flanders_investment_eur AS DOUBLE) * fte_share_of_flanders AS DOUBLE)
+         AS additional_investment_eur,
+       CAST(official_flanders_investment_eur AS DOUBLE) AS official_flanders_investment_eur
+FROM investment_result
+ORDER BY cluster_id;
+
+-- The same figures in long form for dashboards: one row per cluster, indicator and measure.
+CREATE VIEW output_indicators AS
+WITH growth AS (
+  SELECT 'CPI7' AS indicator, * FROM output_cpi7_turnover
+  UNION ALL
+  SELECT 'CPI8' AS indicator, * FROM output_cpi8_employment
+), long_form AS (
+  SELECT cluster_id, reference_year, indicator, 'cohort_firms' AS measure, CAST(cohort_firms AS DOUBLE) AS value FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'sample_firms', CAST(sample_firms AS DOUBLE) FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_base', cluster_base FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_end', cluster_end FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_growth', cluster_growth FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_growth', flanders_growth FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_gap_pp', growth_gap_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_ratio', growth_ratio FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_cagr', cluster_cagr FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_cagr', flanders_cagr FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'cagr_gap_pp', cagr_gap_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'coverage_value_share', coverage_value_share FROM growth
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'cohort_firms', CAST(cohort_firms AS DOUBLE) FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'investment_eur', investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'intangible_investment_eur', intangible_investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'flanders_investment_eur', flanders_investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'share_of_flanders', share_of_flanders FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'fte_share_of_flanders', fte_share_of_flanders FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'additional_investment_eur', additional_investment_eur FROM output_cpi6_investment
+)
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(indicator AS VARCHAR) AS indicator,
+       CAST(measure AS VARCHAR) AS measure,
+       CAST(value AS DOUBLE) AS value
+FROM long_form
+ORDER BY cluster_id, indicator, measure;
+
+-- Every cohort company left out of a sample, with the indicator and the reason.
+CREATE VIEW output_exclusions AS
+WITH excluded AS (
+  SELECT cluster_id, indicator, enterprise_number, exclusion_reason
+  FROM growth_status WHERE exclusion_reason IS NOT NULL
+  UNION ALL
+  SELECT cluster_id, 'CPI6' AS indicator, enterprise_number, exclusion_reason
+  FROM investment_status WHERE exclusion_reason IS NOT NULL
+)
+SELECT CAST(e.cluster_id AS VARCHAR) AS cluster_id,
+       CAST(p.reference_year AS INT) AS reference_year,
+       CAST(e.indicator AS VARCHAR) AS indicator,
+       CAST(e.enterprise_number AS VARCHAR) AS enterprise_number,
+       CAST(e.exclusion_reason AS VARCHAR) AS reason
+FROM excluded e
+CROSS JOIN params p
+ORDER BY cluster_id, indicator, enterprise_number;

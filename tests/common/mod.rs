@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests: run the pipeline on a fixture and read outputs.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type, UInt64Type};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Runs `cpi run` (the library call) on `input` for `year` into a fresh temporary folder.
+pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifest) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let opts = cpi::RunOptions {
+        input: input.to_string_lossy().to_string(),
+        output: out.to_string_lossy().to_string(),
+        year,
+        config: None,
+        overwrite: false,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let manifest = rt.block_on(cpi::run(&opts)).unwrap();
+    (dir, out, manifest)
+}
+
+/// A Parquet table read back as rows of named cells.
+pub struct Table {
+    pub batch: RecordBatch,
+}
+
+impl Table {
+    pub fn read(path: &Path) -> Table {
+        let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        let schema = batches[0].schema();
+        Table { batch: datafusion::arrow::compute::concat_batches(&schema, &batches).unwrap() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn col(&self, name: &str) -> &dyn Array {
+        self.batch.column_by_name(name).unwrap_or_else(|| panic!("no column {name}")).as_ref()
+    }
+
+    pub fn text(&self, name: &str, row: usize) -> Option<String> {
+        let c = self.col(name);
+        assert_eq!(c.data_type(), &DataType::Utf8, "{name} must be plain Utf8");
+        (!c.is_null(row)).then(|| c.as_string::<i32>().value(row).to_string())
+    }
+
+    pub fn float(&self, name: &str, row: usize) -> Option<f64> {
+        let c = self.col(name);
+        (!c.is_null(row)).then(|| c.as_primitive::<Float64Type>().value(row))
+    }
+
+    pub fn int(&self, name: &str, row: usize) -> i64 {
+        let c = self.col(name);
+        match c.data_type() {
+            DataType::Int64 => c.as_primitive::<Int64Type>().value(row),
+            DataType::Int32 => c.as_primitive::<Int32Type>().value(row) as i64,
+            DataType::UInt64 => c.as_primitive::<UInt64Type>().value(row) as i64,
+            t => panic!("{name} is {t}"),
+        }
+    }
+
+    /// The row whose `key` column equals `value`.
+    pub fn row_where(&self, key: &str, value: &str) -> usize {
+        (0..self.len())
+            .find(|&r| self.text(key, r).as_deref() == Some(value))
+            .unwrap_or_else(|| panic!("no row with {key} = {value}"))
+    }
+
+    /// All rows as tuples of the given text columns.
+    pub fn texts(&self, columns: &[&str]) -> Vec<Vec<String>> {
+        (0..self.len())
+            .map(|r| columns.iter().map(|c| self.text(c, r).unwrap_or_default()).collect())
+            .collect()
+    }
+}
+
+pub fn assert_close(actual: Option<f64>, expected: f64, tolerance: f64, what: &str) {
+    let a = actual.unwrap_or_else(|| panic!("{what} is NULL, expected {expected}"));
+    assert!((a - expected).abs() <= tolerance, "{what}: got {a}, expected {expected}");
+}

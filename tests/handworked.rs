@@ -1,0 +1,217 @@
+//! End to end on tests/fixtures/handworked: twelve companies whose indicators are worked out by
+//! hand below. Reference year T = 2024: cohort on 2024-01-01, growth 2021 -> 2024, investment
+//! window 2020..2024.
+//!
+//! Companies (seat postcode; role):
+//!   A 0200.000.142 (2000 Antwerp; C1 and C2)  turnover 2021 1 000 000 -> 2024 1 300 000 (the 2024
+//!       filing was refiled: the first deposit said 1 250 000); FTE 10 -> 12 from rubric 1003 (9087 = 11
+//!       in 2021 is ignored because 1003 is there); investment 8169 100 000 + 8029 20 000 every year.
+//!   B 0200.000.241 (9000 Ghent; C1)  abbreviated: turnover 500 000 -> 450 000; FTE only in 9087: 5 -> 6;
+//!       2021 tangible investment only in 8161 (30 000) + 8162 (20 000) = 50 000; 2024 none (= 0).
+//!   C 0200.000.340 (1000 Brussels; C1)  turnover 200 000 -> 260 000; FTE 2 -> 3; outside Flanders.
+//!   D 0200.000.439 (3000 Leuven; C2)  2024 filing without turnover; FTE 8 -> 10; intangible 2021
+//!       8021 5 000 + 8022 5 000; tangible 2024 8169 10 000.
+//!   E 0200.000.538 (8500 Kortrijk; C2)  2021 exercise of 18 months (2020-07-01..2021-12-31):
+//!       turnover 900 000 -> scaled 600 000, 8169 90 000 -> 60 000; FTE 4 (a stock: not scaled);
+//!       2024 turnover 700 000, FTE 4, 8169 = 0.
+//!   F 0200.000.737 (C1)  wrong check digits: rejected, not in the cohort.
+//!   G 0200.000.736 (C1, written 200000736)  not in the register.
+//!   H (C2, left 2023-06-30) and I (C2, joined 2024-03-01): not in the 2024 cohort.
+//!   J 0200.001.033 (2800 Mechelen; C2)  started 2022: no 2021 filing; turnover 2024 400 000, FTE 2, 2, 3
+//!       in 2022..2024, 8169 40 000 in 2023.
+//!   N1 (2800, non-member)  turnover 2 000 000 -> 2024: two exercises end in 2024; the last one
+//!       (2024-07-01..12-31, 6 months) is used: 1 050 000 * 12/6 = 2 100 000; 8169 500 000 -> 1 000 000;
+//!       FTE 20 -> 21.
+//!   N2 (4000 Liège, non-member)  in Wallonia: outside every Flemish figure.
+//!   N3 (9000, non-member)  only a 2024 filing: turnover 999, 8169 10 000, no FTE.
+//!
+//! Flemish micro benchmark (seat in Flanders, value in both years):
+//!   turnover: A, B, E, N1: base 1.0 + 0.5 + 0.6 + 2.0 = 4.1 M, end 1.3 + 0.45 + 0.7 + 2.1 = 4.55 M.
+//!   FTE: A, B, D, E, N1: base 10 + 5 + 8 + 4 + 20 = 47, end 12 + 6 + 10 + 4 + 21 = 53.
+//!   investment 2020..2024: A 600 000 + B 50 000 + D 20 000 + E 60 000 + J 40 000 + N1 1 000 000
+//!   + N3 10 000 = 1 780 000; FTE-years A 54 + B 11 + D 18 + E 8 + J 7 + N1 41 = 139.
+
+mod common;
+
+use common::{assert_close, fixture, run, Table};
+
+const EPS: f64 = 1e-9;
+const CENT: f64 = 0.005;
+
+fn growth(end: f64, base: f64) -> f64 {
+    end / base - 1.0
+}
+
+fn cagr(end: f64, base: f64) -> f64 {
+    (end / base).powf(1.0 / 3.0) - 1.0
+}
+
+#[test]
+fn handworked_indicators() {
+    let (_dir, out, manifest) = run(&fixture("handworked"), 2024);
+
+    // ---- CPI 7: turnover ----
+    let t = Table::read(&out.join("cpi7_turnover.parquet"));
+    assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"]]);
+    let g_f = growth(4_550_000.0, 4_100_000.0);
+    let expect = [
+        // cluster, cohort, in register, sample, base, end, coverage
+        ("C1", 4, 3, 3, 1_700_000.0, 2_010_000.0, 1.0),
+        // C2: D has no 2024 turnover, J no 2021 filing; coverage 2.0 M / (1.3 + 0.7 + 0.4) M.
+        ("C2", 4, 4, 2, 1_600_000.0, 2_000_000.0, 2.0 / 2.4),
+        // ALL: A B C D E G J; sample A B C E; coverage 2.71 M / (2.71 + 0.4) M.
+        ("ALL", 7, 6, 4, 2_300_000.0, 2_710_000.0, 2.71 / 3.11),
+    ];
+    for (cluster, cohort, register, sample, base, end, coverage) in expect {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("reference_year", r), 2024);
+        assert_eq!(t.int("base_year", r), 2021);
+        assert_eq!(t.int("end_year", r), 2024);
+        assert_eq!(t.int("cohort_firms", r), cohort, "{cluster} cohort");
+        assert_eq!(t.int("firms_in_register", r), register, "{cluster} register");
+        assert_eq!(t.int("sample_firms", r), sample, "{cluster} sample");
+        assert_close(t.float("cluster_base", r), base, CENT, "cluster_base");
+        assert_close(t.float("cluster_end", r), end, CENT, "cluster_end");
+        let g_c = growth(end, base);
+        assert_close(t.float("cluster_growth", r), g_c, EPS, "cluster_growth");
+        assert_close(t.float("flanders_growth", r), g_f, EPS, "flanders_growth");
+        assert_eq!(t.int("flanders_firms", r), 4);
+        assert_close(t.float("flanders_base", r), 4_100_000.0, CENT, "flanders_base");
+        assert_close(t.float("growth_gap_pp", r), 100.0 * (g_c - g_f), EPS, "gap");
+        assert_close(t.float("growth_ratio", r), (1.0 + g_c) / (1.0 + g_f), EPS, "ratio");
+        assert_close(t.float("cluster_cagr", r), cagr(end, base), EPS, "cluster_cagr");
+        assert_close(t.float("flanders_cagr", r), cagr(4_550_000.0, 4_100_000.0), EPS, "flanders_cagr");
+        assert_close(
+            t.float("cagr_gap_pp", r),
+            100.0 * (cagr(end, base) - cagr(4_550_000.0, 4_100_000.0)),
+            EPS,
+            "cagr_gap",
+        );
+        assert_close(t.float("coverage_value_share", r), coverage, EPS, "coverage");
+        // Official totals: 100 bn -> 110 bn.
+        assert_close(t.float("official_flanders_growth", r), 0.1, EPS, "official growth");
+    }
+    // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
+    assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
+
+    // ---- CPI 8: FTE ----
+    let e = Table::read(&out.join("cpi8_employment.parquet"));
+    let g_f = growth(53.0, 47.0);
+    let expect = [
+        ("C1", 4, 3, 17.0, 21.0, 1.0),
+        // C2: A D E (J has no base year); coverage 26 / (26 + J's 3).
+        ("C2", 4, 3, 22.0, 26.0, 26.0 / 29.0),
+        ("ALL", 7, 5, 29.0, 35.0, 35.0 / 38.0),
+    ];
+    for (cluster, cohort, sample, base, end, coverage) in expect {
+        let r = e.row_where("cluster_id", cluster);
+        assert_eq!(e.int("cohort_firms", r), cohort);
+        assert_eq!(e.int("sample_firms", r), sample, "{cluster} FTE sample");
+        assert_close(e.float("cluster_base", r), base, EPS, "FTE base");
+        assert_close(e.float("cluster_end", r), end, EPS, "FTE end");
+        assert_close(e.float("cluster_growth", r), growth(end, base), EPS, "FTE growth");
+        assert_close(e.float("flanders_growth", r), g_f, EPS, "Flemish FTE growth");
+        assert_eq!(e.int("flanders_firms", r), 5);
+        assert_close(e.float("coverage_value_share", r), coverage, EPS, "FTE coverage");
+        assert_close(e.float("official_flanders_growth", r), 0.025, EPS, "official FTE growth");
+    }
+
+    // ---- CPI 6: investment ----
+    let i = Table::read(&out.join("cpi6_investment.parquet"));
+    let flanders = 1_780_000.0;
+    let expect = [
+        // cluster, cohort, sample, investment, intangible, FTE-years
+        ("C1", 4, 2, 650_000.0, 100_000.0, 65.0),          // A + B; C in Brussels, G not in register
+        ("C2", 4, 4, 720_000.0, 110_000.0, 87.0),          // A + D + E + J
+        ("ALL", 7, 5, 770_000.0, 110_000.0, 98.0),         // A B D E J
+    ];
+    for (cluster, cohort, sample, inv, intangible, fte) in expect {
+        let r = i.row_where("cluster_id", cluster);
+        assert_eq!(i.int("window_start", r), 2020);
+        assert_eq!(i.int("window_end", r), 2024);
+        assert_eq!(i.int("cohort_firms", r), cohort);
+        assert_eq!(i.int("sample_firms", r), sample, "{cluster} CPI6 sample");
+        assert_close(i.float("investment_eur", r), inv, CENT, "investment");
+        assert_close(i.float("intangible_investment_eur", r), intangible, CENT, "intangible");
+        assert_close(i.float("flanders_investment_eur", r), flanders, CENT, "Flemish investment");
+        assert_eq!(i.int("flanders_firms", r), 7);
+        assert_close(i.float("share_of_flanders", r), inv / flanders, EPS, "share");
+        assert_close(i.float("fte_share_of_flanders", r), fte / 139.0, EPS, "FTE share");
+        assert_close(i.float("additional_investment_eur", r), inv - flanders * fte / 139.0, CENT, "additional");
+        assert_close(i.float("official_flanders_investment_eur", r), 100e9, CENT, "official investment");
+    }
+    // C1 by hand: 650 000 - 1 780 000 * 65 / 139 = 650 000 - 832 374.10 = -182 374.10
+    assert_close(i.float("additional_investment_eur", i.row_where("cluster_id", "C1")), -182_374.10, 0.01, "C1 additional");
+
+    // ---- exclusions: every cohort company out of a sample, with its reason ----
+    let x = Table::read(&out.join("exclusions.parquet"));
+    let rows = x.texts(&["cluster_id", "indicator", "enterprise_number", "reason"]);
+    let expected: Vec<Vec<String>> = [
+        ["ALL", "CPI6", "0200.000.340", "seat_outside_flanders"],
+        ["ALL", "CPI6", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI7", "0200.000.439", "no_turnover_end_year"],
+        ["ALL", "CPI7", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI7", "0200.001.033", "no_filing_base_year"],
+        ["ALL", "CPI8", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI8", "0200.001.033", "no_filing_base_year"],
+        ["C1", "CPI6", "0200.000.340", "seat_outside_flanders"],
+        ["C1", "CPI6", "0200.000.736", "not_in_register"],
+        ["C1", "CPI7", "0200.000.736", "not_in_register"],
+        ["C1", "CPI8", "0200.000.736", "not_in_register"],
+        ["C2", "CPI7", "0200.000.439", "no_turnover_end_year"],
+        ["C2", "CPI7", "0200.001.033", "no_filing_base_year"],
+        ["C2", "CPI8", "0200.001.033", "no_filing_base_year"],
+    ]
+    .iter()
+    .map(|r| r.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(rows, expected);
+    // Conservation per cluster and indicator: cohort = sample + excluded.
+    for (table, ind) in [(&t, "CPI7"), (&e, "CPI8"), (&i, "CPI6")] {
+        for cluster in ["ALL", "C1", "C2"] {
+            let r = table.row_where("cluster_id", cluster);
+            let excluded = rows.iter().filter(|x| x[0] == cluster && x[1] == ind).count() as i64;
+            assert_eq!(table.int("cohort_firms", r), table.int("sample_firms", r) + excluded, "{cluster} {ind}");
+        }
+    }
+
+    // ---- rejects: the malformed member number, the duplicate listing, the bad account value ----
+    let rj = Table::read(&out.join("rejects.parquet"));
+    let rows = rj.texts(&["field", "raw_value", "reason"]);
+    assert_eq!(
+        rows,
+        vec![
+            vec!["value", "n/a", "value_not_numeric"],
+            vec!["enterprise_number", "0200.001.232", "enterprise_number_check_digits"],
+            vec!["enterprise_number", "0200.000.737", "enterprise_number_check_digits"],
+            vec!["enterprise_number", "0200.000.142", "duplicate_listing"],
+        ]
+    );
+    let lines: Vec<i64> = (0..rj.len()).map(|r| rj.int("line", r)).collect();
+    assert_eq!(lines, vec![72, 77, 5, 13]);
+
+    // ---- manifest: row conservation per input file, snapshot, outputs ----
+    assert_eq!(manifest.kbo.snapshot_date, "05-01-2025");
+    assert_eq!(manifest.kbo.extract_number, "140");
+    for f in &manifest.input_rows {
+        assert_eq!(f.rows_read, f.rows_used + f.rows_rejected, "{}", f.file);
+    }
+    let counts = |suffix: &str| {
+        let f = manifest.input_rows.iter().find(|f| f.file.ends_with(suffix)).unwrap();
+        (f.rows_read, f.rows_used, f.rows_rejected)
+    };
+    assert_eq!(counts("accounts/accounts.csv"), (76, 74, 2));
+    assert_eq!(counts("clusters/members.csv"), (12, 10, 2));
+    assert_eq!(counts("kbo/:enterprise.csv"), (11, 11, 0));
+    assert_eq!(counts("kbo/:activity.csv"), (17, 17, 0));
+    // A's first 2024 deposit is superseded; N1's January-June 2024 exercise gives way to the
+    // July-December one; E's 18-month and N1's 6-month exercises are scaled.
+    assert_eq!(manifest.method_counts["filings_superseded_by_later_deposit"], 1);
+    assert_eq!(manifest.method_counts["filings_other_exercise_same_year"], 1);
+    assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 3);
+    let written: Vec<&str> = manifest.outputs.iter().map(|o| o.file.as_str()).collect();
+    for f in written {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    assert!(out.join("manifest.json").exists());
+}
