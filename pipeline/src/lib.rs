@@ -7,6 +7,7 @@
 pub mod config;
 pub mod enterprise_number;
 pub mod error;
+pub mod generate;
 pub mod inputs;
 pub mod method;
 pub mod outputs;

@@ -40,10 +40,35 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
+    /// Write a synthetic input folder in the published formats (for tests and benchmarks).
+    Generate {
+        /// Size relative to the Belgian economy: 1.0 = 1.94 million enterprises and 430,000
+        /// filers a year; 0.01 makes a small set.
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+        /// Folder to write (kbo/, accounts/, clusters/, totals/).
+        #[arg(long)]
+        output: PathBuf,
+        /// Random seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the KBO extract as the published zip instead of loose CSV files.
+        #[arg(long)]
+        zip: bool,
+        /// Format of the account files.
+        #[arg(long, value_enum, default_value = "csv")]
+        accounts_format: AccountsFormatArg,
+    },
     /// Print the shipped default method settings, with comments.
     Config,
     /// Print the SQL steps of the method, in the order they run.
     Explain,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AccountsFormatArg {
+    Csv,
+    Parquet,
 }
 
 #[tokio::main]
@@ -66,6 +91,20 @@ async fn main() -> ExitCode {
             let opts = cpi::RunOptions { input, output: output.clone(), year, config, overwrite };
             cpi::run(&opts).await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
+            })
+        }
+        Command::Generate { scale, output, seed, zip, accounts_format } => {
+            let opts = cpi::generate::GenerateOptions {
+                scale,
+                seed,
+                zip,
+                accounts_format: match accounts_format {
+                    AccountsFormatArg::Csv => cpi::generate::AccountsFormat::Csv,
+                    AccountsFormatArg::Parquet => cpi::generate::AccountsFormat::Parquet,
+                },
+            };
+            cpi::generate::generate(&output, &opts).map(|s| {
+                tracing::info!(?s, output = %output.display(), "generated");
             })
         }
         Command::Config => {

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Reads cpi's Parquet outputs back with three real clients (pyarrow, DuckDB, Polars) and checks
+them against the data dictionary in schemas/ and, for the hand-worked fixture, against values
+worked out by hand (see tests/handworked.rs).
+
+usage: read_back.py OUTPUT_DIR [--handworked]
+"""
+import json
+import math
+import pathlib
+import sys
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUTPUTS = ["cpi6_investment", "cpi7_turnover", "cpi8_employment", "indicators", "exclusions", "rejects"]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def main(out: pathlib.Path, handworked: bool) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in OUTPUTS:
+        path = out / f"{name}.parquet"
+        schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text())
+        expected = [(c["name"], c["type"]) for c in schema["columns"]]
+        table = pq.read_table(path)
+        actual = [(f.name, str(f.type)) for f in table.schema]
+        check(actual == expected, f"{name}: pyarrow schema {actual} != schemas/{name}.json {expected}")
+        meta = pq.read_metadata(path).metadata or {}
+        check(meta.get(b"kbo.snapshot_date") is not None, f"{name}: no kbo.snapshot_date metadata")
+        n_duck = duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0]
+        n_polars = pl.read_parquet(path).height
+        rows = next(o["rows"] for o in manifest["outputs"] if o["file"] == f"{name}.parquet")
+        check(table.num_rows == n_duck == n_polars == rows,
+              f"{name}: rows pyarrow {table.num_rows}, duckdb {n_duck}, polars {n_polars}, manifest {rows}")
+    for f in manifest["input_rows"]:
+        check(f["rows_read"] == f["rows_used"] + f["rows_rejected"], f"row conservation fails for {f['file']}")
+
+    if handworked:
+        # C1 by hand: turnover 2 010 000 / 1 700 000 - 1; Flanders 4 550 000 / 4 100 000 - 1.
+        g = duckdb.sql(f"SELECT cluster_growth, flanders_growth, growth_gap_pp FROM '{out}/cpi7_turnover.parquet' WHERE cluster_id = 'C1'").fetchall()[0]
+        check(math.isclose(g[0], 2_010_000 / 1_700_000 - 1, abs_tol=1e-12), f"duckdb C1 growth {g[0]}")
+        check(math.isclose(g[2], 100 * (2_010_000 / 1_700_000 - 4_550_000 / 4_100_000), abs_tol=1e-9), f"duckdb C1 gap {g[2]}")
+        df = pl.read_parquet(out / "cpi6_investment.parquet").filter(pl.col("cluster_id") == "C2")
+        check(df["investment_eur"][0] == 720_000.0, f"polars C2 investment {df['investment_eur'][0]}")
+        fte = pq.read_table(out / "cpi8_employment.parquet").to_pylist()
+        all_row = next(r for r in fte if r["cluster_id"] == "ALL")
+        check(math.isclose(all_row["cluster_growth"], 35 / 29 - 1, abs_tol=1e-12), f"pyarrow ALL FTE growth {all_row['cluster_growth']}")
+
+    checks = len(OUTPUTS) + (4 if handworked else 0)
+    if failures:
+        print("\n".join(failures))
+        print(f"read_back: {checks - len(failures)} passed, {len(failures)} failed")
+        sys.exit(1)
+    print(f"read_back: {checks} passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main(pathlib.Path(sys.argv[1]), "--handworked" in sys.argv[2:])
