@@ -1,0 +1,284 @@
+//! Each rule of the method on its own, on small planted inputs and on the real KBO files in
+//! ../shared/reference (an update extract, assembled here into the layout of a full extract).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use common::{fixture, run, Table};
+use cpi::config::Settings;
+use cpi::inputs::InputLog;
+use cpi::storage::Location;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::prelude::SessionContext;
+
+/// Loads an input folder, runs every SQL step for `year`, and returns the session so a test can
+/// query the intermediate tables.
+fn computed(input: &Path, year: i32) -> (SessionContext, InputLog) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ctx = cpi::session();
+        let settings = Settings::defaults().unwrap();
+        let location = Location::open(&input.to_string_lossy()).unwrap();
+        let mut log = InputLog::default();
+        let extract = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
+        cpi::method::register_params(&ctx, &settings, year).unwrap();
+        cpi::method::run_steps(&ctx).await.unwrap();
+        std::mem::forget(extract); // keep an unzipped extract alive for the queries below
+        (ctx, log)
+    })
+}
+
+/// Rows of a query as strings (NULL as "").
+fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let batches = rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
+    let mut rows = vec![];
+    for b in batches {
+        let cols: Vec<_> = b
+            .columns()
+            .iter()
+            .map(|c| datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8).unwrap())
+            .collect();
+        for r in 0..b.num_rows() {
+            rows.push(
+                cols.iter()
+                    .map(|c| if c.is_null(r) { String::new() } else { c.as_string::<i32>().value(r).to_string() })
+                    .collect(),
+            );
+        }
+    }
+    rows
+}
+
+fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+}
+
+#[test]
+fn main_nace_rule_region_and_section() {
+    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let rows = query(
+        &ctx,
+        "SELECT enterprise_number, nace_version, nace_code, nace_division, nace_section, nace_source, region, province
+         FROM company ORDER BY enterprise_number",
+    );
+    let expected = strings(&[
+        // A: own MAIN 2025/001 20141 beats 2008/001 and 2025/006, and its establishment's 01110.
+        &["0200.000.142", "2025", "20141", "20", "C", "enterprise", "Flanders", "Antwerp"],
+        // B: only 2008 codes (2003 is ignored): group 006 (62010) before 003 (70220); 62 is J in 2008.
+        &["0200.000.241", "2008", "62010", "62", "J", "enterprise", "Flanders", "East Flanders"],
+        // C: no activity of its own: its establishment's 72110; division 72 is section N in NACE 2025.
+        &["0200.000.340", "2025", "72110", "72", "N", "establishment", "Brussels", "Brussels"],
+        // D: group 001 (28990) before group 003 (28110).
+        &["0200.000.439", "2025", "28990", "28", "C", "enterprise", "Flanders", "Flemish Brabant"],
+        // E: same group and version: the lowest code.
+        &["0200.000.538", "2025", "10110", "10", "C", "enterprise", "Flanders", "West Flanders"],
+        &["0200.000.835", "", "", "", "", "", "Flanders", "Antwerp"],
+        &["0200.000.934", "", "", "", "", "", "Flanders", "Antwerp"],
+        &["0200.001.033", "2025", "62100", "62", "K", "enterprise", "Flanders", "Antwerp"],
+        &["0200.001.132", "2025", "25110", "25", "C", "enterprise", "Flanders", "Antwerp"],
+        &["0200.001.231", "2025", "24100", "24", "C", "enterprise", "Wallonia", "Liège"],
+        // N3: a 7-digit 2008 code: division 47, section G.
+        &["0200.001.330", "2008", "4711001", "47", "G", "enterprise", "Flanders", "East Flanders"],
+    ]);
+    assert_eq!(rows, expected);
+    // Section labels come from the register's code.csv (NL).
+    let label = query(&ctx, "SELECT nace_section_label FROM company WHERE enterprise_number = '0200.000.241'");
+    assert_eq!(label[0][0], "SECTIE J -- INFORMATIE EN COMMUNICATIE");
+}
+
+#[test]
+fn annual_figures_refiling_scaling_rubric_priority_and_missing_values() {
+    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let rows = query(
+        &ctx,
+        "SELECT enterprise_number, year, reference_number, exercise_months, scaled_to_12_months,
+                CAST(turnover_eur AS DOUBLE), CAST(fte AS DOUBLE),
+                CAST(tangible_investment_eur AS DOUBLE), CAST(intangible_investment_eur AS DOUBLE)
+         FROM annual_figures
+         WHERE (enterprise_number, year) IN (('0200.000.142', 2024), ('0200.000.142', 2021), ('0200.000.241', 2021),
+                ('0200.000.241', 2024), ('0200.000.439', 2024), ('0200.000.439', 2021), ('0200.000.538', 2021),
+                ('0200.001.132', 2024), ('0200.001.330', 2024))
+         ORDER BY enterprise_number, year",
+    );
+    let expected = strings(&[
+        // A 2021: FTE from 1003 (10), not 9087 (11).
+        &["0200.000.142", "2021", "2022-00000001", "12", "false", "1000000.0", "10.0", "100000.0", "20000.0"],
+        // A 2024: the later deposit (2025-06-01) wins: 1 300 000, not 1 250 000; NM1 values unused.
+        &["0200.000.142", "2024", "2025-00000009", "12", "false", "1300000.0", "12.0", "100000.0", "20000.0"],
+        // B 2021: FTE only in 9087; tangible = 8161 + 8162; no intangible rubric = 0.
+        &["0200.000.241", "2021", "2022-00000002", "12", "false", "500000.0", "5.0", "50000.0", "0.0"],
+        // B 2024: no investment rubric at all = 0.
+        &["0200.000.241", "2024", "2025-00000002", "12", "false", "450000.0", "6.0", "0.0", "0.0"],
+        // D 2021: intangible = 8021 + 8022.
+        &["0200.000.439", "2021", "2022-00000004", "12", "false", "300000.0", "8.0", "0.0", "10000.0"],
+        // D 2024: no turnover rubric: unknown (NULL), not zero.
+        &["0200.000.439", "2024", "2025-00000004", "12", "false", "", "10.0", "10000.0", "0.0"],
+        // E 2021: 18 months: flows x 12/18, FTE (a stock) unchanged.
+        &["0200.000.538", "2021", "2022-00000005", "18", "true", "600000.0", "4.0", "60000.0", "0.0"],
+        // N1 2024: the exercise that ends last in 2024 (6 months): x 12/6.
+        &["0200.001.132", "2024", "2025-00000011", "6", "true", "2100000.0", "21.0", "1000000.0", "0.0"],
+        // N3: no FTE rubric: unknown.
+        &["0200.001.330", "2024", "2025-00000013", "12", "false", "999.0", "", "10000.0", "0.0"],
+    ]);
+    assert_eq!(rows, expected);
+    let status = query(&ctx, "SELECT reference_number, status FROM filing_status WHERE status <> 'used' ORDER BY 1");
+    assert_eq!(
+        status,
+        strings(&[&["2024-00000011", "other_exercise_same_year"], &["2025-00000001", "superseded_by_later_deposit"]])
+    );
+}
+
+#[test]
+fn cohort_on_first_of_january() {
+    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let rows = query(&ctx, "SELECT cluster_id, enterprise_number, in_register FROM cohort_company ORDER BY 1, 2");
+    // H left on 2023-06-30 and I joined on 2024-03-01: neither is a member on 2024-01-01.
+    // G is listed (as 200000736, leading zero lost) but not in the register.
+    let expected = strings(&[
+        &["ALL", "0200.000.142", "true"],
+        &["ALL", "0200.000.241", "true"],
+        &["ALL", "0200.000.340", "true"],
+        &["ALL", "0200.000.439", "true"],
+        &["ALL", "0200.000.538", "true"],
+        &["ALL", "0200.000.736", "false"],
+        &["ALL", "0200.001.033", "true"],
+        &["C1", "0200.000.142", "true"],
+        &["C1", "0200.000.241", "true"],
+        &["C1", "0200.000.340", "true"],
+        &["C1", "0200.000.736", "false"],
+        &["C2", "0200.000.142", "true"],
+        &["C2", "0200.000.439", "true"],
+        &["C2", "0200.000.538", "true"],
+        &["C2", "0200.001.033", "true"],
+    ]);
+    assert_eq!(rows, expected);
+    // In 2023 H (member until 2023-06-30) is in, I (from 2024-03-01) is not.
+    let (ctx, _) = computed(&fixture("handworked"), 2023);
+    let c2 = query(&ctx, "SELECT enterprise_number FROM cohort_company WHERE cluster_id = 'C2' ORDER BY 1");
+    assert!(c2.contains(&vec!["0200.000.835".to_string()]));
+    assert!(!c2.contains(&vec!["0200.000.934".to_string()]));
+}
+
+/// The real extract's files, renamed to a full extract's names. Its meta.csv says "update";
+/// the copy says "full" so the readers can be run on real rows (the only change made).
+fn real_extract_as_full() -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kbo-open-data-sample");
+    let dir = tempfile::tempdir().unwrap();
+    let kbo = dir.path().join("kbo");
+    std::fs::create_dir_all(&kbo).unwrap();
+    for t in ["enterprise", "establishment", "activity", "address"] {
+        std::fs::copy(src.join(format!("{t}_insert.csv")), kbo.join(format!("{t}.csv"))).unwrap();
+    }
+    std::fs::copy(src.join("code.csv"), kbo.join("code.csv")).unwrap();
+    let meta = std::fs::read_to_string(src.join("meta.csv")).unwrap().replace("\"update\"", "\"full\"");
+    std::fs::write(kbo.join("meta.csv"), meta).unwrap();
+    let handworked = fixture("handworked");
+    for sub in ["accounts", "clusters"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for f in std::fs::read_dir(handworked.join(sub)).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dir.path().join(sub).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+#[test]
+fn real_kbo_files_are_read_as_published() {
+    let dir = real_extract_as_full();
+    let (ctx, _) = computed(dir.path(), 2024);
+    // Row counts = lines minus header (wc -l: enterprise 29, establishment 23, activity 426,
+    // address 69, code 21501).
+    let counts = query(
+        &ctx,
+        "SELECT (SELECT count(*) FROM kbo_enterprise) AS e, (SELECT count(*) FROM kbo_establishment) AS s,
+                (SELECT count(*) FROM kbo_activity) AS a, (SELECT count(*) FROM kbo_address) AS d,
+                (SELECT count(*) FROM kbo_code) AS c",
+    );
+    assert_eq!(counts, strings(&[&["28", "22", "425", "68", "21500"]]));
+    let rows = query(
+        &ctx,
+        "SELECT enterprise_number, start_date_text, region, province, nace_version, nace_code, nace_section, nace_section_label
+         FROM company WHERE enterprise_number IN ('0717.947.577', '1029.025.290', '1029.025.884', '1029.028.161')
+         ORDER BY 1",
+    );
+    let expected = strings(&[
+        // Natural person: no published seat. MAIN 2025/001 43410 (over 2008/001 43910): section F.
+        &["0717.947.577", "10-01-2019", "unknown", "", "2025", "43410", "F", "BOUWNIJVERHEID"],
+        // REGO 2240 Zandhoven, 4800 Verviers, 1080 Sint-Jans-Molenbeek; no activities yet.
+        &["1029.025.290", "", "Flanders", "Antwerp", "", "", "", ""],
+        &["1029.025.884", "", "Wallonia", "Liège", "", "", "", ""],
+        &["1029.028.161", "", "Brussels", "Brussels", "", "", "", ""],
+    ]);
+    let mut rows = rows;
+    for r in rows.iter_mut().skip(1) {
+        r[1] = String::new(); // start dates of the new companies are not part of this check
+    }
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn an_update_extract_is_refused_with_a_clear_message() {
+    let dir = real_extract_as_full();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kbo-open-data-sample/meta.csv");
+    std::fs::copy(src, dir.path().join("kbo/meta.csv")).unwrap();
+    let out = dir.path().join("out");
+    let err = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(cpi::run(&cpi::RunOptions {
+            input: dir.path().to_string_lossy().into(),
+            output: out.to_string_lossy().into(),
+            year: 2024,
+            config: None,
+            overwrite: false,
+        }))
+        .unwrap_err();
+    assert!(err.to_string().ends_with("kbo/:meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
+    assert!(!out.exists(), "a failed run publishes nothing");
+}
+
+#[test]
+fn the_zip_as_published_gives_the_same_results_as_its_csvs() {
+    // data-samples holds the zip; unzip it next to the other inputs and compare the outputs.
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&samples, dir.path());
+    let zip_path = dir.path().join("kbo/KboOpenData_0140_2025_01_05_Full.zip");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    archive.extract(dir.path().join("kbo")).unwrap();
+    std::fs::remove_file(&zip_path).unwrap();
+    let (_a, zipped, _) = run(&samples, 2024);
+    let (_b, unzipped, _) = run(dir.path(), 2024);
+    for f in ["cpi6_investment.parquet", "cpi7_turnover.parquet", "cpi8_employment.parquet", "exclusions.parquet"] {
+        let a = Table::read(&zipped.join(f));
+        let b = Table::read(&unzipped.join(f));
+        assert_eq!(a.batch, b.batch, "{f}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let p: PathBuf = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn reruns_write_identical_bytes() {
+    let (_a, first, m1) = run(&fixture("handworked"), 2024);
+    let (_b, second, m2) = run(&fixture("handworked"), 2024);
+    let hashes = |m: &cpi::Manifest| m.outputs.iter().map(|o| (o.file.clone(), o.sha256.clone())).collect::<BTreeMap<_, _>>();
+    assert_eq!(hashes(&m1), hashes(&m2));
+    for o in &m1.outputs {
+        assert_eq!(std::fs::read(first.join(&o.file)).unwrap(), std::fs::read(second.join(&o.file)).unwrap(), "{}", o.file);
+    }
+}
