@@ -2,8 +2,10 @@
 -- Money in euro and FTE as DOUBLE (converted from exact decimal sums), growths as fractions.
 -- Every table is sorted on its key so that reruns write identical files.
 
-CREATE VIEW output_cpi7_turnover AS
-SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+-- CPI 7 and CPI 8 have the same columns: one view for both, split by measure below.
+CREATE VIEW growth_output AS
+SELECT measure,
+       CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(cluster_name AS VARCHAR) AS cluster_name,
        CAST(reference_year AS INT) AS reference_year,
        CAST(base_year AS INT) AS base_year,
@@ -25,36 +27,13 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
        CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
        CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth
-FROM growth_result
-WHERE measure = 'turnover'
-ORDER BY cluster_id;
+FROM growth_result;
+
+CREATE VIEW output_cpi7_turnover AS
+SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi8_employment AS
-SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
-       CAST(cluster_name AS VARCHAR) AS cluster_name,
-       CAST(reference_year AS INT) AS reference_year,
-       CAST(base_year AS INT) AS base_year,
-       CAST(end_year AS INT) AS end_year,
-       CAST(cohort_firms AS BIGINT) AS cohort_firms,
-       CAST(firms_in_register AS BIGINT) AS firms_in_register,
-       CAST(sample_firms AS BIGINT) AS sample_firms,
-       CAST(cluster_base AS DOUBLE) AS cluster_base,
-       CAST(cluster_end AS DOUBLE) AS cluster_end,
-       CAST(cluster_growth AS DOUBLE) AS cluster_growth,
-       CAST(flanders_firms AS BIGINT) AS flanders_firms,
-       CAST(flanders_base AS DOUBLE) AS flanders_base,
-       CAST(flanders_end AS DOUBLE) AS flanders_end,
-       CAST(flanders_growth AS DOUBLE) AS flanders_growth,
-       CAST(growth_gap_pp AS DOUBLE) AS growth_gap_pp,
-       CAST(growth_ratio AS DOUBLE) AS growth_ratio,
-       CAST(cluster_cagr AS DOUBLE) AS cluster_cagr,
-       CAST(flanders_cagr AS DOUBLE) AS flanders_cagr,
-       CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
-       CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
-       CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth
-FROM growth_result
-WHERE measure = 'fte'
-ORDER BY cluster_id;
+SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'fte' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi6_investment AS
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,

@@ -17,7 +17,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::csv_file::{csv_problem, parse_amount, parse_iso_date, AMOUNT_PRECISION, AMOUNT_SCALE};
+use super::csv_file::{self, csv_problem, parse_amount, parse_iso_date, AMOUNT_PRECISION, AMOUNT_SCALE};
 use super::InputLog;
 use crate::enterprise_number;
 use crate::error::{CpiError, Result};
@@ -104,21 +104,11 @@ fn read_csv(
     batches: &mut Vec<RecordBatch>,
     log: &mut InputLog,
 ) -> Result<u64> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        // Split on LF only (a CR before it is trimmed with the field): with the default CRLF
-        // terminator the csv crate reports line numbers one too low for CRLF files.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 20)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut reader = csv_file::reader(std::io::BufReader::with_capacity(1 << 20, file));
     let header = reader
         .byte_headers()
-        .map_err(|e| CpiError::bad_input(name, format!("cannot read the header: {}", csv_problem(&e))))?
-        .clone();
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+        .map_err(|e| CpiError::bad_input(name, format!("cannot read the header: {}", csv_problem(&e))))?;
+    let names = csv_file::header_names(header.iter());
     let index = column_index(name, &names)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
@@ -145,15 +135,7 @@ fn read_csv(
                     batches.push(builder.finish()?);
                 }
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
-                return Err(CpiError::BadInput {
-                    file: name.to_string(),
-                    line: Some(line),
-                    field: None,
-                    message: csv_problem(&e),
-                });
-            }
+            Err(e) => return Err(csv_file::row_error(name, rows, &e)),
         }
     }
     Ok(rows)
@@ -198,26 +180,8 @@ fn read_parquet(
 }
 
 fn column_index(name: &str, header: &[String]) -> Result<[usize; 9]> {
-    let mut index = [0usize; 9];
-    let mut missing = vec![];
-    for (slot, col) in index.iter_mut().zip(COLUMNS) {
-        match header.iter().position(|h| h == col) {
-            Some(i) => *slot = i,
-            None => missing.push(col),
-        }
-    }
-    if missing.is_empty() {
-        return Ok(index);
-    }
-    let hint = if header.len() == 1 && header[0].contains([';', '\t']) {
-        " (the file seems to use ';' or tab as delimiter; cpi expects ',')"
-    } else {
-        ""
-    };
-    Err(CpiError::bad_input(
-        name,
-        format!("header lacks required column(s) {}; found {}{hint}", missing.join(", "), header.join(",")),
-    ))
+    let positions = csv_file::column_positions(name, header, &COLUMNS)?;
+    Ok(positions.try_into().expect("one position per column"))
 }
 
 /// Checks rows and appends the valid ones to Arrow columns.

@@ -30,6 +30,53 @@ impl Row<'_> {
     }
 }
 
+/// A CSV reader in the dialect of every input: `,`, `"`-quoted, a header row.
+pub fn reader<R: std::io::Read>(source: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .buffer_capacity(1 << 20)
+        // Split on LF only (a CR before it is trimmed with the field): with the default CRLF
+        // terminator the csv crate reports line numbers one too low for CRLF files.
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(source)
+}
+
+/// Header names as compared: trimmed, lower case, without a UTF-8 byte-order mark.
+pub fn header_names<'a>(header: impl Iterator<Item = &'a [u8]>) -> Vec<String> {
+    header
+        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect()
+}
+
+/// Position of each `required` column in `header`, or an error naming the missing ones.
+pub fn column_positions(file: &str, header: &[String], required: &[&str]) -> Result<Vec<usize>> {
+    let missing: Vec<&str> = required.iter().copied().filter(|c| !header.iter().any(|h| h == c)).collect();
+    if missing.is_empty() {
+        return Ok(required.iter().map(|c| header.iter().position(|h| h == c).expect("present")).collect());
+    }
+    // A single column whose name holds `;` or a tab is the classic wrong-delimiter file.
+    let hint = if header.len() == 1 && header[0].contains([';', '\t']) {
+        " (the file seems to use ';' or tab as delimiter; cpi expects ',')"
+    } else {
+        ""
+    };
+    Err(CpiError::bad_input(
+        file,
+        format!("header lacks required column(s) {}; found {}{hint}", missing.join(", "), header.join(",")),
+    ))
+}
+
+/// The error for a row the CSV parser cannot read (wrong number of fields, bad UTF-8).
+pub fn row_error(file: &str, rows_so_far: u64, e: &csv::Error) -> CpiError {
+    CpiError::BadInput {
+        file: file.to_string(),
+        line: Some(e.position().map(|p| p.line()).unwrap_or(rows_so_far + 2)),
+        field: None,
+        message: csv_problem(e),
+    }
+}
+
 /// Parses `bytes` as a comma-separated file with a header row. The header must contain every
 /// `required` column; other columns are allowed and ignored. Calls `each` once per data row.
 pub fn for_each_row(
@@ -38,24 +85,13 @@ pub fn for_each_row(
     required: &[&str],
     mut each: impl FnMut(Row<'_>) -> Result<()>,
 ) -> Result<u64> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        // Split on LF only (a CR before it is trimmed with the field): with the default CRLF
-        // terminator the csv crate reports line numbers one too low for CRLF files.
-        .terminator(csv::Terminator::Any(b'\n'))
-        .flexible(false)
-        .from_reader(bytes);
+    let mut reader = reader(bytes);
     let header = reader
-        .headers()
-        .map_err(|e| CpiError::bad_input(file, format!("cannot read the header: {e}")))?
-        .clone();
-    let columns: HashMap<String, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.trim().to_ascii_lowercase(), i))
-        .collect();
-    check_header(file, &header, &columns, required)?;
+        .byte_headers()
+        .map_err(|e| CpiError::bad_input(file, format!("cannot read the header: {}", csv_problem(&e))))?;
+    let names = header_names(header.iter());
+    column_positions(file, &names, required)?;
+    let columns: HashMap<String, usize> = names.into_iter().enumerate().map(|(i, n)| (n, i)).collect();
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
     loop {
@@ -66,44 +102,10 @@ pub fn for_each_row(
                 let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
                 each(Row { line, record: &record, columns: &columns })?;
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(rows + 2);
-                return Err(CpiError::BadInput {
-                    file: file.to_string(),
-                    line: Some(line),
-                    field: None,
-                    message: csv_problem(&e),
-                });
-            }
+            Err(e) => return Err(row_error(file, rows, &e)),
         }
     }
     Ok(rows)
-}
-
-fn check_header(
-    file: &str,
-    header: &csv::StringRecord,
-    columns: &HashMap<String, usize>,
-    required: &[&str],
-) -> Result<()> {
-    let missing: Vec<&str> = required.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    // A single column whose name holds `;` or a tab is the classic wrong-delimiter file.
-    let hint = if header.len() == 1 && header[0].contains([';', '\t']) {
-        " (the file seems to use ';' or tab as delimiter; cpi expects ',')"
-    } else {
-        ""
-    };
-    Err(CpiError::bad_input(
-        file,
-        format!(
-            "header lacks required column(s) {}; found {}{hint}",
-            missing.join(", "),
-            header.iter().collect::<Vec<_>>().join(",")
-        ),
-    ))
 }
 
 pub fn csv_problem(e: &csv::Error) -> String {
