@@ -236,7 +236,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
             overwrite: false,
         }))
         .unwrap_err();
-    assert!(err.to_string().ends_with("kbo/:meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
+    assert!(err.to_string().ends_with("kbo/meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
     assert!(!out.exists(), "a failed run publishes nothing");
 }
 

@@ -171,11 +171,7 @@ async fn compute_and_write(
     staging.put(REJECTS_FILE, bytes).await?;
 
     let mut input_rows = log.files.clone();
-    for (table, _) in extract.files() {
-        let n = count(&ctx, &format!("SELECT count(*) FROM {table}")).await?;
-        let file = kbo::TABLES.iter().find(|t| t.1 == table).map(|t| t.0).unwrap_or(table);
-        input_rows.push(FileCounts { file: format!("{}:{file}", extract.source), rows_read: n, rows_used: n, rows_rejected: 0 });
-    }
+    input_rows.extend(kbo_counts(&ctx, &extract).await?);
 
     let manifest = Manifest {
         tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION") },
@@ -195,6 +191,63 @@ async fn compute_and_write(
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
     staging.put(MANIFEST_FILE, json).await?;
     Ok(manifest)
+}
+
+/// Rows of each KBO file. The register is used as published: no row is rejected.
+async fn kbo_counts(ctx: &SessionContext, extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
+    let mut counts = vec![];
+    for (table, file) in extract.tables() {
+        let n = count(ctx, &format!("SELECT count(*) FROM {table}")).await?;
+        counts.push(FileCounts { file: file.to_string(), rows_read: n, rows_used: n, rows_rejected: 0 });
+    }
+    Ok(counts)
+}
+
+/// `cpi validate`: reads and checks every input without computing the indicators.
+pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<ValidationReport> {
+    let settings = Settings::load(config)?;
+    let location = Location::open(input)?;
+    let ctx = session();
+    let mut log = InputLog::default();
+    let extract = load_inputs(&ctx, &location, &settings, &mut log).await?;
+    let mut files = log.files.clone();
+    files.extend(kbo_counts(&ctx, &extract).await?);
+    Ok(ValidationReport { input: input.to_string(), kbo: extract.meta.clone(), files, rejects: log.rejects })
+}
+
+/// What `cpi validate` found, printed as a readable report.
+pub struct ValidationReport {
+    pub input: String,
+    pub kbo: kbo::KboMeta,
+    pub files: Vec<FileCounts>,
+    pub rejects: Vec<inputs::Reject>,
+}
+
+impl std::fmt::Display for ValidationReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const EXAMPLES: usize = 3;
+        writeln!(f, "inputs: {}", self.input)?;
+        writeln!(f, "KBO extract {} of {} (full)", self.kbo.extract_number, self.kbo.snapshot_date)?;
+        for file in &self.files {
+            writeln!(
+                f,
+                "  {}: {} rows read, {} accepted, {} rejected",
+                file.file, file.rows_read, file.rows_used, file.rows_rejected
+            )?;
+            let mut by_reason: BTreeMap<&str, Vec<&inputs::Reject>> = BTreeMap::new();
+            for r in self.rejects.iter().filter(|r| r.file == file.file) {
+                by_reason.entry(r.reason.as_str()).or_default().push(r);
+            }
+            for (reason, rows) in by_reason {
+                writeln!(f, "    {reason}: {} row(s)", rows.len())?;
+                for r in rows.iter().take(EXAMPLES) {
+                    writeln!(f, "      line {}, field {}: {:?}", r.line, r.field, r.raw_value)?;
+                }
+            }
+        }
+        let rejected: u64 = self.files.iter().map(|f| f.rows_rejected).sum();
+        write!(f, "inputs are usable: {rejected} row(s) rejected (they go to rejects.parquet in a run)")
+    }
 }
 
 async fn count(ctx: &SessionContext, sql: &str) -> Result<u64> {

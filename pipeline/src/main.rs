@@ -59,8 +59,22 @@ enum Command {
         #[arg(long, value_enum, default_value = "csv")]
         accounts_format: AccountsFormatArg,
     },
-    /// Print the shipped default method settings, with comments.
-    Config,
+    /// Check every input without computing the indicators and print a report per file
+    /// (rows read, accepted, rejected by reason with examples). Exit 0 when usable.
+    Validate {
+        /// Input folder with kbo/, accounts/, clusters/ and optionally totals/.
+        #[arg(long, default_value = "data-samples")]
+        input: String,
+        /// Method settings (TOML) whose checks apply (e.g. accounts.max_exercise_months).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the shipped default method settings (TOML, with comments).
+    Config {
+        /// Print the shipped defaults (the only mode; kept explicit for scripts).
+        #[arg(long)]
+        default: bool,
+    },
     /// Print the SQL steps of the method, in the order they run.
     Explain,
 }
@@ -107,7 +121,10 @@ async fn main() -> ExitCode {
                 tracing::info!(?s, output = %output.display(), "generated");
             })
         }
-        Command::Config => {
+        Command::Validate { input, config } => cpi::validate(&input, config.as_deref()).await.map(|report| {
+            println!("{report}");
+        }),
+        Command::Config { .. } => {
             print!("{}", cpi::config::DEFAULT_TOML);
             Ok(())
         }

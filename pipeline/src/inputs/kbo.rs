@@ -63,6 +63,8 @@ pub struct KboExtract {
     /// The published file (zip or folder) for messages and the manifest.
     pub source: String,
     files: Vec<(&'static str, PathBuf)>,
+    /// Display name of each file of [`TABLES`], for messages and the manifest.
+    names: Vec<String>,
     _unzipped: Option<tempfile::TempDir>,
 }
 
@@ -75,7 +77,7 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         .collect();
     let has_csv = entries.iter().any(|e| e.path == "kbo/enterprise.csv");
     let (dir, source, unzipped) = match (zips.as_slice(), has_csv) {
-        ([], true) => (input.local_file("kbo"), input.name_of("kbo/"), None),
+        ([], true) => (input.local_file("kbo"), input.name_of("kbo"), None),
         ([zip], false) => {
             let name = input.name_of(zip);
             let tmp = tempfile::tempdir().map_err(|e| CpiError::io("temporary folder", e))?;
@@ -95,15 +97,18 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
             ))
         }
     };
-    let meta = read_meta(&dir.join(META), &format!("{source}:{META}"))?;
+    // Files inside a zip are named `x.zip:file.csv`, loose files `kbo/file.csv`.
+    let member = |file: &str| if unzipped.is_some() { format!("{source}:{file}") } else { format!("{source}/{file}") };
+    let meta = read_meta(&dir.join(META), &member(META))?;
     let mut files = vec![];
     for (file, table, header, _) in TABLES {
         let path = dir.join(file);
-        let name = format!("{source}:{file}");
+        let name = member(file);
         check_header(&path, &name, header)?;
         files.push((table, path));
     }
-    Ok(KboExtract { meta, source, files, _unzipped: unzipped })
+    let names = TABLES.iter().map(|t| member(t.0)).collect();
+    Ok(KboExtract { meta, source, files, names, _unzipped: unzipped })
 }
 
 impl KboExtract {
@@ -119,9 +124,9 @@ impl KboExtract {
         Ok(())
     }
 
-    /// The local CSV files, for hashing in the manifest when the extract came unzipped.
-    pub fn files(&self) -> impl Iterator<Item = (&'static str, &Path)> {
-        self.files.iter().map(|(t, p)| (*t, p.as_path()))
+    /// Each registered table with the display name of its file.
+    pub fn tables(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.files.iter().zip(&self.names).map(|((t, _), n)| (*t, n.as_str()))
     }
 }
 

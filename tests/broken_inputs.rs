@@ -1,0 +1,133 @@
+//! The corpus under tests/broken/: each case is the hand-worked input with some files replaced
+//! (and those listed in REMOVE deleted), and expected.txt holds the exact error or the exact
+//! rejects (`reject: <file> <line> <field> <reason>`). `{input}` stands for the input folder.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::fixture;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
+/// The hand-worked input with a case applied, in a temporary folder.
+fn broken_input(case: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    if let Ok(list) = std::fs::read_to_string(case.join("REMOVE")) {
+        for p in list.lines().filter(|l| !l.is_empty()) {
+            std::fs::remove_file(dir.path().join(p)).unwrap();
+        }
+    }
+    for e in std::fs::read_dir(case).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            copy_dir(&p, &dir.path().join(p.file_name().unwrap()));
+        }
+    }
+    dir
+}
+
+#[test]
+fn every_broken_input_gives_its_exact_error_or_rejects() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken");
+    let mut cases: Vec<_> = std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "the corpus has {} cases", cases.len());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let input = broken_input(&case);
+        let input_name = input.path().to_string_lossy().to_string();
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap().replace("{input}", &input_name);
+        let result = rt.block_on(cpi::validate(&input_name, None));
+        if let Some(error) = expected.strip_prefix("error: ") {
+            let err = result.err().unwrap_or_else(|| panic!("{name}: expected an error"));
+            assert_eq!(err.to_string(), error.trim_end(), "{name}");
+            assert_eq!(err.exit_code(), std::process::ExitCode::from(2), "{name}: bad input exits 2");
+        } else {
+            let report = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let prefix = format!("{input_name}/");
+            let mut got: Vec<String> = report
+                .rejects
+                .iter()
+                .map(|r| format!("reject: {} {} {} {}", r.file.trim_start_matches(&prefix), r.line, r.field, r.reason))
+                .collect();
+            got.retain(|r| r.contains("corrections.csv") || r.contains("late_additions.csv"));
+            got.sort();
+            let mut want: Vec<String> = expected.lines().map(str::to_string).collect();
+            want.sort();
+            assert_eq!(got, want, "{name}");
+            for f in &report.files {
+                assert_eq!(f.rows_read, f.rows_used + f.rows_rejected, "{name}: {}", f.file);
+            }
+        }
+    }
+}
+
+fn cpi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cpi"))
+}
+
+#[test]
+fn the_command_line_reports_bad_input_on_one_line_with_exit_code_2() {
+    let input = broken_input(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken/members_wrong_delimiter"));
+    let out = tempfile::tempdir().unwrap();
+    let result = cpi()
+        .args(["-q", "run", "--year", "2024", "--input"])
+        .arg(input.path())
+        .arg("--output")
+        .arg(out.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(2));
+    let stderr = String::from_utf8(result.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("cpi: bad input: ") && stderr.contains("clusters/members.csv: header lacks"), "{stderr}");
+    assert!(!out.path().join("out").exists());
+}
+
+#[test]
+fn validate_prints_a_report_and_exits_0_on_usable_input() {
+    let result = cpi().args(["-q", "validate", "--input"]).arg(fixture("handworked")).output().unwrap();
+    assert_eq!(result.status.code(), Some(0));
+    let report = String::from_utf8(result.stdout).unwrap();
+    assert!(report.contains("clusters/members.csv: 12 rows read, 10 accepted, 2 rejected"), "{report}");
+    assert!(report.contains("    enterprise_number_check_digits: 1 row(s)\n      line 5, field enterprise_number: \"0200.000.737\""), "{report}");
+    assert!(report.contains("accounts/accounts.csv: 76 rows read, 74 accepted, 2 rejected"), "{report}");
+    assert!(report.ends_with("inputs are usable: 4 row(s) rejected (they go to rejects.parquet in a run)\n"), "{report}");
+}
+
+#[test]
+fn an_existing_output_is_refused_without_overwrite_and_replaced_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("old.txt"), "previous run").unwrap();
+    let run = |extra: &[&str]| {
+        cpi().args(["-q", "run", "--year", "2024", "--input"]).arg(fixture("handworked")).arg("--output").arg(&out).args(extra).output().unwrap()
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already holds a run; pass --overwrite"));
+    assert_eq!(std::fs::read_to_string(out.join("old.txt")).unwrap(), "previous run");
+    let replaced = run(&["--overwrite"]);
+    assert_eq!(replaced.status.code(), Some(0));
+    assert!(!out.join("old.txt").exists(), "the folder is replaced as a whole");
+    assert!(out.join("cpi7_turnover.parquet").exists());
+    // No staging or previous folders are left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
+}
