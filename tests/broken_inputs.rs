@@ -131,3 +131,58 @@ fn an_existing_output_is_refused_without_overwrite_and_replaced_with_it() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
 }
+
+#[test]
+fn a_run_killed_midway_leaves_the_previous_outputs_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big");
+    let status = cpi().args(["-q", "generate", "--scale", "0.03", "--seed", "7", "--output"]).arg(&big).status().unwrap();
+    assert!(status.success());
+    let out = dir.path().join("out");
+    let ok = cpi().args(["-q", "run", "--year", "2024", "--input"]).arg(fixture("handworked")).arg("--output").arg(&out).status().unwrap();
+    assert!(ok.success());
+    let before = snapshot(&out);
+
+    // Start a run on the larger input and kill it once it is busy (its staging folder exists).
+    let mut child = cpi()
+        .args(["-q", "run", "--year", "2024", "--overwrite", "--input"])
+        .arg(&big)
+        .arg("--output")
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !staging_exists(dir.path()) && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run was killed before it could finish");
+    assert_eq!(snapshot(&out), before, "the previous outputs are untouched");
+
+    // The next run cleans up the killed run's staging folder and publishes normally.
+    let again = cpi().args(["-q", "run", "--year", "2024", "--overwrite", "--input"]).arg(fixture("handworked")).arg("--output").arg(&out).status().unwrap();
+    assert!(again.success());
+    assert!(!staging_exists(dir.path()));
+    let after = snapshot(&out);
+    for (file, bytes) in &before {
+        if file.ends_with(".parquet") {
+            assert_eq!(after.get(file), Some(bytes), "{file}: same inputs, same bytes");
+        }
+    }
+}
+
+fn staging_exists(parent: &Path) -> bool {
+    std::fs::read_dir(parent).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".staging-"))
+}
+
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect()
+}

@@ -113,4 +113,29 @@ mod tests {
             assert_eq!(normalise(n).as_deref(), Ok(n));
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(raw in "\\PC{0,20}") {
+            let _ = normalise(&raw);
+        }
+
+        /// Every valid number, in every notation the clusters use, normalises to itself.
+        #[test]
+        fn every_notation_round_trips(body in 0u64..20_000_000) {
+            let digits = format!("{:08}{:02}", body, check_digits(body));
+            let dotted = format!("{}.{}.{}", &digits[..4], &digits[4..7], &digits[7..]);
+            let spaced = format!("BE {} {} {}", &digits[..4], &digits[4..7], &digits[7..]);
+            for written in [dotted.clone(), digits.clone(), spaced, format!("BE{digits}")] {
+                proptest::prop_assert_eq!(normalise(&written), Ok(dotted.clone()));
+            }
+            if let Some(nine) = digits.strip_prefix('0') {
+                proptest::prop_assert_eq!(normalise(nine), Ok(dotted.clone()));
+            }
+            // A changed check digit is always caught.
+            let last = digits.as_bytes()[9] - b'0';
+            let wrong = format!("{}{}", &digits[..9], (last + 1) % 10);
+            proptest::prop_assert_eq!(normalise(&wrong), Err(NumberProblem::CheckDigits));
+        }
+    }
 }

@@ -101,6 +101,34 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Cleans up after a run that was killed: its staging folder is removed, and if it was killed
+/// between the two renames of [`Publisher::publish`] (target moved away, staging not yet in
+/// place), the previous outputs are put back.
+fn recover_interrupted(parent: &Path, name: &str, target: &Path) -> Result<()> {
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |e| CpiError::io(p, e)
+    };
+    let staging_prefix = format!(".{name}.staging-");
+    let previous_prefix = format!(".{name}.previous-");
+    for entry in std::fs::read_dir(parent).map_err(io(parent))? {
+        let path = entry.map_err(io(parent))?.path();
+        let file = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        if file.starts_with(&staging_prefix) {
+            tracing::warn!(folder = %path.display(), "removing the staging folder of an interrupted run");
+            std::fs::remove_dir_all(&path).map_err(io(&path))?;
+        } else if file.starts_with(&previous_prefix) {
+            if target.exists() {
+                std::fs::remove_dir_all(&path).map_err(io(&path))?;
+            } else {
+                tracing::warn!(folder = %path.display(), "restoring the outputs of before an interrupted publish");
+                std::fs::rename(&path, target).map_err(io(&path))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Output folder handling on the local file system: a staging folder beside the target,
 /// swapped in by two renames once every file is written.
 pub struct Publisher {
@@ -124,10 +152,8 @@ impl Publisher {
         };
         std::fs::create_dir_all(&parent).map_err(|e| CpiError::io(parent.display().to_string(), e))?;
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+        recover_interrupted(&parent, &name, target)?;
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| CpiError::io(staging.display().to_string(), e))?;
-        }
         std::fs::create_dir_all(&staging).map_err(|e| CpiError::io(staging.display().to_string(), e))?;
         Ok(Publisher { target: target.to_path_buf(), staging })
     }

@@ -99,7 +99,7 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
 
 fn read_csv(
     name: &str,
-    file: File,
+    file: impl std::io::Read,
     builder: &mut AccountsBuilder,
     batches: &mut Vec<RecordBatch>,
     log: &mut InputLog,
@@ -371,5 +371,37 @@ mod tests {
                 "reference_number_empty"
             ]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes after a valid header never panic: rows are accepted, rejected, or
+        /// the file is refused with an error.
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let mut bytes = COLUMNS.join(",").into_bytes();
+            bytes.push(b'\n');
+            bytes.extend(body);
+            let rules = rules();
+            let mut builder = AccountsBuilder::new("fuzz.csv", &rules);
+            let mut log = InputLog::default();
+            let mut batches = vec![];
+            if let Ok(rows) = read_csv("fuzz.csv", bytes.as_slice(), &mut builder, &mut batches, &mut log) {
+                let kept = builder.finish().unwrap().num_rows() as u64;
+                proptest::prop_assert_eq!(rows, kept + log.rejects.len() as u64);
+            }
+        }
+
+        /// Rows shaped like real ones, with random values in every field.
+        #[test]
+        fn arbitrary_fields_never_panic(fields in proptest::collection::vec("[0-9A-Za-z .,:;/-]{0,14}", 9)) {
+            let text = format!("{}\n{}\n", COLUMNS.join(","), fields.join(","));
+            let rules = rules();
+            let mut builder = AccountsBuilder::new("fuzz.csv", &rules);
+            let mut log = InputLog::default();
+            let mut batches = vec![];
+            let _ = read_csv("fuzz.csv", text.as_bytes(), &mut builder, &mut batches, &mut log);
+        }
     }
 }

@@ -183,4 +183,14 @@ mod tests {
         assert_eq!(parse_iso_date("2024-02-30"), None);
         assert_eq!(parse_iso_date("01-02-2024"), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = for_each_row("fuzz.csv", &bytes, &["a"], |row| {
+                let _ = (row.get("a"), row.raw("b"));
+                Ok(())
+            });
+        }
+    }
 }

@@ -232,3 +232,52 @@ const _: () = {
         i += 1;
     }
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A KBO extract folder whose enterprise.csv body is `body` (after the published header).
+    fn extract_with(body: &[u8]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let kbo = dir.path().join("kbo");
+        std::fs::create_dir_all(&kbo).unwrap();
+        for (file, _, header, _) in TABLES {
+            let head: Vec<String> = header.iter().map(|h| format!("\"{h}\"")).collect();
+            std::fs::write(kbo.join(file), format!("{}\n", head.join(","))).unwrap();
+        }
+        let mut enterprise = std::fs::read(kbo.join("enterprise.csv")).unwrap();
+        enterprise.extend_from_slice(body);
+        std::fs::write(kbo.join("enterprise.csv"), enterprise).unwrap();
+        std::fs::write(kbo.join(META), "\"Variable\",\"Value\"\n\"SnapshotDate\",\"05-01-2025\"\n\"ExtractType\",\"full\"\n\"ExtractNumber\",\"1\"\n").unwrap();
+        dir
+    }
+
+    async fn count_enterprises(dir: &Path) -> Result<usize> {
+        let input = Location::open(&dir.to_string_lossy())?;
+        let extract = open(&input).await?;
+        let ctx = SessionContext::new();
+        extract.register(&ctx).await?;
+        let batches = ctx.sql("SELECT * FROM kbo_enterprise").await?.collect().await?;
+        Ok(batches.iter().map(|b| b.num_rows()).sum())
+    }
+
+    #[test]
+    fn reads_bom_crlf_quoted_and_unquoted_fields() {
+        let body = "\"0200.000.142\",\"AC\",\"000\",\"2\",\"014\",,01-03-2001\r\n0200.000.241,AC,000,1,,,15-06-2010\r\n";
+        let dir = extract_with(body.as_bytes());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        assert_eq!(rt.block_on(count_enterprises(dir.path())).unwrap(), 2);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Arbitrary bytes in a KBO file give rows or an error, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let dir = extract_with(&body);
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            let _ = rt.block_on(count_enterprises(dir.path()));
+        }
+    }
+}
