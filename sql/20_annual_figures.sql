@@ -1,5 +1,5 @@
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
--- Reads: accounts (long form, one row per rubric value, already checked), rubric_map, params.
+-- Reads: accounts and account_value (step 15: without duplicate rows), rubric_map, params.
 -- Creates: filing_status, annual_measure (long), annual_figures (wide).
 
 -- Every deposit once. A deposit belongs to the calendar year of its exercise end.
@@ -44,7 +44,7 @@ SELECT * FROM filing_status WHERE status = 'used';
 -- Value of each rubric level of each measure in a filing (only the configured period, N).
 CREATE VIEW filing_rubric_value AS
 SELECT a.enterprise_number, a.reference_number, r.measure, r.priority, sum(a.value) AS value
-FROM accounts a
+FROM account_value a
 JOIN rubric_map r ON a.rubric_code = r.rubric_code
 JOIN params p ON a.period = p.period
 GROUP BY a.enterprise_number, a.reference_number, r.measure, r.priority;

@@ -6,7 +6,8 @@
 //!   A 0200.000.142 (2000 Antwerp; C1 and C2)  turnover 2021 1 000 000 -> 2024 1 300 000 (the 2024
 //!       filing was refiled: the first deposit said 1 250 000); FTE 10 -> 12 from rubric 1003 (9087 = 11
 //!       in 2021 is ignored because 1003 is there); investment 8169 100 000 + 8029 20 000 every year.
-//!   B 0200.000.241 (9000 Ghent; C1)  abbreviated: turnover 500 000 -> 450 000; FTE only in 9087: 5 -> 6;
+//!   B 0200.000.241 (9000 Ghent; C1)  abbreviated: turnover 500 000 -> 450 000 (the 2024 turnover row
+//!       appears twice in the file: the copy is rejected, not added); FTE only in 9087: 5 -> 6;
 //!       2021 tangible investment only in 8161 (30 000) + 8162 (20 000) = 50 000; 2024 none (= 0).
 //!   C 0200.000.340 (1000 Brussels; C1)  turnover 200 000 -> 260 000; FTE 2 -> 3; outside Flanders.
 //!   D 0200.000.439 (3000 Leuven; C2)  2024 filing without turnover; FTE 8 -> 10; intangible 2021
@@ -175,7 +176,8 @@ fn handworked_indicators() {
         }
     }
 
-    // ---- rejects: the malformed member number, the duplicate listing, the bad account value ----
+    // ---- rejects: the malformed member number, the duplicate listing, the bad account value,
+    //      the duplicated rubric row ----
     let rj = Table::read(&out.join("rejects.parquet"));
     let rows = rj.texts(&["field", "raw_value", "reason"]);
     assert_eq!(
@@ -183,12 +185,13 @@ fn handworked_indicators() {
         vec![
             vec!["value", "n/a", "value_not_numeric"],
             vec!["enterprise_number", "0200.001.232", "enterprise_number_check_digits"],
+            vec!["rubric_code", "70", "duplicate_row"],
             vec!["enterprise_number", "0200.000.737", "enterprise_number_check_digits"],
             vec!["enterprise_number", "0200.000.142", "duplicate_listing"],
         ]
     );
     let lines: Vec<i64> = (0..rj.len()).map(|r| rj.int("line", r)).collect();
-    assert_eq!(lines, vec![72, 77, 5, 13]);
+    assert_eq!(lines, vec![72, 77, 78, 5, 13]);
 
     // ---- manifest: row conservation per input file, snapshot, outputs ----
     assert_eq!(manifest.kbo.snapshot_date, "05-01-2025");
@@ -200,7 +203,7 @@ fn handworked_indicators() {
         let f = manifest.input_rows.iter().find(|f| f.file.ends_with(suffix)).unwrap();
         (f.rows_read, f.rows_used, f.rows_rejected)
     };
-    assert_eq!(counts("accounts/accounts.csv"), (76, 74, 2));
+    assert_eq!(counts("accounts/accounts.csv"), (77, 74, 3));
     assert_eq!(counts("clusters/members.csv"), (12, 10, 2));
     assert_eq!(counts("kbo/enterprise.csv"), (11, 11, 0));
     assert_eq!(counts("kbo/activity.csv"), (17, 17, 0));

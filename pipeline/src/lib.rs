@@ -106,10 +106,11 @@ pub async fn load_inputs(
         max_exercise_months: settings.config.accounts.max_exercise_months,
         fte_rubrics: method::fte_rubrics(settings)?,
     };
-    let batches = accounts::read(input, &rules, log).await?;
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let accounts = accounts::read(input, &rules, log).await?;
+    let rows: usize = accounts.batches.iter().map(RecordBatch::num_rows).sum();
     tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
-    method::register_batches(ctx, "accounts", accounts::schema(), batches)?;
+    method::register_batches(ctx, "accounts", accounts::schema(), accounts.batches)?;
+    method::register_batch(ctx, "account_files", method::account_files_batch(&accounts.files)?)?;
 
     method::register_settings(ctx, settings)?;
     Ok(extract)
@@ -147,6 +148,7 @@ async fn compute_and_write(
     method::register_params(&ctx, settings, opts.year)?;
 
     let timings = method::run_steps(&ctx).await?;
+    collect_sql_rejects(&ctx, &mut log).await?;
 
     let staging = Location::create(&publisher.staging().to_string_lossy())?;
     let metadata = BTreeMap::from([
@@ -170,7 +172,7 @@ async fn compute_and_write(
     outputs.push(OutputFile { file: REJECTS_FILE.into(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
     staging.put(REJECTS_FILE, bytes).await?;
 
-    let mut input_rows = log.files.clone();
+    let mut input_rows = log.counts();
     input_rows.extend(kbo_counts(&ctx, &extract).await?);
 
     let manifest = Manifest {
@@ -193,6 +195,22 @@ async fn compute_and_write(
     Ok(manifest)
 }
 
+/// Rows rejected by the SQL checks (duplicate rubric values), added to the input log.
+async fn collect_sql_rejects(ctx: &SessionContext, log: &mut InputLog) -> Result<()> {
+    let sql = "SELECT file, CAST(line AS BIGINT) AS line, rubric_code, reason FROM account_duplicate ORDER BY file_id, line";
+    for batch in ctx.sql(sql).await?.collect().await? {
+        let text = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();
+        let lines = batch.column(1).as_any().downcast_ref::<Int64Array>().cloned();
+        let (Some(file), Some(line), Some(rubric), Some(reason)) = (text(0), lines, text(2), text(3)) else {
+            return Err(CpiError::Internal("account_duplicate has unexpected column types".into()));
+        };
+        for i in 0..batch.num_rows() {
+            log.reject(file.value(i), line.value(i) as u64, "rubric_code", rubric.value(i), reason.value(i));
+        }
+    }
+    Ok(())
+}
+
 /// Rows of each KBO file. The register is used as published: no row is rejected.
 async fn kbo_counts(ctx: &SessionContext, extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
     let mut counts = vec![];
@@ -210,7 +228,11 @@ pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<V
     let ctx = session();
     let mut log = InputLog::default();
     let extract = load_inputs(&ctx, &location, &settings, &mut log).await?;
-    let mut files = log.files.clone();
+    // The checks read the accounting period from `params`; any year will do, none is computed.
+    method::register_params(&ctx, &settings, 2000)?;
+    method::run_account_checks(&ctx).await?;
+    collect_sql_rejects(&ctx, &mut log).await?;
+    let mut files = log.counts();
     files.extend(kbo_counts(&ctx, &extract).await?);
     Ok(ValidationReport { input: input.to_string(), kbo: extract.meta.clone(), files, rejects: log.rejects })
 }

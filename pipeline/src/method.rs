@@ -17,8 +17,9 @@ use crate::inputs::csv_file::{days_since_epoch, for_each_row};
 
 /// The transformation steps, compiled into the binary so a run cannot pick up edited files
 /// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 6] = [
+pub const SQL_STEPS: [(&str, &str); 7] = [
     ("10_register.sql", include_str!("../../sql/10_register.sql")),
+    ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
     ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
     ("30_cohorts.sql", include_str!("../../sql/30_cohorts.sql")),
     ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
@@ -54,6 +55,14 @@ pub fn register_batches(ctx: &SessionContext, name: &str, schema: Arc<Schema>, b
     let table = MemTable::try_new(schema, partitions)?;
     ctx.register_table(name, Arc::new(table))?;
     Ok(())
+}
+
+/// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.
+pub fn account_files_batch(files: &[String]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(vec![
+        ("file_id", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
+        ("file", Arc::new(StringArray::from(files.to_vec())) as ArrayRef),
+    ])?)
 }
 
 /// One-row `params` table: the reference year and everything derived from it.
@@ -203,8 +212,17 @@ fn nace_sections(settings: &Settings) -> Result<RecordBatch> {
 /// Runs every statement of every step, in order; the first failure stops the run and names
 /// the file and statement.
 pub async fn run_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
+    run_sql_files(ctx, &SQL_STEPS).await
+}
+
+/// Only the checks on account rows (step 15), for `cpi validate`.
+pub async fn run_account_checks(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
+    run_sql_files(ctx, &SQL_STEPS[1..2]).await
+}
+
+async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<Vec<StepTiming>> {
     let mut timings = vec![];
-    for (file, sql) in SQL_STEPS {
+    for &(file, sql) in steps {
         let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql {
             file: file.to_string(),
             statement: 0,

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, Date32Builder, Decimal128Builder, Int32Builder, RecordBatch, StringArray,
+    Array, ArrayBuilder, ArrayRef, Date32Builder, Decimal128Builder, Int32Array, Int32Builder, Int64Builder, RecordBatch, StringArray,
     StringBuilder,
 };
 use datafusion::arrow::compute::cast;
@@ -55,6 +55,9 @@ pub fn schema() -> SchemaRef {
         Field::new("rubric_code", DataType::Utf8, false),
         Field::new("period", DataType::Utf8, false),
         Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
+        // Where the row came from: index into the list of account files, and its line.
+        Field::new("file_id", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
     ]))
 }
 
@@ -65,8 +68,14 @@ pub fn exercise_months(start: i32, end: i32) -> i32 {
     (f64::from(end - start + 1) / (365.25 / 12.0)).round() as i32
 }
 
+/// The account files read, in `file_id` order, and their rows.
+pub struct Accounts {
+    pub files: Vec<String>,
+    pub batches: Vec<RecordBatch>,
+}
+
 /// Reads every `.csv` and `.parquet` file under `accounts/`.
-pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) -> Result<Vec<RecordBatch>> {
+pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) -> Result<Accounts> {
     let files: Vec<String> = input
         .list("accounts")
         .await?
@@ -81,10 +90,11 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
         ));
     }
     let mut batches = vec![];
-    for path in files {
+    let mut names = vec![];
+    for (file_id, path) in files.into_iter().enumerate() {
         let name = input.name_of(&path);
         let local = input.local_file(&path);
-        let mut builder = AccountsBuilder::new(&name, rules);
+        let mut builder = AccountsBuilder::new(&name, file_id as i32, rules);
         let file = File::open(&local).map_err(|e| CpiError::io(&name, e))?;
         let rows = if path.ends_with(".parquet") {
             read_parquet(&name, file, &mut builder, &mut batches, log)?
@@ -93,8 +103,9 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
         };
         batches.push(builder.finish()?);
         log.finish_file(&name, rows);
+        names.push(name);
     }
-    Ok(batches)
+    Ok(Accounts { files: names, batches })
 }
 
 fn read_csv(
@@ -187,6 +198,7 @@ fn column_index(name: &str, header: &[String]) -> Result<[usize; 9]> {
 /// Checks rows and appends the valid ones to Arrow columns.
 struct AccountsBuilder<'a> {
     file: &'a str,
+    file_id: i32,
     rules: &'a AccountRules,
     last_number: (String, String),
     enterprise_number: StringBuilder,
@@ -199,12 +211,14 @@ struct AccountsBuilder<'a> {
     rubric_code: StringBuilder,
     period: StringBuilder,
     value: Decimal128Builder,
+    line: Int64Builder,
 }
 
 impl<'a> AccountsBuilder<'a> {
-    fn new(file: &'a str, rules: &'a AccountRules) -> Self {
+    fn new(file: &'a str, file_id: i32, rules: &'a AccountRules) -> Self {
         AccountsBuilder {
             file,
+            file_id,
             rules,
             last_number: (String::new(), String::new()),
             enterprise_number: StringBuilder::new(),
@@ -217,6 +231,7 @@ impl<'a> AccountsBuilder<'a> {
             rubric_code: StringBuilder::new(),
             period: StringBuilder::new(),
             value: Decimal128Builder::new(),
+            line: Int64Builder::new(),
         }
     }
 
@@ -278,6 +293,7 @@ impl<'a> AccountsBuilder<'a> {
         self.rubric_code.append_value(rubric);
         self.period.append_value(period);
         self.value.append_value(amount);
+        self.line.append_value(line as i64);
     }
 
     fn finish(&mut self) -> Result<RecordBatch> {
@@ -292,6 +308,8 @@ impl<'a> AccountsBuilder<'a> {
             Arc::new(self.rubric_code.finish()),
             Arc::new(self.period.finish()),
             Arc::new(self.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(Int32Array::from(vec![self.file_id; self.line.len()])),
+            Arc::new(self.line.finish()),
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }
@@ -331,7 +349,7 @@ mod tests {
         let path = dir.path().join("a.csv");
         std::fs::write(&path, text).unwrap();
         let rules = rules();
-        let mut builder = AccountsBuilder::new("a.csv", &rules);
+        let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();
         let mut batches = vec![];
         // Line 7 has one field too many: a malformed file is an error naming the line.
@@ -352,7 +370,7 @@ mod tests {
 
         let fixed = text.replace("1.000,5", "1.0005e3");
         std::fs::write(&path, fixed).unwrap();
-        let mut builder = AccountsBuilder::new("a.csv", &rules);
+        let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();
         let rows = read_csv("a.csv", File::open(&path).unwrap(), &mut builder, &mut batches, &mut log).unwrap();
         assert_eq!(rows, 9);
@@ -384,7 +402,7 @@ mod tests {
             bytes.push(b'\n');
             bytes.extend(body);
             let rules = rules();
-            let mut builder = AccountsBuilder::new("fuzz.csv", &rules);
+            let mut builder = AccountsBuilder::new("fuzz.csv", 0, &rules);
             let mut log = InputLog::default();
             let mut batches = vec![];
             if let Ok(rows) = read_csv("fuzz.csv", bytes.as_slice(), &mut builder, &mut batches, &mut log) {
@@ -398,7 +416,7 @@ mod tests {
         fn arbitrary_fields_never_panic(fields in proptest::collection::vec("[0-9A-Za-z .,:;/-]{0,14}", 9)) {
             let text = format!("{}\n{}\n", COLUMNS.join(","), fields.join(","));
             let rules = rules();
-            let mut builder = AccountsBuilder::new("fuzz.csv", &rules);
+            let mut builder = AccountsBuilder::new("fuzz.csv", 0, &rules);
             let mut log = InputLog::default();
             let mut batches = vec![];
             let _ = read_csv("fuzz.csv", text.as_bytes(), &mut builder, &mut batches, &mut log);

@@ -230,8 +230,8 @@ mod tests {
                 (7, "member_from", "date_not_iso"),
             ]
         );
-        assert_eq!(log.files[0].rows_read, 7);
-        assert_eq!(log.files[0].rows_used, 2);
-        assert_eq!(log.files[0].rows_rejected, 5);
+        assert_eq!(log.counts()[0].rows_read, 7);
+        assert_eq!(log.counts()[0].rows_used, 2);
+        assert_eq!(log.counts()[0].rows_rejected, 5);
     }
 }

@@ -32,7 +32,8 @@ pub struct FileCounts {
 #[derive(Debug, Default)]
 pub struct InputLog {
     pub rejects: Vec<Reject>,
-    pub files: Vec<FileCounts>,
+    /// Each input file read, in order, with its number of data rows.
+    read: Vec<(String, u64)>,
 }
 
 impl InputLog {
@@ -46,15 +47,24 @@ impl InputLog {
         });
     }
 
-    /// Records the counts of a file once it is read; `rows_rejected` is counted from the
-    /// rejects recorded for it so the two can never disagree.
+    /// Records how many data rows a file had once it is read.
     pub fn finish_file(&mut self, file: &str, rows_read: u64) {
-        let rows_rejected = self.rejects.iter().filter(|r| r.file == file).count() as u64;
-        self.files.push(FileCounts {
-            file: file.to_string(),
-            rows_read,
-            rows_used: rows_read - rows_rejected,
-            rows_rejected,
-        });
+        self.read.push((file.to_string(), rows_read));
+    }
+
+    /// Row conservation per file. `rows_rejected` is counted from the rejects recorded for
+    /// the file (also those found later by the SQL checks), so the two can never disagree.
+    pub fn counts(&self) -> Vec<FileCounts> {
+        let mut rejected: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for r in &self.rejects {
+            *rejected.entry(r.file.as_str()).or_default() += 1;
+        }
+        self.read
+            .iter()
+            .map(|(file, rows_read)| {
+                let rows_rejected = rejected.get(file.as_str()).copied().unwrap_or(0);
+                FileCounts { file: file.clone(), rows_read: *rows_read, rows_used: rows_read - rows_rejected, rows_rejected }
+            })
+            .collect()
     }
 }

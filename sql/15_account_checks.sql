@@ -1,0 +1,38 @@
+-- Step 15: checks on the account rows that need more than one row at a time.
+-- Reads: accounts (checked row by row while read), account_files, rubric_map, params.
+-- Creates: account_duplicate (rejected rows), account_value (the rows the method uses).
+
+-- A deposit that reports the same rubric twice for the same period: the first row (in file
+-- order: file, then line) counts; every later copy is rejected as duplicate_row. Only rubrics
+-- of the rubric map in the configured period are checked: other rows are not used anyway.
+CREATE TABLE account_duplicate AS
+WITH relevant AS (
+  SELECT a.*
+  FROM accounts a
+  JOIN (SELECT DISTINCT rubric_code FROM rubric_map) r ON a.rubric_code = r.rubric_code
+  JOIN params p ON a.period = p.period
+), duplicated AS (
+  SELECT enterprise_number, reference_number, rubric_code, period,
+         min(CAST(file_id AS BIGINT) * 10000000000 + line) AS first_row
+  FROM relevant
+  GROUP BY enterprise_number, reference_number, rubric_code, period
+  HAVING count(*) > 1
+)
+SELECT f.file,
+       r.file_id,
+       r.line,
+       r.rubric_code,
+       'duplicate_row' AS reason
+FROM relevant r
+JOIN duplicated d
+  ON r.enterprise_number = d.enterprise_number
+ AND r.reference_number = d.reference_number
+ AND r.rubric_code = d.rubric_code
+ AND r.period = d.period
+JOIN account_files f ON f.file_id = r.file_id
+WHERE CAST(r.file_id AS BIGINT) * 10000000000 + r.line <> d.first_row;
+
+CREATE VIEW account_value AS
+SELECT a.*
+FROM accounts a
+LEFT ANTI JOIN account_duplicate d ON a.file_id = d.file_id AND a.line = d.line;
