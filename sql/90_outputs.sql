@@ -113,3 +113,41 @@ SELECT CAST(e.cluster_id AS VARCHAR) AS cluster_id,
 FROM excluded e
 CROSS JOIN params p
 ORDER BY cluster_id, indicator, enterprise_number;
+
+-- Warnings for the log and manifest.json: the run still succeeds. Thresholds are settings.
+CREATE VIEW output_warnings AS
+WITH growth AS (
+  SELECT 'CPI7' AS indicator, 'turnover' AS what, * FROM output_cpi7_turnover
+  UNION ALL
+  SELECT 'CPI8' AS indicator, 'FTE' AS what, * FROM output_cpi8_employment
+), warning AS (
+  SELECT g.indicator, g.cluster_id,
+         'the sample covers ' || CAST(round(100 * g.coverage_value_share, 1) AS VARCHAR)
+           || ' % of the cohort''s end-year ' || g.what || ' (below ' || CAST(100 * p.min_coverage AS VARCHAR) || ' %)' AS message
+  FROM growth g CROSS JOIN params p
+  WHERE g.coverage_value_share < p.min_coverage
+  UNION ALL
+  SELECT g.indicator, g.cluster_id,
+         'the sample holds ' || CAST(g.sample_firms AS VARCHAR) || ' companies (fewer than '
+           || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
+  FROM growth g CROSS JOIN params p
+  WHERE g.sample_firms < p.min_sample_firms
+  UNION ALL
+  SELECT i.indicator, i.cluster_id,
+         'the sample holds ' || CAST(i.sample_firms AS VARCHAR) || ' companies (fewer than '
+           || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
+  FROM (SELECT 'CPI6' AS indicator, * FROM output_cpi6_investment) i CROSS JOIN params p
+  WHERE i.sample_firms < p.min_sample_firms
+  UNION ALL
+  SELECT DISTINCT g.indicator, 'ALL' AS cluster_id,
+         'Flemish micro-benchmark growth ' || CAST(round(100 * g.flanders_growth, 2) AS VARCHAR)
+           || ' % differs from the official total''s ' || CAST(round(100 * g.official_flanders_growth, 2) AS VARCHAR)
+           || ' % by more than ' || CAST(p.max_official_gap_pp AS VARCHAR) || ' points' AS message
+  FROM growth g CROSS JOIN params p
+  WHERE abs(100 * (g.flanders_growth - g.official_flanders_growth)) > p.max_official_gap_pp
+)
+SELECT CAST(indicator AS VARCHAR) AS indicator,
+       CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(message AS VARCHAR) AS message
+FROM warning
+ORDER BY indicator, cluster_id, message;

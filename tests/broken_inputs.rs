@@ -187,3 +187,42 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         })
         .collect()
 }
+
+#[test]
+fn verify_accepts_a_run_and_catches_a_changed_or_extra_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = cpi()
+        .args(["--log-format", "json", "run", "--year", "2024", "--input"])
+        .arg(fixture("handworked"))
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    // JSON logs: one object per line, for schedulers.
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    assert!(stderr.lines().count() >= 3);
+    for line in stderr.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+    let verify = || cpi().args(["-q", "verify", "--output"]).arg(&out).output().unwrap();
+    let ok = verify();
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("6 files match manifest.json\n"));
+
+    std::fs::write(out.join("notes.txt"), "added by hand").unwrap();
+    let extra = verify();
+    assert_eq!(extra.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&extra.stderr).contains("notes.txt: not listed in the manifest"));
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+
+    let mut bytes = std::fs::read(out.join("cpi7_turnover.parquet")).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 1;
+    std::fs::write(out.join("cpi7_turnover.parquet"), bytes).unwrap();
+    let changed = verify();
+    assert_eq!(changed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&changed.stderr).contains("cpi7_turnover.parquet: SHA-256 differs from the manifest"));
+}

@@ -212,6 +212,18 @@ fn handworked_indicators() {
     assert_eq!(manifest.method_counts["filings_superseded_by_later_deposit"], 1);
     assert_eq!(manifest.method_counts["filings_other_exercise_same_year"], 1);
     assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 3);
+    // Warnings: C1's CPI 6 sample (A, B) and C2's CPI 7 sample (A, E) hold fewer than 3
+    // companies; the FTE micro benchmark (53/47 - 1 = 12.77 %) is 10.3 points from the planted
+    // official growth (2 050 000 / 2 000 000 - 1 = 2.5 %), more than the 5 allowed.
+    assert_eq!(
+        manifest.warnings,
+        vec![
+            "CPI6 C1: the sample holds 2 companies (fewer than 3)",
+            "CPI7 C2: the sample holds 2 companies (fewer than 3)",
+            "CPI8 ALL: Flemish micro-benchmark growth 12.77 % differs from the official total's 2.5 % by more than 5.0 points",
+        ]
+    );
+    assert_ne!(manifest.tool.git_commit, "");
     let written: Vec<&str> = manifest.outputs.iter().map(|o| o.file.as_str()).collect();
     for f in written {
         assert!(out.join(f).exists(), "{f}");

@@ -20,6 +20,15 @@ pub struct Config {
     pub investment: InvestmentConfig,
     pub accounts: AccountsConfig,
     pub register: RegisterConfig,
+    pub warnings: WarningsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarningsConfig {
+    pub min_coverage: f64,
+    pub min_sample_firms: i64,
+    pub max_official_gap_pp: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -61,6 +61,9 @@ pub struct Manifest {
     pub input_rows: Vec<FileCounts>,
     pub method_counts: BTreeMap<String, i64>,
     pub outputs: Vec<OutputFile>,
+    /// Things a reader should know (low coverage, tiny samples, benchmark far from official
+    /// totals). The run still succeeds.
+    pub warnings: Vec<String>,
     pub timings: Vec<method::StepTiming>,
 }
 
@@ -68,6 +71,7 @@ pub struct Manifest {
 pub struct ToolInfo {
     pub name: &'static str,
     pub version: &'static str,
+    pub git_commit: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,7 +180,7 @@ async fn compute_and_write(
     input_rows.extend(kbo_counts(&ctx, &extract).await?);
 
     let manifest = Manifest {
-        tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION") },
+        tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION"), git_commit: env!("CPI_GIT_COMMIT") },
         reference_year: opts.year,
         started_at,
         seconds: 0.0,
@@ -187,6 +191,7 @@ async fn compute_and_write(
         input_rows,
         method_counts: method_counts(&ctx).await?,
         outputs,
+        warnings: run_warnings(&ctx).await?,
         timings,
     };
     let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
@@ -195,15 +200,88 @@ async fn compute_and_write(
     Ok(manifest)
 }
 
+/// A text column of a query result as plain strings (SQL VARCHAR may come back as Utf8View).
+fn text_column(batch: &RecordBatch, i: usize) -> Result<StringArray> {
+    let column = datafusion::arrow::compute::cast(batch.column(i), &datafusion::arrow::datatypes::DataType::Utf8)?;
+    Ok(column.as_any().downcast_ref::<StringArray>().expect("cast to Utf8").clone())
+}
+
+/// The warnings of sql/90_outputs.sql, logged and returned for the manifest.
+async fn run_warnings(ctx: &SessionContext) -> Result<Vec<String>> {
+    let mut warnings = vec![];
+    for batch in ctx.table("output_warnings").await?.collect().await? {
+        let (indicator, cluster, message) = (text_column(&batch, 0)?, text_column(&batch, 1)?, text_column(&batch, 2)?);
+        for i in 0..batch.num_rows() {
+            let w = format!("{} {}: {}", indicator.value(i), cluster.value(i), message.value(i));
+            tracing::warn!("{w}");
+            warnings.push(w);
+        }
+    }
+    Ok(warnings)
+}
+
+/// `cpi verify`: every output listed in manifest.json has the recorded size and SHA-256, and
+/// the folder holds nothing else. Returns the files checked.
+pub fn verify(output: &str) -> Result<Vec<String>> {
+    let dir = std::path::Path::new(output);
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| CpiError::io(manifest_path.display().to_string(), e))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CpiError::bad_input(manifest_path.display().to_string(), format!("not valid JSON: {e}")))?;
+    let listed = manifest["outputs"].as_array().cloned().unwrap_or_default();
+    let mut problems = vec![];
+    let mut checked = vec![];
+    for o in &listed {
+        let file = o["file"].as_str().unwrap_or_default();
+        let path = dir.join(file);
+        match std::fs::read(&path) {
+            Err(_) => problems.push(format!("{file}: missing")),
+            Ok(bytes) => {
+                if Some(bytes.len() as u64) != o["bytes"].as_u64() {
+                    problems.push(format!("{file}: {} bytes, the manifest says {}", bytes.len(), o["bytes"]));
+                } else if Some(outputs::sha256_hex(&bytes).as_str()) != o["sha256"].as_str() {
+                    problems.push(format!("{file}: SHA-256 differs from the manifest"));
+                }
+            }
+        }
+        checked.push(file.to_string());
+    }
+    for entry in std::fs::read_dir(dir).map_err(|e| CpiError::io(output, e))? {
+        let name = entry.map_err(|e| CpiError::io(output, e))?.file_name().to_string_lossy().to_string();
+        if name != MANIFEST_FILE && !checked.contains(&name) {
+            problems.push(format!("{name}: not listed in the manifest"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(CpiError::bad_input(manifest_path.display().to_string(), format!("outputs do not match: {}", problems.join("; "))))
+    }
+}
+
+/// `cpi explain`: every SQL statement with the logical plan DataFusion makes of it, on the
+/// given inputs (each statement runs, so the next one can be planned).
+pub async fn explain(input: &str, year: i32, config: Option<&std::path::Path>) -> Result<String> {
+    let settings = Settings::load(config)?;
+    let location = Location::open(input)?;
+    let ctx = session();
+    let mut log = InputLog::default();
+    let _extract = load_inputs(&ctx, &location, &settings, &mut log).await?;
+    method::register_params(&ctx, &settings, year)?;
+    method::explain_steps(&ctx).await
+}
+
 /// Rows rejected by the SQL checks (duplicate rubric values), added to the input log.
 async fn collect_sql_rejects(ctx: &SessionContext, log: &mut InputLog) -> Result<()> {
     let sql = "SELECT file, CAST(line AS BIGINT) AS line, rubric_code, reason FROM account_duplicate ORDER BY file_id, line";
     for batch in ctx.sql(sql).await?.collect().await? {
-        let text = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>().cloned();
-        let lines = batch.column(1).as_any().downcast_ref::<Int64Array>().cloned();
-        let (Some(file), Some(line), Some(rubric), Some(reason)) = (text(0), lines, text(2), text(3)) else {
-            return Err(CpiError::Internal("account_duplicate has unexpected column types".into()));
-        };
+        let (file, rubric, reason) = (text_column(&batch, 0)?, text_column(&batch, 2)?, text_column(&batch, 3)?);
+        let line = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .cloned()
+            .ok_or_else(|| CpiError::Internal("account_duplicate.line is not BIGINT".into()))?;
         for i in 0..batch.num_rows() {
             log.reject(file.value(i), line.value(i) as u64, "rubric_code", rubric.value(i), reason.value(i));
         }
@@ -291,9 +369,9 @@ async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
                UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months";
     let mut counts = BTreeMap::new();
     for batch in ctx.sql(sql).await?.collect().await? {
-        let k = batch.column(0).as_any().downcast_ref::<StringArray>();
+        let k = text_column(&batch, 0)?;
         let n = batch.column(1).as_any().downcast_ref::<Int64Array>();
-        if let (Some(k), Some(n)) = (k, n) {
+        if let Some(n) = n {
             for i in 0..k.len() {
                 counts.insert(k.value(i).to_string(), n.value(i));
             }

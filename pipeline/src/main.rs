@@ -16,6 +16,9 @@ struct Cli {
     /// Only warnings and errors.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Log format on stderr: human-readable text, or one JSON object per line for schedulers.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,8 +78,33 @@ enum Command {
         #[arg(long)]
         default: bool,
     },
-    /// Print the SQL steps of the method, in the order they run.
-    Explain,
+    /// Re-check an output folder against its manifest.json (sizes and SHA-256 of every file).
+    Verify {
+        /// Output folder of a run.
+        #[arg(long, default_value = "out")]
+        output: String,
+    },
+    /// Print every SQL step of the method with the plan DataFusion makes of it on the inputs.
+    Explain {
+        /// Input folder to plan against.
+        #[arg(long, default_value = "data-samples")]
+        input: String,
+        /// Reference year T.
+        #[arg(long, default_value_t = 2024)]
+        year: i32,
+        /// Method settings (TOML).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print only the SQL text, without loading inputs or planning.
+        #[arg(long)]
+        sql_only: bool,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -94,12 +122,13 @@ async fn main() -> ExitCode {
         (false, 1) => "debug",
         _ => "trace",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            tracing_subscriber::EnvFilter::new(format!("warn,cpi={level}"))
-        }))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,cpi={level}")));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let result = match cli.command {
         Command::Run { input, output, year, config, overwrite } => {
             let opts = cpi::RunOptions { input, output: output.clone(), year, config, overwrite };
@@ -122,17 +151,23 @@ async fn main() -> ExitCode {
             })
         }
         Command::Validate { input, config } => cpi::validate(&input, config.as_deref()).await.map(|report| {
-            println!("{report}");
+            out(&format!("{report}\n"));
         }),
         Command::Config { .. } => {
-            print!("{}", cpi::config::DEFAULT_TOML);
+            out(cpi::config::DEFAULT_TOML);
             Ok(())
         }
-        Command::Explain => {
+        Command::Verify { output } => cpi::verify(&output).map(|files| {
+            out(&format!("{output}: {} files match manifest.json\n", files.len()));
+        }),
+        Command::Explain { sql_only: true, .. } => {
             for (file, sql) in cpi::method::SQL_STEPS {
-                println!("-- ===== {file} =====\n{sql}");
+                out(&format!("-- ===== {file} =====\n{sql}\n"));
             }
             Ok(())
+        }
+        Command::Explain { input, year, config, .. } => {
+            cpi::explain(&input, year, config.as_deref()).await.map(|text| out(&text))
         }
     };
     match result {
@@ -142,4 +177,10 @@ async fn main() -> ExitCode {
             e.exit_code()
         }
     }
+}
+
+/// Writes to stdout; a closed pipe (`cpi explain | head`) is not an error.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::array::{ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::Schema;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
@@ -82,6 +82,9 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
         ("cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(cohort_date)])) as ArrayRef),
         ("period", text(&c.accounts.period)),
         ("label_language", text(&c.register.label_language)),
+        ("min_coverage", Arc::new(Float64Array::from(vec![c.warnings.min_coverage])) as ArrayRef),
+        ("min_sample_firms", Arc::new(Int64Array::from(vec![c.warnings.min_sample_firms])) as ArrayRef),
+        ("max_official_gap_pp", Arc::new(Float64Array::from(vec![c.warnings.max_official_gap_pp])) as ArrayRef),
     ];
     let batch = RecordBatch::try_from_iter(columns)?;
     register_batch(ctx, "params", batch)
@@ -245,6 +248,24 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
         }
     }
     Ok(timings)
+}
+
+/// Each statement of each step with its logical plan, running them in order.
+pub async fn explain_steps(ctx: &SessionContext) -> Result<String> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (file, sql) in SQL_STEPS {
+        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e.into()) })?;
+        for (i, statement) in statements.into_iter().enumerate() {
+            let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql { file: file.to_string(), statement: i + 1, source: Box::new(e) };
+            let _ = writeln!(out, "-- ===== {file}, statement {} =====\n{statement};\n", i + 1);
+            let plan = ctx.state().statement_to_plan(statement).await.map_err(sql_error)?;
+            let optimized = ctx.state().optimize(&plan).map_err(sql_error)?;
+            let _ = writeln!(out, "-- plan:\n{}\n", optimized.display_indent());
+            ctx.execute_logical_plan(plan).await.map_err(sql_error)?.collect().await.map_err(sql_error)?;
+        }
+    }
+    Ok(out)
 }
 
 /// The name after CREATE TABLE/VIEW, for logs.
