@@ -127,17 +127,14 @@ WITH growth AS (
   FROM growth g CROSS JOIN params p
   WHERE g.coverage_value_share < p.min_coverage
   UNION ALL
-  SELECT g.indicator, g.cluster_id,
-         'the sample holds ' || CAST(g.sample_firms AS VARCHAR) || ' companies (fewer than '
+  SELECT s.indicator, s.cluster_id,
+         'the sample holds ' || CAST(s.sample_firms AS VARCHAR) || ' companies (fewer than '
            || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
-  FROM growth g CROSS JOIN params p
-  WHERE g.sample_firms < p.min_sample_firms
-  UNION ALL
-  SELECT i.indicator, i.cluster_id,
-         'the sample holds ' || CAST(i.sample_firms AS VARCHAR) || ' companies (fewer than '
-           || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
-  FROM (SELECT 'CPI6' AS indicator, * FROM output_cpi6_investment) i CROSS JOIN params p
-  WHERE i.sample_firms < p.min_sample_firms
+  FROM (SELECT indicator, cluster_id, sample_firms FROM growth
+        UNION ALL
+        SELECT 'CPI6' AS indicator, cluster_id, sample_firms FROM output_cpi6_investment) s
+  CROSS JOIN params p
+  WHERE s.sample_firms < p.min_sample_firms
   UNION ALL
   SELECT DISTINCT g.indicator, 'ALL' AS cluster_id,
          'Flemish micro-benchmark growth ' || CAST(round(100 * g.flanders_growth, 2) AS VARCHAR)
