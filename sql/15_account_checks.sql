@@ -35,4 +35,4 @@ WHERE CAST(r.file_id AS BIGINT) * 10000000000 + r.line <> d.first_row;
 CREATE VIEW account_value AS
 SELECT a.*
 FROM accounts a
-LEFT ANTI JOIN account_duplicate d ON a.file_id = d.file_id AND a.line = d.line;
+WHERE NOT EXISTS (SELECT 1 FROM account_duplicate d WHERE d.file_id = a.file_id AND d.line = a.line);
