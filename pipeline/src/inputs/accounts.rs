@@ -201,6 +201,8 @@ struct AccountsBuilder<'a> {
     file_id: i32,
     rules: &'a AccountRules,
     last_number: (String, String),
+    /// The last valid (deposit, start, end) as written, with the parsed dates and months.
+    last_dates: Option<((String, String, String), (i32, i32, i32, i32))>,
     enterprise_number: StringBuilder,
     reference_number: StringBuilder,
     deposit_date: Date32Builder,
@@ -221,6 +223,7 @@ impl<'a> AccountsBuilder<'a> {
             file_id,
             rules,
             last_number: (String::new(), String::new()),
+            last_dates: None,
             enterprise_number: StringBuilder::new(),
             reference_number: StringBuilder::new(),
             deposit_date: Date32Builder::new(),
@@ -253,23 +256,32 @@ impl<'a> AccountsBuilder<'a> {
         if reference.is_empty() {
             return reject("reference_number", reference, "reference_number_empty");
         }
-        let mut dates = [0i32; 3];
-        for (slot, (field, raw)) in
-            dates.iter_mut().zip([("deposit_date", deposit), ("exercise_start", start), ("exercise_end", end)])
-        {
-            match parse_iso_date(raw) {
-                Some(d) => *slot = d,
-                None => return reject(field, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
+        // The dates repeat on every row of a filing: parse and check each distinct triple once.
+        let cached = self.last_dates.as_ref().filter(|((d, s, e), _)| d == deposit && s == start && e == end);
+        let (deposit_day, start_day, end_day, months) = if let Some((_, parsed)) = cached {
+            *parsed
+        } else {
+            let mut dates = [0i32; 3];
+            for (slot, (field, raw)) in
+                dates.iter_mut().zip([("deposit_date", deposit), ("exercise_start", start), ("exercise_end", end)])
+            {
+                match parse_iso_date(raw) {
+                    Some(d) => *slot = d,
+                    None => return reject(field, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
+                }
             }
-        }
-        let [deposit_day, start_day, end_day] = dates;
-        if end_day < start_day {
-            return reject("exercise_end", end, "exercise_end_before_start");
-        }
-        let months = exercise_months(start_day, end_day);
-        if months > self.rules.max_exercise_months {
-            return reject("exercise_end", end, "exercise_too_long");
-        }
+            let [deposit_day, start_day, end_day] = dates;
+            if end_day < start_day {
+                return reject("exercise_end", end, "exercise_end_before_start");
+            }
+            let months = exercise_months(start_day, end_day);
+            if months > self.rules.max_exercise_months {
+                return reject("exercise_end", end, "exercise_too_long");
+            }
+            let parsed = (deposit_day, start_day, end_day, months);
+            self.last_dates = Some(((deposit.to_string(), start.to_string(), end.to_string()), parsed));
+            parsed
+        };
         if rubric.is_empty() {
             return reject("rubric_code", rubric, "rubric_code_empty");
         }
@@ -389,6 +401,25 @@ mod tests {
                 "reference_number_empty"
             ]
         );
+    }
+
+    #[test]
+    fn dates_are_checked_on_every_row_even_when_cached() {
+        // Row 3 repeats row 2's dates (served from the cache); row 4 has none at all.
+        let text = format!(
+            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,70,N,1\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,1003,N,2\n\
+             0403170701,R1,,,,m,70,N,1\n",
+            COLUMNS.join(",")
+        );
+        let rules = rules();
+        let mut builder = AccountsBuilder::new("d.csv", 0, &rules);
+        let mut log = InputLog::default();
+        read_csv("d.csv", text.as_bytes(), &mut builder, &mut vec![], &mut log).unwrap();
+        let batch = builder.finish().unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        let reasons: Vec<(u64, &str)> = log.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+        assert_eq!(reasons, vec![(4, "date_empty")]);
     }
 
     proptest::proptest! {
