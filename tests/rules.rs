@@ -231,7 +231,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
         .block_on(cpi::run(&cpi::RunOptions {
             input: dir.path().to_string_lossy().into(),
             output: out.to_string_lossy().into(),
-            year: 2024,
+            years: vec![2024],
             config: None,
             overwrite: false,
         }))
@@ -281,4 +281,46 @@ fn reruns_write_identical_bytes() {
     for o in &m1.outputs {
         assert_eq!(std::fs::read(first.join(&o.file)).unwrap(), std::fs::read(second.join(&o.file)).unwrap(), "{}", o.file);
     }
+}
+
+#[test]
+fn a_range_of_reference_years_gives_one_row_per_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let opts = cpi::RunOptions {
+        input: fixture("handworked").to_string_lossy().into(),
+        output: out.to_string_lossy().into(),
+        years: cpi::parse_years("2023..2024").unwrap(),
+        config: None,
+        overwrite: false,
+    };
+    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    assert_eq!(manifest.reference_years, vec![2023, 2024]);
+    let t = Table::read(&out.join("cpi7_turnover.parquet"));
+    let keys: Vec<(i64, String)> = (0..t.len()).map(|r| (t.int("reference_year", r), t.text("cluster_id", r).unwrap())).collect();
+    assert_eq!(
+        keys,
+        vec![(2023, "ALL".into()), (2023, "C1".into()), (2023, "C2".into()), (2024, "ALL".into()), (2024, "C1".into()), (2024, "C2".into())]
+    );
+    // T = 2023, B = 2020: in C1 only A filed in 2020 (900 000 -> 1 200 000 in 2023), and A is
+    // also the only Flemish company with turnover in both years.
+    let r = 1;
+    assert_eq!(t.int("base_year", r), 2020);
+    assert_eq!(t.int("sample_firms", r), 1);
+    common::assert_close(t.float("cluster_growth", r), 1_200_000.0 / 900_000.0 - 1.0, 1e-9, "C1 2023");
+    common::assert_close(t.float("flanders_growth", r), 1_200_000.0 / 900_000.0 - 1.0, 1e-9, "Flanders 2023");
+    // The 2024 rows are those of a single-year run.
+    let (_single_dir, single, _) = run(&fixture("handworked"), 2024);
+    for f in ["cpi6_investment.parquet", "cpi7_turnover.parquet", "cpi8_employment.parquet"] {
+        let both = Table::read(&out.join(f));
+        let one = Table::read(&single.join(f));
+        let n = one.len();
+        assert_eq!(both.batch.slice(both.len() - n, n), one.batch, "{f}");
+    }
+    let file = std::fs::File::open(out.join("cpi7_turnover.parquet")).unwrap();
+    let reader = datafusion::parquet::file::reader::SerializedFileReader::new(file).unwrap();
+    use datafusion::parquet::file::reader::FileReader;
+    let kv = reader.metadata().file_metadata().key_value_metadata().unwrap().clone();
+    let year = kv.iter().find(|k| k.key == "cpi.reference_year").unwrap();
+    assert_eq!(year.value.as_deref(), Some("2023..2024"));
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -42,7 +43,8 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct RunOptions {
     pub input: String,
     pub output: String,
-    pub year: i32,
+    /// Reference years, in order; outputs hold one row per year and cluster.
+    pub years: Vec<i32>,
     pub config: Option<PathBuf>,
     pub overwrite: bool,
 }
@@ -51,7 +53,7 @@ pub struct RunOptions {
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub tool: ToolInfo,
-    pub reference_year: i32,
+    pub reference_years: Vec<i32>,
     pub started_at: String,
     pub seconds: f64,
     pub config_source: String,
@@ -149,23 +151,39 @@ async fn compute_and_write(
     let ctx = session();
     let mut log = InputLog::default();
     let extract = load_inputs(&ctx, input, settings, &mut log).await?;
-    method::register_params(&ctx, settings, opts.year)?;
-
-    let timings = method::run_steps(&ctx).await?;
+    // `params` of the first year for the year-independent steps (they only read the period).
+    method::register_params(&ctx, settings, opts.years[0])?;
+    let mut timings = method::run_common_steps(&ctx).await?;
     collect_sql_rejects(&ctx, &mut log).await?;
+
+    // Each reference year in turn; the outputs collect one block of rows per year.
+    let mut tables: Vec<(SchemaRef, Vec<RecordBatch>)> = vec![];
+    let mut warnings = vec![];
+    for &year in &opts.years {
+        timings.extend(method::run_year_steps(&ctx, settings, year).await?);
+        for (i, (_, view)) in OUTPUT_TABLES.iter().enumerate() {
+            let df = ctx.table(*view).await?;
+            let schema = df.schema().inner().clone();
+            let batches = df.collect().await?;
+            match tables.get_mut(i) {
+                Some((_, all)) => all.extend(batches),
+                None => tables.push((schema, batches)),
+            }
+        }
+        let prefix = if opts.years.len() > 1 { format!("T={year} ") } else { String::new() };
+        warnings.extend(run_warnings(&ctx).await?.into_iter().map(|w| format!("{prefix}{w}")));
+    }
 
     let staging = Location::create(&publisher.staging().to_string_lossy())?;
     let metadata = BTreeMap::from([
         ("cpi.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
-        ("cpi.reference_year".to_string(), opts.year.to_string()),
+        ("cpi.reference_year".to_string(), years_label(&opts.years)),
         ("kbo.snapshot_date".to_string(), extract.meta.snapshot_iso()),
         ("kbo.extract_number".to_string(), extract.meta.extract_number.clone()),
     ]);
     let mut outputs = vec![];
-    for (file, view) in OUTPUT_TABLES {
-        let df = ctx.table(view).await?;
-        let schema = df.schema().inner().clone();
-        let batches = df.collect().await?;
+    for ((file, _), (schema, batches)) in OUTPUT_TABLES.iter().zip(tables) {
+        let file = *file;
         let (bytes, rows) = outputs::parquet_bytes(schema, &batches, &metadata)?;
         outputs.push(OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
         staging.put(file, bytes).await?;
@@ -181,7 +199,7 @@ async fn compute_and_write(
 
     let manifest = Manifest {
         tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION"), git_commit: env!("CPI_GIT_COMMIT") },
-        reference_year: opts.year,
+        reference_years: opts.years.clone(),
         started_at,
         seconds: 0.0,
         config_source: settings.source.clone(),
@@ -191,13 +209,37 @@ async fn compute_and_write(
         input_rows,
         method_counts: method_counts(&ctx).await?,
         outputs,
-        warnings: run_warnings(&ctx).await?,
+        warnings,
         timings,
     };
     let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
     staging.put(MANIFEST_FILE, json).await?;
     Ok(manifest)
+}
+
+/// Parses `--year`: one year (`2024`) or an inclusive range (`2019..2024`).
+pub fn parse_years(text: &str) -> Result<Vec<i32>> {
+    let bad = || CpiError::Config(format!("--year {text:?}: expected a year like 2024 or a range like 2019..2024"));
+    let year = |s: &str| s.trim().parse::<i32>().ok().filter(|y| (1900..=2200).contains(y)).ok_or_else(bad);
+    match text.split_once("..") {
+        None => Ok(vec![year(text)?]),
+        Some((from, to)) => {
+            let (from, to) = (year(from)?, year(to)?);
+            if from > to {
+                return Err(bad());
+            }
+            Ok((from..=to).collect())
+        }
+    }
+}
+
+fn years_label(years: &[i32]) -> String {
+    match years {
+        [one] => one.to_string(),
+        [first, .., last] => format!("{first}..{last}"),
+        [] => String::new(),
+    }
 }
 
 /// A text column of a query result as plain strings (SQL VARCHAR may come back as Utf8View).

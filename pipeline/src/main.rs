@@ -33,9 +33,10 @@ enum Command {
         /// Output folder. Written atomically: it is replaced only when every table is complete.
         #[arg(long, default_value = "out")]
         output: String,
-        /// Reference year T: cohort on 1 January of T, growth over T-3..T, investment over T-4..T.
+        /// Reference year T (cohort on 1 January of T, growth over T-3..T, investment over
+        /// T-4..T), or an inclusive range such as 2019..2024 for one row per year.
         #[arg(long)]
-        year: i32,
+        year: String,
         /// Method settings (TOML); the shipped defaults when absent (see `cpi config`).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -131,8 +132,11 @@ async fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Run { input, output, year, config, overwrite } => {
-            let opts = cpi::RunOptions { input, output: output.clone(), year, config, overwrite };
-            cpi::run(&opts).await.map(|m| {
+            let run = async {
+                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite };
+                cpi::run(&opts).await
+            };
+            run.await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
             })
         }

@@ -34,6 +34,9 @@ pub const MEASURES: [&str; 4] = ["turnover", "fte", "tangible_investment", "inta
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StepTiming {
     pub step: String,
+    /// The reference year for the per-year steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_year: Option<i32>,
     pub statement: usize,
     pub creates: String,
     pub seconds: f64,
@@ -212,10 +215,37 @@ fn nace_sections(settings: &Settings) -> Result<RecordBatch> {
     ])?)
 }
 
+/// The steps that do not depend on the reference year (register, account checks, annual
+/// figures) run once; the others once per reference year.
+const COMMON_STEPS: usize = 3;
+
 /// Runs every statement of every step, in order; the first failure stops the run and names
 /// the file and statement.
 pub async fn run_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
     run_sql_files(ctx, &SQL_STEPS).await
+}
+
+/// The year-independent steps (10, 15, 20).
+pub async fn run_common_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
+    run_sql_files(ctx, &SQL_STEPS[..COMMON_STEPS]).await
+}
+
+/// The steps of one reference year (30 and after), after dropping what an earlier year's run
+/// of them created and registering that year's `params`.
+pub async fn run_year_steps(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<Vec<StepTiming>> {
+    for (file, sql) in &SQL_STEPS[COMMON_STEPS..] {
+        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e.into()) })?;
+        for statement in statements {
+            ctx.deregister_table(created_name(&statement.to_string()).as_str())?;
+        }
+    }
+    ctx.deregister_table("params")?;
+    register_params(ctx, settings, year)?;
+    let mut timings = run_sql_files(ctx, &SQL_STEPS[COMMON_STEPS..]).await?;
+    for t in &mut timings {
+        t.reference_year = Some(year);
+    }
+    Ok(timings)
 }
 
 /// Only the checks on account rows (step 15), for `cpi validate`.
@@ -244,7 +274,7 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
             ctx.execute_logical_plan(plan).await.map_err(sql_error)?.collect().await.map_err(sql_error)?;
             let seconds = started.elapsed().as_secs_f64();
             tracing::debug!(step = file, statement = i + 1, creates = %creates, seconds, "sql statement done");
-            timings.push(StepTiming { step: file.to_string(), statement: i + 1, creates, seconds });
+            timings.push(StepTiming { step: file.to_string(), reference_year: None, statement: i + 1, creates, seconds });
         }
     }
     Ok(timings)

@@ -18,7 +18,7 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
     let opts = cpi::RunOptions {
         input: input.to_string_lossy().to_string(),
         output: out.to_string_lossy().to_string(),
-        year,
+        years: vec![year],
         config: None,
         overwrite: false,
     };
