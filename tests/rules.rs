@@ -234,6 +234,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
             years: vec![2024],
             config: None,
             overwrite: false,
+            memory_limit: None,
         }))
         .unwrap_err();
     assert!(err.to_string().ends_with("kbo/meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
@@ -293,6 +294,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         years: cpi::parse_years("2023..2024").unwrap(),
         config: None,
         overwrite: false,
+        memory_limit: None,
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     assert_eq!(manifest.reference_years, vec![2023, 2024]);
@@ -323,4 +325,25 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
     let kv = reader.metadata().file_metadata().key_value_metadata().unwrap().clone();
     let year = kv.iter().find(|k| k.key == "cpi.reference_year").unwrap();
     assert_eq!(year.value.as_deref(), Some("2023..2024"));
+}
+
+#[test]
+fn a_memory_limit_changes_nothing_in_the_results() {
+    assert_eq!(cpi::parse_memory("4G").unwrap(), 4 << 30);
+    assert_eq!(cpi::parse_memory("512MiB").unwrap(), 512 << 20);
+    assert!(cpi::parse_memory("100M").unwrap_err().to_string().contains("below the 512M minimum"));
+    assert!(cpi::parse_memory("lots").is_err());
+    let (_a, _, free) = run(&fixture("handworked"), 2024);
+    let dir = tempfile::tempdir().unwrap();
+    let opts = cpi::RunOptions {
+        input: fixture("handworked").to_string_lossy().into(),
+        output: dir.path().join("out").to_string_lossy().into(),
+        years: vec![2024],
+        config: None,
+        overwrite: false,
+        memory_limit: Some(512 << 20),
+    };
+    let limited = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    let hashes = |m: &cpi::Manifest| m.outputs.iter().map(|o| (o.file.clone(), o.sha256.clone())).collect::<Vec<_>>();
+    assert_eq!(hashes(&free), hashes(&limited));
 }

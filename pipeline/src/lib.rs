@@ -19,6 +19,10 @@ use std::time::Instant;
 
 use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::SchemaRef;
+use std::sync::Arc;
+
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -47,6 +51,8 @@ pub struct RunOptions {
     pub years: Vec<i32>,
     pub config: Option<PathBuf>,
     pub overwrite: bool,
+    /// Memory for DataFusion's operators; beyond it they spill to disk.
+    pub memory_limit: Option<usize>,
 }
 
 /// What a run did, as written to manifest.json.
@@ -84,11 +90,44 @@ pub struct InputFile {
 }
 
 pub fn session() -> SessionContext {
+    session_with_limit(None).expect("a session without memory limit always builds")
+}
+
+/// A session whose operators (sorts, aggregates, joins) share a pool of `memory_limit` bytes
+/// and spill to temporary files beyond it, instead of failing.
+pub fn session_with_limit(memory_limit: Option<usize>) -> Result<SessionContext> {
     let config = SessionConfig::new()
         .with_information_schema(false)
         // Strings from Parquet as plain Utf8, as every reader of our outputs expects.
         .set_bool("datafusion.execution.parquet.schema_force_view_types", false);
-    SessionContext::new_with_config(config)
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(limit) = memory_limit {
+        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+    }
+    Ok(SessionContext::new_with_config_rt(config, runtime.build_arc()?))
+}
+
+/// Parses a memory size such as `4G`, `512M` or a number of bytes.
+pub fn parse_memory(text: &str) -> Result<usize> {
+    let t = text.trim().to_ascii_uppercase();
+    let (number, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t.as_str(), ""),
+    };
+    let factor: f64 = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(CpiError::Config(format!("--memory-limit {text:?}: use a size such as 4G or 512M"))),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| CpiError::Config(format!("--memory-limit {text:?}: use a size such as 4G or 512M")))?;
+    let bytes = (value * factor) as usize;
+    // Below about 512 MiB DataFusion has been seen to stall an aggregate with a sort.
+    if bytes < 512 * 1024 * 1024 {
+        return Err(CpiError::Config(format!("--memory-limit {text:?} is below the 512M minimum")));
+    }
+    Ok(bytes)
 }
 
 /// Reads and checks every input and registers it as a table. Returns the extract's meta data.
@@ -148,7 +187,7 @@ async fn compute_and_write(
     started_at: String,
     clock: Instant,
 ) -> Result<Manifest> {
-    let ctx = session();
+    let ctx = session_with_limit(opts.memory_limit)?;
     let mut log = InputLog::default();
     let extract = load_inputs(&ctx, input, settings, &mut log).await?;
     // `params` of the first year for the year-independent steps (they only read the period).

@@ -43,6 +43,10 @@ enum Command {
         /// Replace an output folder that already holds files.
         #[arg(long)]
         overwrite: bool,
+        /// Memory for sorts, joins and aggregates (e.g. 4G); beyond it they spill to
+        /// temporary files instead of failing. Default: no limit.
+        #[arg(long)]
+        memory_limit: Option<String>,
     },
     /// Write a synthetic input folder in the published formats (for tests and benchmarks).
     Generate {
@@ -131,9 +135,10 @@ async fn main() -> ExitCode {
         LogFormat::Json => logs.json().init(),
     }
     let result = match cli.command {
-        Command::Run { input, output, year, config, overwrite } => {
+        Command::Run { input, output, year, config, overwrite, memory_limit } => {
             let run = async {
-                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite };
+                let memory_limit = memory_limit.as_deref().map(cpi::parse_memory).transpose()?;
+                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite, memory_limit };
                 cpi::run(&opts).await
             };
             run.await.map(|m| {

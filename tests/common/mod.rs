@@ -21,6 +21,7 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
         years: vec![year],
         config: None,
         overwrite: false,
+        memory_limit: None,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let manifest = rt.block_on(cpi::run(&opts)).unwrap();
