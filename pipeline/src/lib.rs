@@ -11,6 +11,7 @@ pub mod generate;
 pub mod inputs;
 pub mod method;
 pub mod outputs;
+pub mod progress;
 pub mod storage;
 
 use std::collections::BTreeMap;

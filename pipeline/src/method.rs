@@ -255,7 +255,9 @@ pub async fn run_account_checks(ctx: &SessionContext) -> Result<Vec<StepTiming>>
 
 async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<Vec<StepTiming>> {
     let mut timings = vec![];
+    let progress = crate::progress::bar(steps.len() as u64, "SQL steps");
     for &(file, sql) in steps {
+        progress.set_message(file.to_string());
         let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql {
             file: file.to_string(),
             statement: 0,
@@ -276,7 +278,9 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
             tracing::debug!(step = file, statement = i + 1, creates = %creates, seconds, "sql statement done");
             timings.push(StepTiming { step: file.to_string(), reference_year: None, statement: i + 1, creates, seconds });
         }
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     Ok(timings)
 }
 

@@ -76,13 +76,14 @@ pub struct Accounts {
 
 /// Reads every `.csv` and `.parquet` file under `accounts/`.
 pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) -> Result<Accounts> {
-    let files: Vec<String> = input
+    let entries: Vec<_> = input
         .list("accounts")
         .await?
         .into_iter()
-        .map(|f| f.path)
-        .filter(|p| p.ends_with(".csv") || p.ends_with(".parquet"))
+        .filter(|f| f.path.ends_with(".csv") || f.path.ends_with(".parquet"))
         .collect();
+    let progress = crate::progress::bytes(entries.iter().map(|f| f.size).sum(), "accounts");
+    let files: Vec<(String, u64)> = entries.into_iter().map(|f| (f.path, f.size)).collect();
     if files.is_empty() {
         return Err(CpiError::bad_input(
             input.name_of("accounts/"),
@@ -91,7 +92,8 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
     }
     let mut batches = vec![];
     let mut names = vec![];
-    for (file_id, path) in files.into_iter().enumerate() {
+    for (file_id, (path, size)) in files.into_iter().enumerate() {
+        progress.set_message(path.clone());
         let name = input.name_of(&path);
         let local = input.local_file(&path);
         let mut builder = AccountsBuilder::new(&name, file_id as i32, rules);
@@ -104,7 +106,9 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
         batches.push(builder.finish()?);
         log.finish_file(&name, rows);
         names.push(name);
+        progress.inc(size);
     }
+    progress.finish_and_clear();
     Ok(Accounts { files: names, batches })
 }
 
