@@ -89,6 +89,7 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
           {year} AS reference_year, {year - g['window_years']} AS base_year, {year} AS end_year,
           {g['window_years']} AS growth_years, {year - inv['window_years'] + 1} AS window_start, {year} AS window_end,
           make_date({year}, {config['cohort']['month']}, {config['cohort']['day']}) AS cohort_date,
+          make_date({year - g['window_years']}, {config['cohort']['month']}, {config['cohort']['day']}) AS base_cohort_date,
           '{acc['period']}' AS period, '{reg['label_language']}' AS label_language,
           {w['min_coverage']} AS min_coverage, {w['min_sample_firms']} AS min_sample_firms,
           {w['max_official_gap_pp']} AS max_official_gap_pp""")

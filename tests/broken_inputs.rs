@@ -104,7 +104,7 @@ fn validate_prints_a_report_and_exits_0_on_usable_input() {
     let result = cpi().args(["-q", "validate", "--input"]).arg(fixture("handworked")).output().unwrap();
     assert_eq!(result.status.code(), Some(0));
     let report = String::from_utf8(result.stdout).unwrap();
-    assert!(report.contains("clusters/members.csv: 12 rows read, 10 accepted, 2 rejected"), "{report}");
+    assert!(report.contains("clusters/members.csv: 13 rows read, 11 accepted, 2 rejected"), "{report}");
     assert!(report.contains("    enterprise_number_check_digits: 1 row(s)\n      line 5, field enterprise_number: \"0200.000.737\""), "{report}");
     assert!(report.contains("accounts/accounts.csv: 77 rows read, 74 accepted, 3 rejected"), "{report}");
     assert!(report.contains("    duplicate_row: 1 row(s)\n      line 78, field rubric_code: \"70\""), "{report}");
@@ -210,7 +210,7 @@ fn verify_accepts_a_run_and_catches_a_changed_or_extra_file() {
     let verify = || cpi().args(["-q", "verify", "--output"]).arg(&out).output().unwrap();
     let ok = verify();
     assert_eq!(ok.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("6 files match manifest.json\n"));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("7 files match manifest.json\n"));
 
     std::fs::write(out.join("notes.txt"), "added by hand").unwrap();
     let extra = verify();

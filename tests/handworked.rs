@@ -18,6 +18,8 @@
 //!   F 0200.000.737 (C1)  wrong check digits: rejected, not in the cohort.
 //!   G 0200.000.736 (C1, written 200000736)  not in the register.
 //!   H (C2, left 2023-06-30) and I (C2, joined 2024-03-01): not in the 2024 cohort.
+//!   C3 has one member, A, listed from 2022-06-01: an entrant between 2021 and 2024 (ALL is
+//!   unchanged: A is in it through C1 and C2).
 //!   J 0200.001.033 (2800 Mechelen; C2)  started 2022: no 2021 filing; turnover 2024 400 000, FTE 2, 2, 3
 //!       in 2022..2024, 8169 40 000 in 2023.
 //!   N1 (2800, non-member)  turnover 2 000 000 -> 2024: two exercises end in 2024; the last one
@@ -53,7 +55,7 @@ fn handworked_indicators() {
 
     // ---- CPI 7: turnover ----
     let t = Table::read(&out.join("cpi7_turnover.parquet"));
-    assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"]]);
+    assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"], vec!["C3"]]);
     let g_f = growth(4_550_000.0, 4_100_000.0);
     let expect = [
         // cluster, cohort, in register, sample, base, end, coverage
@@ -62,6 +64,7 @@ fn handworked_indicators() {
         ("C2", 4, 4, 2, 1_600_000.0, 2_000_000.0, 2.0 / 2.4),
         // ALL: A B C D E G J; sample A B C E; coverage 2.71 M / (2.71 + 0.4) M.
         ("ALL", 7, 6, 4, 2_300_000.0, 2_710_000.0, 2.71 / 3.11),
+        ("C3", 1, 1, 1, 1_000_000.0, 1_300_000.0, 1.0),
     ];
     for (cluster, cohort, register, sample, base, end, coverage) in expect {
         let r = t.row_where("cluster_id", cluster);
@@ -103,6 +106,7 @@ fn handworked_indicators() {
         // C2: A D E (J has no base year); coverage 26 / (26 + J's 3).
         ("C2", 4, 3, 22.0, 26.0, 26.0 / 29.0),
         ("ALL", 7, 5, 29.0, 35.0, 35.0 / 38.0),
+        ("C3", 1, 1, 10.0, 12.0, 1.0),
     ];
     for (cluster, cohort, sample, base, end, coverage) in expect {
         let r = e.row_where("cluster_id", cluster);
@@ -125,6 +129,7 @@ fn handworked_indicators() {
         ("C1", 4, 2, 650_000.0, 100_000.0, 65.0),          // A + B; C in Brussels, G not in register
         ("C2", 4, 4, 720_000.0, 110_000.0, 87.0),          // A + D + E + J
         ("ALL", 7, 5, 770_000.0, 110_000.0, 98.0),         // A B D E J
+        ("C3", 1, 1, 600_000.0, 100_000.0, 54.0),          // A
     ];
     for (cluster, cohort, sample, inv, intangible, fte) in expect {
         let r = i.row_where("cluster_id", cluster);
@@ -143,6 +148,46 @@ fn handworked_indicators() {
     }
     // C1 by hand: 650 000 - 1 780 000 * 65 / 139 = 650 000 - 832 374.10 = -182 374.10
     assert_close(i.float("additional_investment_eur", i.row_where("cluster_id", "C1")), -182_374.10, 0.01, "C1 additional");
+
+    // ---- member flows between the cohorts of 2021-01-01 and 2024-01-01 ----
+    let f = Table::read(&out.join("member_flows.parquet"));
+    let rows: Vec<(String, String, i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = (0..f.len())
+        .map(|r| {
+            (
+                f.text("cluster_id", r).unwrap(),
+                f.text("flow", r).unwrap(),
+                f.int("firms", r),
+                f.int("firms_in_register", r),
+                f.float("turnover_base_eur", r),
+                f.float("turnover_end_eur", r),
+                f.float("fte_base", r),
+                f.float("fte_end", r),
+            )
+        })
+        .collect();
+    let row = |c: &str, fl: &str, n, reg, tb, te, fb, fe| (c.to_string(), fl.to_string(), n, reg, tb, te, fb, fe);
+    assert_eq!(
+        rows,
+        vec![
+            // ALL: staying A B C D E G J; H left (in the register, no filings); no entrant.
+            // Turnover 2021: A 1.0 + B 0.5 + C 0.2 + D 0.3 + E 0.6 M; 2024: A 1.3 + B 0.45 + C 0.26
+            // + E 0.7 + J 0.4 M (D unknown). FTE 2021: 10 + 5 + 2 + 8 + 4; 2024: 12 + 6 + 3 + 10 + 4 + 3.
+            row("ALL", "staying", 7, 6, Some(2_600_000.0), Some(3_110_000.0), Some(29.0), Some(38.0)),
+            row("ALL", "entrant", 0, 0, None, None, None, None),
+            row("ALL", "leaver", 1, 1, None, None, None, None),
+            row("C1", "staying", 4, 3, Some(1_700_000.0), Some(2_010_000.0), Some(17.0), Some(21.0)),
+            row("C1", "entrant", 0, 0, None, None, None, None),
+            row("C1", "leaver", 0, 0, None, None, None, None),
+            // C2: staying A D E J (J is listed without dates); H left on 2023-06-30; I joins
+            // only on 2024-03-01, after the cohort date.
+            row("C2", "staying", 4, 4, Some(1_900_000.0), Some(2_400_000.0), Some(22.0), Some(29.0)),
+            row("C2", "entrant", 0, 0, None, None, None, None),
+            row("C2", "leaver", 1, 1, None, None, None, None),
+            row("C3", "staying", 0, 0, None, None, None, None),
+            row("C3", "entrant", 1, 1, Some(1_000_000.0), Some(1_300_000.0), Some(10.0), Some(12.0)),
+            row("C3", "leaver", 0, 0, None, None, None, None),
+        ]
+    );
 
     // ---- exclusions: every cohort company out of a sample, with its reason ----
     let x = Table::read(&out.join("exclusions.parquet"));
@@ -169,7 +214,7 @@ fn handworked_indicators() {
     assert_eq!(rows, expected);
     // Conservation per cluster and indicator: cohort = sample + excluded.
     for (table, ind) in [(&t, "CPI7"), (&e, "CPI8"), (&i, "CPI6")] {
-        for cluster in ["ALL", "C1", "C2"] {
+        for cluster in ["ALL", "C1", "C2", "C3"] {
             let r = table.row_where("cluster_id", cluster);
             let excluded = rows.iter().filter(|x| x[0] == cluster && x[1] == ind).count() as i64;
             assert_eq!(table.int("cohort_firms", r), table.int("sample_firms", r) + excluded, "{cluster} {ind}");
@@ -204,7 +249,7 @@ fn handworked_indicators() {
         (f.rows_read, f.rows_used, f.rows_rejected)
     };
     assert_eq!(counts("accounts/accounts.csv"), (77, 74, 3));
-    assert_eq!(counts("clusters/members.csv"), (12, 10, 2));
+    assert_eq!(counts("clusters/members.csv"), (13, 11, 2));
     assert_eq!(counts("kbo/enterprise.csv"), (11, 11, 0));
     assert_eq!(counts("kbo/activity.csv"), (17, 17, 0));
     // A's first 2024 deposit is superseded; N1's January-June 2024 exercise gives way to the
@@ -219,8 +264,11 @@ fn handworked_indicators() {
         manifest.warnings,
         vec![
             "CPI6 C1: the sample holds 2 companies (fewer than 3)",
+            "CPI6 C3: the sample holds 1 companies (fewer than 3)",
             "CPI7 C2: the sample holds 2 companies (fewer than 3)",
+            "CPI7 C3: the sample holds 1 companies (fewer than 3)",
             "CPI8 ALL: Flemish micro-benchmark growth 12.77 % differs from the official total's 2.5 % by more than 5.0 points",
+            "CPI8 C3: the sample holds 1 companies (fewer than 3)",
         ]
     );
     assert_ne!(manifest.tool.git_commit, "");

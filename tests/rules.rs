@@ -153,6 +153,7 @@ fn cohort_on_first_of_january() {
         &["C2", "0200.000.439", "true"],
         &["C2", "0200.000.538", "true"],
         &["C2", "0200.001.033", "true"],
+        &["C3", "0200.000.142", "true"],
     ]);
     assert_eq!(rows, expected);
     // In 2023 H (member until 2023-06-30) is in, I (from 2024-03-01) is not.
@@ -302,7 +303,16 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
     let keys: Vec<(i64, String)> = (0..t.len()).map(|r| (t.int("reference_year", r), t.text("cluster_id", r).unwrap())).collect();
     assert_eq!(
         keys,
-        vec![(2023, "ALL".into()), (2023, "C1".into()), (2023, "C2".into()), (2024, "ALL".into()), (2024, "C1".into()), (2024, "C2".into())]
+        vec![
+            (2023, "ALL".into()),
+            (2023, "C1".into()),
+            (2023, "C2".into()),
+            (2023, "C3".into()),
+            (2024, "ALL".into()),
+            (2024, "C1".into()),
+            (2024, "C2".into()),
+            (2024, "C3".into())
+        ]
     );
     // T = 2023, B = 2020: in C1 only A filed in 2020 (900 000 -> 1 200 000 in 2023), and A is
     // also the only Flemish company with turnover in both years.

@@ -34,8 +34,9 @@ use crate::outputs::{OutputFile, Publisher};
 use crate::storage::Location;
 
 /// The published tables: file name and the view of sql/90_outputs.sql that fills it.
-pub const OUTPUT_TABLES: [(&str, &str); 5] = [
+pub const OUTPUT_TABLES: [(&str, &str); 6] = [
     ("cpi6_investment.parquet", "output_cpi6_investment"),
+    ("member_flows.parquet", "output_member_flows"),
     ("cpi7_turnover.parquet", "output_cpi7_turnover"),
     ("cpi8_employment.parquet", "output_cpi8_employment"),
     ("indicators.parquet", "output_indicators"),

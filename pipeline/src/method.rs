@@ -17,13 +17,14 @@ use crate::inputs::csv_file::{days_since_epoch, for_each_row};
 
 /// The transformation steps, compiled into the binary so a run cannot pick up edited files
 /// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 7] = [
+pub const SQL_STEPS: [(&str, &str); 8] = [
     ("10_register.sql", include_str!("../../sql/10_register.sql")),
     ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
     ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
     ("30_cohorts.sql", include_str!("../../sql/30_cohorts.sql")),
     ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
     ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
+    ("60_member_flows.sql", include_str!("../../sql/60_member_flows.sql")),
     ("90_outputs.sql", include_str!("../../sql/90_outputs.sql")),
 ];
 
@@ -71,8 +72,12 @@ pub fn account_files_batch(files: &[String]) -> Result<RecordBatch> {
 /// One-row `params` table: the reference year and everything derived from it.
 pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<()> {
     let c = &settings.config;
-    let cohort_date = chrono::NaiveDate::from_ymd_opt(year, c.cohort.month, c.cohort.day)
-        .ok_or_else(|| CpiError::Config(format!("cohort date does not exist in {year}")))?;
+    let date = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, c.cohort.month, c.cohort.day)
+            .ok_or_else(|| CpiError::Config(format!("cohort date does not exist in {y}")))
+    };
+    let cohort_date = date(year)?;
+    let base_cohort_date = date(year - c.growth.window_years)?;
     let int = |v: i32| Arc::new(Int32Array::from(vec![v])) as ArrayRef;
     let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
     let columns = vec![
@@ -83,6 +88,8 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
         ("window_start", int(year - c.investment.window_years + 1)),
         ("window_end", int(year)),
         ("cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(cohort_date)])) as ArrayRef),
+        // The cohort date of the base year B, for the member flows between B and T.
+        ("base_cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(base_cohort_date)])) as ArrayRef),
         ("period", text(&c.accounts.period)),
         ("label_language", text(&c.register.label_language)),
         ("min_coverage", Arc::new(Float64Array::from(vec![c.warnings.min_coverage])) as ArrayRef),
