@@ -51,7 +51,7 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
         sources.append(f"SELECT *, {i} AS file_id, row_number() OVER () + 1 AS line FROM {reader}")
     digits = NORMALISE.format(c="enterprise_number")
     con.execute(f"""
-        CREATE TABLE accounts AS
+        CREATE TABLE account_rows AS
         SELECT {DOTTED.format(d='d')} AS enterprise_number, reference_number,
                CAST(deposit_date AS DATE) AS deposit_date, CAST(exercise_start AS DATE) AS exercise_start,
                CAST(exercise_end AS DATE) AS exercise_end,
@@ -59,6 +59,12 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
                model_type, rubric_code, period, CAST(value AS DECIMAL(38, 4)) AS value, file_id, CAST(line AS BIGINT) AS line
         FROM (SELECT *, {digits} AS d FROM ({' UNION ALL '.join(sources)}))
         WHERE {VALID.format(d='d')}""")
+    con.execute("""
+        CREATE TABLE account_filings AS
+        SELECT enterprise_number, reference_number, deposit_date, exercise_start, exercise_end, exercise_months,
+               min(model_type) AS model_type, min(file_id) AS file_id, min(line) AS line
+        FROM account_rows GROUP BY ALL""")
+    con.execute("CREATE VIEW accounts AS SELECT enterprise_number, reference_number, rubric_code, period, value, file_id, line FROM account_rows")
 
     con.execute(f"CREATE TABLE clusters AS SELECT cluster_id, name AS cluster_name, TRY_CAST(support_start AS DATE) AS support_start, TRY_CAST(support_end AS DATE) AS support_end FROM read_csv('{input_dir}/clusters/clusters.csv', header = true, all_varchar = true)")
     member_files = [str(p) for p in sorted((input_dir / "clusters").rglob("*.csv")) if p.name != "clusters.csv"]
@@ -76,7 +82,10 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
         con.execute("CREATE TABLE official_totals (year INT, measure VARCHAR, value DECIMAL(38, 4), source VARCHAR)")
 
     con.execute(f"CREATE TABLE rubric_map AS SELECT measure, kind, missing_value, CAST(priority AS INT) AS priority, rubric_code FROM read_csv('{ROOT}/config/rubric_map.csv', header = true, all_varchar = true)")
-    con.execute(f"CREATE TABLE postcode_map AS SELECT CAST(postcode_from AS INT) AS postcode_from, CAST(postcode_to AS INT) AS postcode_to, province, region FROM read_csv('{ROOT}/config/postcode_provinces.csv', header = true, all_varchar = true)")
+    con.execute(f"""CREATE TABLE postcode_region AS
+        SELECT CAST(p.range AS INT) AS postcode, province, region
+        FROM read_csv('{ROOT}/config/postcode_provinces.csv', header = true, all_varchar = true) m,
+             range(CAST(m.postcode_from AS INT), CAST(m.postcode_to AS INT) + 1) p""")
     con.execute(f"CREATE TABLE nace_sections AS SELECT nace_version, section, CAST(division_from AS INT) AS division_from, CAST(division_to AS INT) AS division_to FROM read_csv('{ROOT}/config/nace_sections.csv', header = true, all_varchar = true)")
     reg = config["register"]
     con.execute("CREATE TABLE nace_version_preference (nace_version VARCHAR, preference INT)")

@@ -1,7 +1,7 @@
 -- Step 10: the company register (KBO/BCE Open Data full extract).
 -- One row per enterprise: where its registered seat is and what its main activity is.
 -- Reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code,
---        postcode_map, nace_sections, nace_version_preference, activity_group_preference, params.
+--        postcode_region, nace_sections, nace_version_preference, activity_group_preference, params.
 -- Creates: company.
 
 -- Registered seat = the address of type REGO. A seat abroad has a country name filled in.
@@ -13,16 +13,17 @@ FROM kbo_address
 WHERE type_of_address = 'REGO'
 GROUP BY entity_number;
 
--- Region and province from the seat's postcode (ranges in the postcode map).
+-- Region and province from the seat's postcode (the ranges of the postcode map, one row per
+-- postcode in postcode_region).
 CREATE VIEW seat_location AS
 SELECT s.enterprise_number,
        s.seat_postcode,
        CASE WHEN s.seat_abroad THEN 'abroad' ELSE coalesce(p.region, 'unknown') END AS region,
        CASE WHEN s.seat_abroad THEN NULL ELSE p.province END AS province
 FROM seat s
-LEFT JOIN postcode_map p
+LEFT JOIN postcode_region p
   ON NOT s.seat_abroad
- AND try_cast(s.seat_postcode AS INT) BETWEEN p.postcode_from AND p.postcode_to;
+ AND try_cast(s.seat_postcode AS INT) = p.postcode;
 
 -- MAIN activities in a preferred NACE version, read once from the (large) activity file.
 -- Activity groups not in the preference list rank after the listed ones, by their code.

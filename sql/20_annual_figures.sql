@@ -1,8 +1,10 @@
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
--- Reads: accounts and account_value (step 15: without duplicate rows), rubric_map, params.
+-- Reads: account_filings (one row per block of a deposit's rows), account_value (step 15:
+-- the rubric values without duplicate rows), rubric_map, params.
 -- Creates: filing_status, annual_measure (long), annual_figures (wide).
 
--- Every deposit once. A deposit belongs to the calendar year of its exercise end.
+-- Every deposit once (from the blocks of rows the reader saw). A deposit belongs to the
+-- calendar year of its exercise end.
 CREATE TABLE filing AS
 SELECT enterprise_number,
        reference_number,
@@ -11,7 +13,7 @@ SELECT enterprise_number,
        exercise_end,
        exercise_months,
        CAST(date_part('year', exercise_end) AS INT) AS year
-FROM accounts
+FROM account_filings
 GROUP BY enterprise_number, reference_number, deposit_date, exercise_start, exercise_end, exercise_months;
 
 -- Which deposit is used:
@@ -41,25 +43,21 @@ FROM by_year;
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
 
--- Value of each rubric level of each measure in a filing (only the configured period, N).
-CREATE VIEW filing_rubric_value AS
-SELECT a.enterprise_number, a.reference_number, r.measure, r.priority, sum(a.value) AS value
+-- A measure takes the most preferred rubric level that the filing reports (e.g. FTE = 1003,
+-- else 9087; tangible investment = 8169, else the sum of 8161..8166): the sum of each level's
+-- rubrics is NULL when the filing reports none of them, and the first non-NULL level wins.
+-- Only the configured period (N) counts.
+CREATE TABLE filing_measure_value AS
+SELECT a.enterprise_number,
+       a.reference_number,
+       r.measure,
+       coalesce(sum(CASE WHEN r.priority = 1 THEN a.value END),
+                sum(CASE WHEN r.priority = 2 THEN a.value END),
+                sum(CASE WHEN r.priority = 3 THEN a.value END)) AS value
 FROM account_value a
 JOIN rubric_map r ON a.rubric_code = r.rubric_code
 JOIN params p ON a.period = p.period
-GROUP BY a.enterprise_number, a.reference_number, r.measure, r.priority;
-
--- A measure takes the most preferred rubric level that the filing reports (e.g. FTE = 1003,
--- else 9087; tangible investment = 8169, else the sum of 8161..8166).
-CREATE VIEW filing_measure_value AS
-SELECT enterprise_number, reference_number, measure, value
-FROM (
-  SELECT v.*,
-         row_number() OVER (PARTITION BY enterprise_number, reference_number, measure
-                            ORDER BY priority) AS choice
-  FROM filing_rubric_value v
-) ranked
-WHERE choice = 1;
+GROUP BY a.enterprise_number, a.reference_number, r.measure;
 
 CREATE VIEW measure_definition AS
 SELECT DISTINCT measure, kind, missing_value FROM rubric_map;

@@ -149,14 +149,18 @@ pub async fn load_inputs(
     method::register_batch(ctx, "official_totals", totals::read(input, log).await?)?;
 
     let started = Instant::now();
+    let rubrics = method::rubric_codes(settings)?;
     let rules = accounts::AccountRules {
         max_exercise_months: settings.config.accounts.max_exercise_months,
-        fte_rubrics: method::fte_rubrics(settings)?,
+        fte_rubrics: rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone()).collect(),
+        keep: Some((rubrics.into_iter().map(|(_, r)| r).collect(), settings.config.accounts.period.clone())),
     };
     let accounts = accounts::read(input, &rules, log).await?;
-    let rows: usize = accounts.batches.iter().map(RecordBatch::num_rows).sum();
-    tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
-    method::register_batches(ctx, "accounts", accounts::schema(), accounts.batches)?;
+    let rows: usize = accounts.values.iter().map(RecordBatch::num_rows).sum();
+    let filings: usize = accounts.filings.iter().map(RecordBatch::num_rows).sum();
+    tracing::info!(rows, filings, seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    method::register_batches(ctx, "accounts", accounts::schema(), accounts.values)?;
+    method::register_batches(ctx, "account_filings", accounts::filings_schema(), accounts.filings)?;
     method::register_batch(ctx, "account_files", method::account_files_batch(&accounts.files)?)?;
 
     method::register_settings(ctx, settings)?;

@@ -103,7 +103,7 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
 /// The settings tables: rubric map, postcode map, NACE sections and the NACE preferences.
 pub fn register_settings(ctx: &SessionContext, settings: &Settings) -> Result<()> {
     register_batch(ctx, "rubric_map", rubric_map(settings)?)?;
-    register_batch(ctx, "postcode_map", postcode_map(settings)?)?;
+    register_batch(ctx, "postcode_region", postcode_region(settings)?)?;
     register_batch(ctx, "nace_sections", nace_sections(settings)?)?;
     let reg = &settings.config.register;
     register_batch(ctx, "nace_version_preference", preference("nace_version", &reg.nace_versions)?)?;
@@ -164,7 +164,12 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
         if !seen.insert((v[0].clone(), v[4].clone())) {
             return Err(CpiError::bad_field(file, *line, "rubric_code", format!("rubric {} is listed twice for {}", v[4], v[0])));
         }
-        priority.push(int_field(file, *line, "priority", &v[3])?);
+        let p = int_field(file, *line, "priority", &v[3])?;
+        // sql/20 takes the first level present among 1, 2 and 3.
+        if !(1..=3).contains(&p) {
+            return Err(CpiError::bad_field(file, *line, "priority", "must be 1, 2 or 3"));
+        }
+        priority.push(p);
         for i in [0, 1, 2, 4] {
             out[i].push(v[i].clone());
         }
@@ -182,26 +187,34 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     ])?)
 }
 
-/// The rubric codes whose values are FTE (cannot be negative).
-pub fn fte_rubrics(settings: &Settings) -> Result<HashSet<String>> {
+/// (measure, rubric code) of every row of the rubric map.
+pub fn rubric_codes(settings: &Settings) -> Result<Vec<(String, String)>> {
     let rows = settings_rows("rubric map", &settings.rubric_map_csv, &["measure", "rubric_code"])?;
-    Ok(rows.into_iter().filter(|(_, v)| v[0] == "fte").map(|(_, v)| v[1].clone()).collect())
+    Ok(rows.into_iter().map(|(_, mut v)| (std::mem::take(&mut v[0]), std::mem::take(&mut v[1]))).collect())
 }
 
-fn postcode_map(settings: &Settings) -> Result<RecordBatch> {
+/// `postcode_region`: the postcode ranges of the postcode map, one row per postcode, so that
+/// the seat's region is an equality join. A postcode in two ranges is an error.
+fn postcode_region(settings: &Settings) -> Result<RecordBatch> {
     let file = "postcode map";
     let rows = settings_rows(file, &settings.postcode_map_csv, &["postcode_from", "postcode_to", "province", "region"])?;
-    let mut from = vec![];
-    let mut to = vec![];
+    let mut seen = BTreeMap::new();
     for (line, v) in &rows {
-        from.push(int_field(file, *line, "postcode_from", &v[0])?);
-        to.push(int_field(file, *line, "postcode_to", &v[1])?);
+        let from = int_field(file, *line, "postcode_from", &v[0])?;
+        let to = int_field(file, *line, "postcode_to", &v[1])?;
+        if to < from || to - from > 100_000 {
+            return Err(CpiError::bad_field(file, *line, "postcode_to", "must be at least postcode_from"));
+        }
+        for postcode in from..=to {
+            if seen.insert(postcode, (v[2].as_str(), v[3].as_str())).is_some() {
+                return Err(CpiError::bad_field(file, *line, "postcode_from", format!("postcode {postcode} is in two ranges")));
+            }
+        }
     }
     Ok(RecordBatch::try_from_iter(vec![
-        ("postcode_from", Arc::new(Int32Array::from(from)) as ArrayRef),
-        ("postcode_to", Arc::new(Int32Array::from(to)) as ArrayRef),
-        ("province", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[2].as_str()))) as ArrayRef),
-        ("region", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[3].as_str()))) as ArrayRef),
+        ("postcode", Arc::new(Int32Array::from_iter_values(seen.keys().copied())) as ArrayRef),
+        ("province", Arc::new(StringArray::from_iter_values(seen.values().map(|v| v.0))) as ArrayRef),
+        ("region", Arc::new(StringArray::from_iter_values(seen.values().map(|v| v.1))) as ArrayRef),
     ])?)
 }
 

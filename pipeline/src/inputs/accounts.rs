@@ -36,14 +36,34 @@ pub const COLUMNS: [&str; 9] = [
 ];
 const BATCH_ROWS: usize = 65_536;
 
-/// The checks that depend on the method settings.
+/// The checks that depend on the method settings, and which checked rows the method needs.
 pub struct AccountRules {
     pub max_exercise_months: i32,
     /// Rubrics whose value is a head count (FTE) and so cannot be negative.
     pub fte_rubrics: HashSet<String>,
+    /// Keep the values of only these rubrics and this period (the rubric map's rubrics and the
+    /// configured period): every row is checked, but other rows are not needed by the method
+    /// and are not held in memory. `None` keeps every value.
+    pub keep: Option<(HashSet<String>, String)>,
 }
 
+/// `accounts`: one row per rubric value the method needs.
 pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("enterprise_number", DataType::Utf8, false),
+        Field::new("reference_number", DataType::Utf8, false),
+        Field::new("rubric_code", DataType::Utf8, false),
+        Field::new("period", DataType::Utf8, false),
+        Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
+        // Where the row came from: index into the list of account files, and its line.
+        Field::new("file_id", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
+    ]))
+}
+
+/// `account_filings`: one row per block of consecutive rows of the same deposit (a deposit's
+/// rows normally come together, so this is one row per deposit; sql/20 removes repeats).
+pub fn filings_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("enterprise_number", DataType::Utf8, false),
         Field::new("reference_number", DataType::Utf8, false),
@@ -52,10 +72,6 @@ pub fn schema() -> SchemaRef {
         Field::new("exercise_end", DataType::Date32, false),
         Field::new("exercise_months", DataType::Int32, false),
         Field::new("model_type", DataType::Utf8, true),
-        Field::new("rubric_code", DataType::Utf8, false),
-        Field::new("period", DataType::Utf8, false),
-        Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
-        // Where the row came from: index into the list of account files, and its line.
         Field::new("file_id", DataType::Int32, false),
         Field::new("line", DataType::Int64, false),
     ]))
@@ -69,9 +85,13 @@ pub fn exercise_months(start: i32, end: i32) -> i32 {
 }
 
 /// The account files read, in `file_id` order, and their rows.
+#[derive(Default)]
 pub struct Accounts {
     pub files: Vec<String>,
-    pub batches: Vec<RecordBatch>,
+    /// Rows of [`schema`].
+    pub values: Vec<RecordBatch>,
+    /// Rows of [`filings_schema`].
+    pub filings: Vec<RecordBatch>,
 }
 
 /// Reads every `.csv` and `.parquet` file under `accounts/`.
@@ -90,8 +110,7 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
             "no account files (.csv or .parquet) found",
         ));
     }
-    let mut batches = vec![];
-    let mut names = vec![];
+    let mut batches = Accounts::default();
     for (file_id, (path, size)) in files.into_iter().enumerate() {
         progress.set_message(path.clone());
         let name = input.name_of(&path);
@@ -103,20 +122,20 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
         } else {
             read_csv(&name, file, &mut builder, &mut batches, log)?
         };
-        batches.push(builder.finish()?);
+        builder.flush(&mut batches)?;
         log.finish_file(&name, rows);
-        names.push(name);
+        batches.files.push(name);
         progress.inc(size);
     }
     progress.finish_and_clear();
-    Ok(Accounts { files: names, batches })
+    Ok(batches)
 }
 
 fn read_csv(
     name: &str,
     file: impl std::io::Read,
     builder: &mut AccountsBuilder,
-    batches: &mut Vec<RecordBatch>,
+    batches: &mut Accounts,
     log: &mut InputLog,
 ) -> Result<u64> {
     let mut reader = csv_file::reader(std::io::BufReader::with_capacity(1 << 20, file));
@@ -147,7 +166,7 @@ fn read_csv(
                 }
                 builder.push(line, &fields, log);
                 if builder.len() >= BATCH_ROWS {
-                    batches.push(builder.finish()?);
+                    builder.flush(batches)?;
                 }
             }
             Err(e) => return Err(csv_file::row_error(name, rows, &e)),
@@ -161,7 +180,7 @@ fn read_parquet(
     name: &str,
     file: File,
     builder: &mut AccountsBuilder,
-    batches: &mut Vec<RecordBatch>,
+    batches: &mut Accounts,
     log: &mut InputLog,
 ) -> Result<u64> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -188,7 +207,7 @@ fn read_parquet(
             builder.push(rows, &fields, log);
         }
         if builder.len() >= BATCH_ROWS {
-            batches.push(builder.finish()?);
+            builder.flush(batches)?;
         }
     }
     Ok(rows)
@@ -207,6 +226,24 @@ struct AccountsBuilder<'a> {
     last_number: (String, String),
     /// The last valid (deposit, start, end) as written, with the parsed dates and months.
     last_dates: Option<((String, String, String), (i32, i32, i32, i32))>,
+    /// The deposit of the last filing block: (enterprise number, reference, dates as written).
+    last_block: Option<(String, String, (String, String, String))>,
+    values: ValueColumns,
+    filings: FilingColumns,
+}
+
+#[derive(Default)]
+struct ValueColumns {
+    enterprise_number: StringBuilder,
+    reference_number: StringBuilder,
+    rubric_code: StringBuilder,
+    period: StringBuilder,
+    value: Decimal128Builder,
+    line: Int64Builder,
+}
+
+#[derive(Default)]
+struct FilingColumns {
     enterprise_number: StringBuilder,
     reference_number: StringBuilder,
     deposit_date: Date32Builder,
@@ -214,9 +251,6 @@ struct AccountsBuilder<'a> {
     exercise_end: Date32Builder,
     exercise_months: Int32Builder,
     model_type: StringBuilder,
-    rubric_code: StringBuilder,
-    period: StringBuilder,
-    value: Decimal128Builder,
     line: Int64Builder,
 }
 
@@ -228,22 +262,14 @@ impl<'a> AccountsBuilder<'a> {
             rules,
             last_number: (String::new(), String::new()),
             last_dates: None,
-            enterprise_number: StringBuilder::new(),
-            reference_number: StringBuilder::new(),
-            deposit_date: Date32Builder::new(),
-            exercise_start: Date32Builder::new(),
-            exercise_end: Date32Builder::new(),
-            exercise_months: Int32Builder::new(),
-            model_type: StringBuilder::new(),
-            rubric_code: StringBuilder::new(),
-            period: StringBuilder::new(),
-            value: Decimal128Builder::new(),
-            line: Int64Builder::new(),
+            last_block: None,
+            values: ValueColumns::default(),
+            filings: FilingColumns::default(),
         }
     }
 
     fn len(&self) -> usize {
-        self.value.len()
+        self.values.value.len() + self.filings.line.len()
     }
 
     /// `f` holds the fields in the order of [`COLUMNS`]. One reject per row: the first problem.
@@ -299,35 +325,67 @@ impl<'a> AccountsBuilder<'a> {
         if amount < 0 && self.rules.fte_rubrics.contains(rubric) {
             return reject("value", value, "negative_fte");
         }
-        self.enterprise_number.append_value(&self.last_number.1);
-        self.reference_number.append_value(reference);
-        self.deposit_date.append_value(deposit_day);
-        self.exercise_start.append_value(start_day);
-        self.exercise_end.append_value(end_day);
-        self.exercise_months.append_value(months);
-        self.model_type.append_option((!model.is_empty()).then_some(model));
-        self.rubric_code.append_value(rubric);
-        self.period.append_value(period);
-        self.value.append_value(amount);
-        self.line.append_value(line as i64);
+        // A new block of rows of one deposit: one row in account_filings.
+        let same_block = self.last_block.as_ref().is_some_and(|(n, r, (d, s, e))| {
+            *n == self.last_number.1 && r == reference && d == deposit && s == start && e == end
+        });
+        if !same_block {
+            let f = &mut self.filings;
+            f.enterprise_number.append_value(&self.last_number.1);
+            f.reference_number.append_value(reference);
+            f.deposit_date.append_value(deposit_day);
+            f.exercise_start.append_value(start_day);
+            f.exercise_end.append_value(end_day);
+            f.exercise_months.append_value(months);
+            f.model_type.append_option((!model.is_empty()).then_some(model));
+            f.line.append_value(line as i64);
+            let dates = (deposit.to_string(), start.to_string(), end.to_string());
+            self.last_block = Some((self.last_number.1.clone(), reference.to_string(), dates));
+        }
+        let needed = match &self.rules.keep {
+            None => true,
+            Some((rubrics, kept_period)) => period == kept_period && rubrics.contains(rubric),
+        };
+        if needed {
+            let v = &mut self.values;
+            v.enterprise_number.append_value(&self.last_number.1);
+            v.reference_number.append_value(reference);
+            v.rubric_code.append_value(rubric);
+            v.period.append_value(period);
+            v.value.append_value(amount);
+            v.line.append_value(line as i64);
+        }
     }
 
-    fn finish(&mut self) -> Result<RecordBatch> {
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.enterprise_number.finish()),
-            Arc::new(self.reference_number.finish()),
-            Arc::new(self.deposit_date.finish()),
-            Arc::new(self.exercise_start.finish()),
-            Arc::new(self.exercise_end.finish()),
-            Arc::new(self.exercise_months.finish()),
-            Arc::new(self.model_type.finish()),
-            Arc::new(self.rubric_code.finish()),
-            Arc::new(self.period.finish()),
-            Arc::new(self.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
-            Arc::new(Int32Array::from(vec![self.file_id; self.line.len()])),
-            Arc::new(self.line.finish()),
+    /// Moves the rows built so far into `out` as one batch of each table.
+    fn flush(&mut self, out: &mut Accounts) -> Result<()> {
+        let v = &mut self.values;
+        let n = v.line.len();
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(v.enterprise_number.finish()),
+            Arc::new(v.reference_number.finish()),
+            Arc::new(v.rubric_code.finish()),
+            Arc::new(v.period.finish()),
+            Arc::new(v.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(Int32Array::from(vec![self.file_id; n])),
+            Arc::new(v.line.finish()),
         ];
-        Ok(RecordBatch::try_new(schema(), columns)?)
+        out.values.push(RecordBatch::try_new(schema(), values)?);
+        let f = &mut self.filings;
+        let n = f.line.len();
+        let filings: Vec<ArrayRef> = vec![
+            Arc::new(f.enterprise_number.finish()),
+            Arc::new(f.reference_number.finish()),
+            Arc::new(f.deposit_date.finish()),
+            Arc::new(f.exercise_start.finish()),
+            Arc::new(f.exercise_end.finish()),
+            Arc::new(f.exercise_months.finish()),
+            Arc::new(f.model_type.finish()),
+            Arc::new(Int32Array::from(vec![self.file_id; n])),
+            Arc::new(f.line.finish()),
+        ];
+        out.filings.push(RecordBatch::try_new(filings_schema(), filings)?);
+        Ok(())
     }
 }
 
@@ -336,7 +394,7 @@ mod tests {
     use super::*;
 
     fn rules() -> AccountRules {
-        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into() }
+        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into(), keep: None }
     }
 
     #[test]
@@ -367,7 +425,7 @@ mod tests {
         let rules = rules();
         let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();
-        let mut batches = vec![];
+        let mut batches = Accounts::default();
         // Line 7 has one field too many: a malformed file is an error naming the line.
         let err = read_csv("a.csv", File::open(&path).unwrap(), &mut builder, &mut batches, &mut log)
             .unwrap_err();
@@ -390,7 +448,9 @@ mod tests {
         let mut log = InputLog::default();
         let rows = read_csv("a.csv", File::open(&path).unwrap(), &mut builder, &mut batches, &mut log).unwrap();
         assert_eq!(rows, 9);
-        let batch = builder.finish().unwrap();
+        let mut out = Accounts::default();
+        builder.flush(&mut out).unwrap();
+        let batch = &out.values[0];
         assert_eq!(batch.num_rows(), 2);
         let reasons: Vec<&str> = log.rejects.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(
@@ -419,9 +479,12 @@ mod tests {
         let rules = rules();
         let mut builder = AccountsBuilder::new("d.csv", 0, &rules);
         let mut log = InputLog::default();
-        read_csv("d.csv", text.as_bytes(), &mut builder, &mut vec![], &mut log).unwrap();
-        let batch = builder.finish().unwrap();
-        assert_eq!(batch.num_rows(), 2);
+        let mut out = Accounts::default();
+        read_csv("d.csv", text.as_bytes(), &mut builder, &mut out, &mut log).unwrap();
+        builder.flush(&mut out).unwrap();
+        assert_eq!(out.values[0].num_rows(), 2);
+        // Rows 2 and 3 are one deposit: one filing row.
+        assert_eq!(out.filings[0].num_rows(), 1);
         let reasons: Vec<(u64, &str)> = log.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
         assert_eq!(reasons, vec![(4, "date_empty")]);
     }
@@ -439,9 +502,11 @@ mod tests {
             let rules = rules();
             let mut builder = AccountsBuilder::new("fuzz.csv", 0, &rules);
             let mut log = InputLog::default();
-            let mut batches = vec![];
+            let mut batches = Accounts::default();
             if let Ok(rows) = read_csv("fuzz.csv", bytes.as_slice(), &mut builder, &mut batches, &mut log) {
-                let kept = builder.finish().unwrap().num_rows() as u64;
+                builder.flush(&mut batches).unwrap();
+                let kept: usize = batches.values.iter().map(|b| b.num_rows()).sum();
+                let kept = kept as u64;
                 proptest::prop_assert_eq!(rows, kept + log.rejects.len() as u64);
             }
         }
@@ -453,7 +518,7 @@ mod tests {
             let rules = rules();
             let mut builder = AccountsBuilder::new("fuzz.csv", 0, &rules);
             let mut log = InputLog::default();
-            let mut batches = vec![];
+            let mut batches = Accounts::default();
             let _ = read_csv("fuzz.csv", text.as_bytes(), &mut builder, &mut batches, &mut log);
         }
     }
