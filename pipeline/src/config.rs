@@ -29,6 +29,7 @@ pub struct WarningsConfig {
     pub min_coverage: f64,
     pub min_sample_firms: i64,
     pub max_official_gap_pp: f64,
+    pub max_reject_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -91,6 +91,15 @@ enum Region {
     Abroad,
 }
 
+/// Bodies (first eight digits) of the numbers the generator gives out.
+const ENTERPRISE_BODIES: std::ops::Range<u64> = 2_000_000..19_900_000;
+const ESTABLISHMENT_BODIES: std::ops::Range<u64> = 20_000_000..29_900_000;
+
+/// The largest random step between consecutive bodies so that `n` numbers stay in `range`.
+fn number_step(range: std::ops::Range<u64>, n: usize) -> u64 {
+    ((range.end - range.start) / (n.max(1) as u64)).max(1)
+}
+
 fn formatted_number(body: u64) -> String {
     let s = format!("{:08}{:02}", body, check_digits(body));
     format!("{}.{}.{}", &s[..4], &s[4..7], &s[7..])
@@ -173,8 +182,9 @@ fn kbo_date(y: i32, m: u32, d: u32) -> String {
 }
 
 pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
-    if !(opts.scale > 0.0 && opts.scale <= 10.0) {
-        return Err(CpiError::Config(format!("--scale must be in (0, 10], not {}", opts.scale)));
+    // Up to 4x Belgium the numbers still fit in the ranges of valid 10-digit numbers.
+    if !(opts.scale > 0.0 && opts.scale <= 4.0) {
+        return Err(CpiError::Config(format!("--scale must be in (0, 4], not {}", opts.scale)));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let nace = NaceCodes::load();
@@ -187,9 +197,12 @@ pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
 
     // ---- companies ----
     let mut companies: Vec<Company> = Vec::with_capacity(n_enterprises + n_ceased);
-    let mut body: u64 = 2_000_000;
+    // Numbers spread over 0200.000.0xx..1990.000.0xx: a 10-digit number starts with 0 or 1, so
+    // its 8-digit body stays below 20,000,000.
+    let step = number_step(ENTERPRISE_BODIES, n_enterprises + n_ceased);
+    let mut body: u64 = ENTERPRISE_BODIES.start;
     for i in 0..(n_enterprises + n_ceased) {
-        body += rng.random_range(1..400);
+        body += rng.random_range(1..=step);
         let in_register = i < n_enterprises;
         // The first n_filers enterprises and every ceased company file accounts.
         let filer = i < n_filers || !in_register;
@@ -278,7 +291,8 @@ fn write_register(
     writeln!(est, "\"EstablishmentNumber\",\"StartDate\",\"EnterpriseNumber\"").map_err(io(&ps))?;
 
     let registered: Vec<&Company> = companies.iter().filter(|c| c.in_register).collect();
-    let mut est_body: u64 = 20_000_000;
+    let est_step = number_step(ESTABLISHMENT_BODIES, n_establishments);
+    let mut est_body: u64 = ESTABLISHMENT_BODIES.start;
     let mut establishments_left = n_establishments;
     for (i, c) in registered.iter().enumerate() {
         let start = kbo_date(c.start_year, rng.random_range(1..=12), rng.random_range(1..=28));
@@ -309,7 +323,7 @@ fn write_register(
             summary.activity_rows += write_activities(&mut act, &c.number, &c.nace2025, c.start_year, nace, rng).map_err(io(&pac))?;
         }
         for _ in 0..n_est.min(establishments_left) {
-            est_body += rng.random_range(1..300);
+            est_body += rng.random_range(1..=est_step);
             let en = establishment_number(est_body);
             writeln!(est, "\"{en}\",{start},\"{}\"", c.number).map_err(io(&ps))?;
             writeln!(addr, "\"{en}\",\"BAET\",,,\"{}\",\"Gemeente\",\"Commune\",\"Stationsstraat\",\"Rue de la Gare\",\"{}\",\"\",\"\",", c.postcode, rng.random_range(1..200)).map_err(io(&pa))?;
@@ -669,4 +683,23 @@ fn zip_folder(dir: &Path, zip_path: &Path) -> Result<()> {
     }
     zip.finish().map_err(|e| CpiError::Internal(format!("zip: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enterprise_number::normalise;
+
+    #[test]
+    fn numbers_stay_valid_at_the_largest_scale() {
+        // At scale 4: 4 * (1.94 M enterprises + 10 % ceased filers) and 4 * 1.67 M establishments.
+        let n = (4.0 * (1_940_000.0 + 43_000.0)) as usize;
+        let last = ENTERPRISE_BODIES.start + number_step(ENTERPRISE_BODIES, n) * n as u64;
+        assert!(last < 20_000_000, "{last}");
+        assert!(normalise(&formatted_number(last)).is_ok());
+        let n = 4 * 1_670_000;
+        let last = ESTABLISHMENT_BODIES.start + number_step(ESTABLISHMENT_BODIES, n) * n as u64;
+        assert!(last < 30_000_000, "{last}");
+        assert!(establishment_number(last).starts_with("2."));
+    }
 }

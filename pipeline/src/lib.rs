@@ -241,6 +241,14 @@ async fn compute_and_write(
 
     let mut input_rows = log.counts();
     input_rows.extend(kbo_counts(&ctx, &extract).await?);
+    for f in &input_rows {
+        let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
+        if share > settings.config.warnings.max_reject_share {
+            let w = format!("{}: {} of {} rows rejected ({:.1} %), see rejects.parquet", f.file, f.rows_rejected, f.rows_read, 100.0 * share);
+            tracing::warn!("{w}");
+            warnings.push(w);
+        }
+    }
 
     let manifest = Manifest {
         tool: ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION"), git_commit: env!("CPI_GIT_COMMIT") },
