@@ -110,25 +110,51 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
             "no account files (.csv or .parquet) found",
         ));
     }
-    let mut batches = Accounts::default();
-    for (file_id, (path, size)) in files.into_iter().enumerate() {
-        progress.set_message(path.clone());
-        let name = input.name_of(&path);
-        let local = input.local_file(&path);
-        let mut builder = AccountsBuilder::new(&name, file_id as i32, rules);
-        let file = File::open(&local).map_err(|e| CpiError::io(&name, e))?;
-        let rows = if path.ends_with(".parquet") {
-            read_parquet(&name, file, &mut builder, &mut batches, log)?
-        } else {
-            read_csv(&name, file, &mut builder, &mut batches, log)?
-        };
-        builder.flush(&mut batches)?;
-        log.finish_file(&name, rows);
-        batches.files.push(name);
-        progress.inc(size);
-    }
+    // Files are read in parallel, one per core at a time; results are merged in file order so
+    // the tables and the rejects do not depend on which thread finished first.
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<Option<Result<(Accounts, InputLog)>>> = (0..files.len()).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut done);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((path, size)) = files.get(i) else { break };
+                let result = read_file(input, path, i as i32, rules);
+                progress.inc(*size);
+                results.lock().expect("no worker panicked")[i] = Some(result);
+            });
+        }
+    });
     progress.finish_and_clear();
-    Ok(batches)
+    let mut all = Accounts::default();
+    for result in done.into_iter().flatten() {
+        let (part, part_log) = result?;
+        all.files.extend(part.files);
+        all.values.extend(part.values);
+        all.filings.extend(part.filings);
+        log.append(part_log);
+    }
+    Ok(all)
+}
+
+/// Reads and checks one account file (CSV or Parquet).
+fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules) -> Result<(Accounts, InputLog)> {
+    let mut batches = Accounts::default();
+    let mut log = InputLog::default();
+    let name = input.name_of(path);
+    let mut builder = AccountsBuilder::new(&name, file_id, rules);
+    let file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
+    let rows = if path.ends_with(".parquet") {
+        read_parquet(&name, file, &mut builder, &mut batches, &mut log)?
+    } else {
+        read_csv(&name, file, &mut builder, &mut batches, &mut log)?
+    };
+    builder.flush(&mut batches)?;
+    log.finish_file(&name, rows);
+    batches.files.push(name);
+    Ok((batches, log))
 }
 
 fn read_csv(

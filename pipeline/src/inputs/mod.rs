@@ -47,6 +47,12 @@ impl InputLog {
         });
     }
 
+    /// Adds what another log recorded (of other files), after this one's.
+    pub fn append(&mut self, other: InputLog) {
+        self.rejects.extend(other.rejects);
+        self.read.extend(other.read);
+    }
+
     /// Records how many data rows a file had once it is read.
     pub fn finish_file(&mut self, file: &str, rows_read: u64) {
         self.read.push((file.to_string(), rows_read));
