@@ -11,6 +11,7 @@ pub mod generate;
 pub mod inputs;
 pub mod method;
 pub mod outputs;
+pub mod parallel;
 pub mod progress;
 pub mod storage;
 
@@ -240,7 +241,7 @@ async fn compute_and_write(
     staging.put(REJECTS_FILE, bytes).await?;
 
     let mut input_rows = log.counts();
-    input_rows.extend(kbo_counts(&ctx, &extract).await?);
+    input_rows.extend(kbo_counts(&extract)?);
     for f in &input_rows {
         let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
         if share > settings.config.warnings.max_reject_share {
@@ -384,14 +385,19 @@ async fn collect_sql_rejects(ctx: &SessionContext, log: &mut InputLog) -> Result
     Ok(())
 }
 
-/// Rows of each KBO file. The register is used as published: no row is rejected.
-async fn kbo_counts(ctx: &SessionContext, extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
-    let mut counts = vec![];
-    for (table, file) in extract.tables() {
-        let n = count(ctx, &format!("SELECT count(*) FROM {table}")).await?;
-        counts.push(FileCounts { file: file.to_string(), rows_read: n, rows_used: n, rows_rejected: 0 });
-    }
-    Ok(counts)
+/// Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record). The
+/// register is used as published: no row is rejected.
+fn kbo_counts(extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
+    let tables: Vec<(&str, &std::path::Path)> = extract.tables().map(|(_, name, path)| (name, path)).collect();
+    let counts = parallel::map(&tables, |_, (name, path)| inputs::csv_file::count_records(path, name));
+    tables
+        .iter()
+        .zip(counts)
+        .map(|((name, _), n)| {
+            let n = n?;
+            Ok(FileCounts { file: name.to_string(), rows_read: n, rows_used: n, rows_rejected: 0 })
+        })
+        .collect()
 }
 
 /// `cpi validate`: reads and checks every input without computing the indicators.
@@ -406,7 +412,7 @@ pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<V
     method::run_account_checks(&ctx).await?;
     collect_sql_rejects(&ctx, &mut log).await?;
     let mut files = log.counts();
-    files.extend(kbo_counts(&ctx, &extract).await?);
+    files.extend(kbo_counts(&extract)?);
     Ok(ValidationReport { input: input.to_string(), kbo: extract.meta.clone(), files, rejects: log.rejects })
 }
 
@@ -445,15 +451,6 @@ impl std::fmt::Display for ValidationReport {
     }
 }
 
-async fn count(ctx: &SessionContext, sql: &str) -> Result<u64> {
-    let batches = ctx.sql(sql).await?.collect().await?;
-    let n = batches
-        .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
-        .unwrap_or(0);
-    Ok(n as u64)
-}
-
 /// Counts of what the method kept and set aside, for the manifest.
 async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
     let sql = "SELECT 'filings_' || status AS k, count(*) AS n FROM filing_status GROUP BY status
@@ -477,10 +474,11 @@ async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
 
 /// Size and SHA-256 of every input file, so a run can be tied to exactly what it read.
 async fn hash_inputs(input: &Location) -> Result<Vec<InputFile>> {
-    let mut files = vec![];
-    for entry in input.list("").await? {
-        let sha256 = outputs::sha256_file(&input.local_file(&entry.path))?;
-        files.push(InputFile { file: entry.path, bytes: entry.size, sha256 });
-    }
-    Ok(files)
+    let entries = input.list("").await?;
+    let hashes = parallel::map(&entries, |_, entry| outputs::sha256_file(&input.local_file(&entry.path)));
+    entries
+        .into_iter()
+        .zip(hashes)
+        .map(|(entry, sha256)| Ok(InputFile { file: entry.path, bytes: entry.size, sha256: sha256? }))
+        .collect()
 }

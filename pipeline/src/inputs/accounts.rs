@@ -112,24 +112,14 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
     }
     // Files are read in parallel, one per core at a time; results are merged in file order so
     // the tables and the rejects do not depend on which thread finished first.
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<Option<Result<(Accounts, InputLog)>>> = (0..files.len()).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut done);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((path, size)) = files.get(i) else { break };
-                let result = read_file(input, path, i as i32, rules);
-                progress.inc(*size);
-                results.lock().expect("no worker panicked")[i] = Some(result);
-            });
-        }
+    let done = crate::parallel::map(&files, |i, (path, size)| {
+        let result = read_file(input, path, i as i32, rules);
+        progress.inc(*size);
+        result
     });
     progress.finish_and_clear();
     let mut all = Accounts::default();
-    for result in done.into_iter().flatten() {
+    for result in done {
         let (part, part_log) = result?;
         all.files.extend(part.files);
         all.values.extend(part.values);

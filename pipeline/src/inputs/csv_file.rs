@@ -129,6 +129,33 @@ pub fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
     (d - epoch).num_days() as i32
 }
 
+/// Data records (header excluded) of a CSV file: line ends inside quotes do not count, a last
+/// line without a line end does.
+pub fn count_records(path: &std::path::Path, name: &str) -> Result<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let (mut records, mut in_quotes, mut last) = (0u64, false, b'\n');
+    loop {
+        let n = file.read(&mut buffer).map_err(|e| CpiError::io(name, e))?;
+        if n == 0 {
+            break;
+        }
+        for &b in &buffer[..n] {
+            match b {
+                b'"' => in_quotes = !in_quotes,
+                b'\n' if !in_quotes => records += 1,
+                _ => {}
+            }
+        }
+        last = buffer[n - 1];
+    }
+    if last != b'\n' {
+        records += 1;
+    }
+    Ok(records.saturating_sub(1))
+}
+
 /// Scale of every amount in the pipeline: values are exact decimals with 4 decimals, so that
 /// sums do not depend on the order rows are added in (floating-point sums do).
 pub const AMOUNT_SCALE: i8 = 4;
@@ -166,6 +193,16 @@ mod tests {
 
         let err = for_each_row("f.csv", b"a,b\n1,2\n1,2,3\n", &["a"], |_| Ok(())).unwrap_err();
         assert_eq!(err.to_string(), "bad input: f.csv, line 3: row has 3 fields, the header has 2");
+    }
+
+    #[test]
+    fn counts_csv_records_not_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, "\"a\",\"b\"\r\n\"1\",\"two\nlines\"\r\n\"2\",\"\"\"q\"\"\"\r\n3,x").unwrap();
+        assert_eq!(count_records(&p, "x.csv").unwrap(), 3);
+        std::fs::write(&p, "a,b\n").unwrap();
+        assert_eq!(count_records(&p, "x.csv").unwrap(), 0);
     }
 
     #[test]

@@ -124,9 +124,9 @@ impl KboExtract {
         Ok(())
     }
 
-    /// Each registered table with the display name of its file.
-    pub fn tables(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.files.iter().zip(&self.names).map(|((t, _), n)| (*t, n.as_str()))
+    /// Each registered table with the display name of its file and its local path.
+    pub fn tables(&self) -> impl Iterator<Item = (&'static str, &str, &Path)> {
+        self.files.iter().zip(&self.names).map(|((t, p), n)| (*t, n.as_str(), p.as_path()))
     }
 }
 
