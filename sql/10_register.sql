@@ -49,17 +49,24 @@ SELECT es.enterprise_number, 2 AS entity_level, r.*
 FROM main_activity_row r JOIN kbo_establishment es ON r.entity_number = es.establishment_number;
 
 -- The rule: own activities before establishments', preferred NACE version, preferred
--- activity group, then the lowest code. Every sort key is an output column, so ties are
--- identical rows and the choice is deterministic.
+-- activity group, then the lowest code. The rule is written as one key that sorts in that
+-- order; the smallest key per enterprise wins (an aggregate, no sort needed), and the version,
+-- group and code are read back from it.
 CREATE VIEW main_activity AS
-SELECT enterprise_number, entity_level, nace_version, activity_group, nace_code
+SELECT enterprise_number,
+       CAST(substr(choice, 1, 1) AS INT) AS entity_level,
+       split_part(choice, '|', 2) AS nace_version,
+       split_part(choice, '|', 3) AS activity_group,
+       split_part(choice, '|', 4) AS nace_code
 FROM (
-  SELECT c.*,
-         row_number() OVER (PARTITION BY enterprise_number
-                            ORDER BY entity_level, version_preference, group_preference, nace_code) AS choice
-  FROM main_activity_candidate c
-) ranked
-WHERE choice = 1;
+  SELECT enterprise_number,
+         min(CAST(entity_level AS VARCHAR)
+             || lpad(CAST(version_preference AS VARCHAR), 3, '0')
+             || lpad(CAST(group_preference AS VARCHAR), 5, '0')
+             || '|' || nace_version || '|' || activity_group || '|' || nace_code) AS choice
+  FROM main_activity_candidate
+  GROUP BY enterprise_number
+) chosen;
 
 -- Division = first two digits of the code; section from the NACE structure (division ranges),
 -- with its label from code.csv (category Nace<version>), which also proves the section exists

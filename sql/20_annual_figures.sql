@@ -21,24 +21,27 @@ GROUP BY enterprise_number, reference_number, deposit_date, exercise_start, exer
 --    (refiled corrections); ties broken by the highest reference number;
 --  * several exercises ending in the same calendar year (e.g. after a change of closing
 --    date): the one that ends last.
+-- Both choices are a maximum per group (ISO dates sort as text), so no sort is needed.
 CREATE TABLE filing_status AS
-WITH by_deposit AS (
-  SELECT f.*,
-         row_number() OVER (PARTITION BY enterprise_number, exercise_end
-                            ORDER BY deposit_date DESC, reference_number DESC) AS deposit_rank
-  FROM filing f
-), by_year AS (
-  SELECT d.*,
-         row_number() OVER (PARTITION BY enterprise_number, year, deposit_rank = 1
-                            ORDER BY exercise_end DESC) AS year_rank
-  FROM by_deposit d
+WITH latest_deposit AS (
+  SELECT enterprise_number, exercise_end,
+         max(CAST(deposit_date AS VARCHAR) || '|' || reference_number) AS deposit_key
+  FROM filing
+  GROUP BY enterprise_number, exercise_end
+), last_exercise AS (
+  SELECT enterprise_number, year, max(exercise_end) AS exercise_end
+  FROM filing
+  GROUP BY enterprise_number, year
 )
-SELECT enterprise_number, reference_number, deposit_date, exercise_start, exercise_end,
-       exercise_months, year,
-       CASE WHEN deposit_rank > 1 THEN 'superseded_by_later_deposit'
-            WHEN year_rank > 1 THEN 'other_exercise_same_year'
+SELECT f.enterprise_number, f.reference_number, f.deposit_date, f.exercise_start, f.exercise_end,
+       f.exercise_months, f.year,
+       CASE WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
+              THEN 'superseded_by_later_deposit'
+            WHEN f.exercise_end <> y.exercise_end THEN 'other_exercise_same_year'
             ELSE 'used' END AS status
-FROM by_year;
+FROM filing f
+JOIN latest_deposit d ON d.enterprise_number = f.enterprise_number AND d.exercise_end = f.exercise_end
+JOIN last_exercise y ON y.enterprise_number = f.enterprise_number AND y.year = f.year;
 
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
