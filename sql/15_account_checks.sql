@@ -1,16 +1,24 @@
 -- Step 15: checks on the account rows that need more than one row at a time.
--- Reads: accounts (checked row by row while read), account_files, rubric_map, params.
+-- Reads: accounts and account_filings (checked row by row while read), account_files.
 -- Creates: account_duplicate (rejected rows), account_value (the rows the method uses).
 
 -- A deposit that reports the same rubric twice for the same period: the first row (in file
--- order: file, then line) counts; every later copy is rejected as duplicate_row. Only rubrics
--- of the rubric map in the configured period are checked: other rows are not used anyway.
+-- order: file, then line) counts; every later copy is rejected as duplicate_row. The reader
+-- already rejects copies within a block of consecutive rows of one deposit; what is left are
+-- deposits whose rows come in more than one block (not together in a file, or in two files),
+-- and only those need checking here. Only the values the method uses are checked (rubrics of
+-- the rubric map, the configured period): the reader keeps no others.
 CREATE TABLE account_duplicate AS
-WITH relevant AS (
+WITH split_deposit AS (
+  SELECT enterprise_number, reference_number
+  FROM account_filings
+  GROUP BY enterprise_number, reference_number
+  HAVING count(*) > 1
+), relevant AS (
   SELECT a.*
   FROM accounts a
-  JOIN (SELECT DISTINCT rubric_code FROM rubric_map) r ON a.rubric_code = r.rubric_code
-  JOIN params p ON a.period = p.period
+  JOIN split_deposit s
+    ON s.enterprise_number = a.enterprise_number AND s.reference_number = a.reference_number
 ), duplicated AS (
   SELECT enterprise_number, reference_number, rubric_code, period,
          min(CAST(file_id AS BIGINT) * 10000000000 + line) AS first_row

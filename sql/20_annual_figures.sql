@@ -1,11 +1,12 @@
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
 -- Reads: account_filings (one row per block of a deposit's rows), account_value (step 15:
 -- the rubric values without duplicate rows), rubric_map, params.
--- Creates: filing_status, annual_measure (long), annual_figures (wide).
+-- Creates: filing_status, annual_figures (one row per company and year; the long form
+-- annual_measure is a view that only feeds it).
 
 -- Every deposit once (from the blocks of rows the reader saw). A deposit belongs to the
 -- calendar year of its exercise end.
-CREATE TABLE filing AS
+CREATE VIEW filing AS
 SELECT enterprise_number,
        reference_number,
        deposit_date,
@@ -50,7 +51,7 @@ SELECT * FROM filing_status WHERE status = 'used';
 -- else 9087; tangible investment = 8169, else the sum of 8161..8166): the sum of each level's
 -- rubrics is NULL when the filing reports none of them, and the first non-NULL level wins.
 -- Only the configured period (N) counts.
-CREATE TABLE filing_measure_value AS
+CREATE VIEW filing_measure_value AS
 SELECT a.enterprise_number,
        a.reference_number,
        r.measure,
@@ -70,7 +71,7 @@ SELECT DISTINCT measure, kind, missing_value FROM rubric_map;
 --    (filers leave zero rubrics empty) -- the rubric map's missing_value column;
 --  * flows of an exercise that is not 12 months long are scaled to 12 months and rounded to
 --    the cent; stocks (FTE) are not scaled.
-CREATE TABLE annual_measure AS
+CREATE VIEW annual_measure AS
 SELECT f.enterprise_number,
        f.year,
        d.measure,

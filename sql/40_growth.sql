@@ -1,5 +1,5 @@
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
--- Reads: annual_measure, company, cohort_company, cluster_list, official_totals, params.
+-- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
 -- Creates: growth_status (one row per cohort company and measure), growth_result.
 
 CREATE VIEW growth_measure AS
@@ -8,16 +8,20 @@ SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte
 
 -- Each company's value in the base and the end year (NULL = no filing or unknown value).
 CREATE TABLE growth_panel AS
+WITH annual_growth_measure AS (
+  SELECT enterprise_number, year, 'turnover' AS measure, turnover_eur AS value FROM annual_figures
+  UNION ALL
+  SELECT enterprise_number, year, 'fte' AS measure, fte AS value FROM annual_figures
+)
 SELECT a.enterprise_number,
        a.measure,
        bool_or(a.year = p.base_year) AS filed_base,
        bool_or(a.year = p.end_year) AS filed_end,
        max(CASE WHEN a.year = p.base_year THEN a.value END) AS value_base,
        max(CASE WHEN a.year = p.end_year THEN a.value END) AS value_end
-FROM annual_measure a
+FROM annual_growth_measure a
 CROSS JOIN params p
-WHERE a.measure IN ('turnover', 'fte')
-  AND (a.year = p.base_year OR a.year = p.end_year)
+WHERE a.year = p.base_year OR a.year = p.end_year
 GROUP BY a.enterprise_number, a.measure;
 
 -- Why a cohort company is not in the constant sample (NULL = it is). One reason per company:

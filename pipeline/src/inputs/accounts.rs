@@ -244,6 +244,8 @@ struct AccountsBuilder<'a> {
     last_dates: Option<((String, String, String), (i32, i32, i32, i32))>,
     /// The deposit of the last filing block: (enterprise number, reference, dates as written).
     last_block: Option<(String, String, (String, String, String))>,
+    /// The (rubric, period) pairs the method needs that the current block has given.
+    block_rubrics: Vec<(String, String)>,
     values: ValueColumns,
     filings: FilingColumns,
 }
@@ -279,6 +281,7 @@ impl<'a> AccountsBuilder<'a> {
             last_number: (String::new(), String::new()),
             last_dates: None,
             last_block: None,
+            block_rubrics: vec![],
             values: ValueColumns::default(),
             filings: FilingColumns::default(),
         }
@@ -357,12 +360,19 @@ impl<'a> AccountsBuilder<'a> {
             f.line.append_value(line as i64);
             let dates = (deposit.to_string(), start.to_string(), end.to_string());
             self.last_block = Some((self.last_number.1.clone(), reference.to_string(), dates));
+            self.block_rubrics.clear();
         }
         let needed = match &self.rules.keep {
             None => true,
             Some((rubrics, kept_period)) => period == kept_period && rubrics.contains(rubric),
         };
         if needed {
+            // The same rubric twice in one deposit: the first row counts (sql/15 does the same
+            // for a deposit whose rows are not all together).
+            if self.block_rubrics.iter().any(|(r, p)| r == rubric && p == period) {
+                return log.reject(self.file, line, "rubric_code", rubric, "duplicate_row");
+            }
+            self.block_rubrics.push((rubric.to_string(), period.to_string()));
             let v = &mut self.values;
             v.enterprise_number.append_value(&self.last_number.1);
             v.reference_number.append_value(reference);
@@ -466,8 +476,9 @@ mod tests {
         assert_eq!(rows, 9);
         let mut out = Accounts::default();
         builder.flush(&mut out).unwrap();
+        // Line 7 repeats line 2's rubric 70 (period N) in the same deposit: a duplicate.
         let batch = &out.values[0];
-        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.num_rows(), 1);
         let reasons: Vec<&str> = log.rejects.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(
             reasons,
@@ -476,6 +487,7 @@ mod tests {
                 "exercise_end_before_start",
                 "exercise_too_long",
                 "unknown_period",
+                "duplicate_row",
                 "negative_fte",
                 "date_not_iso",
                 "reference_number_empty"
