@@ -22,10 +22,10 @@ fn computed(input: &Path, year: i32) -> (SessionContext, InputLog) {
         let settings = Settings::defaults().unwrap();
         let location = Location::open(&input.to_string_lossy()).unwrap();
         let mut log = InputLog::default();
-        let extract = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
+        let loaded = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
         cpi::method::register_params(&ctx, &settings, year).unwrap();
         cpi::method::run_steps(&ctx).await.unwrap();
-        std::mem::forget(extract); // keep an unzipped extract alive for the queries below
+        std::mem::forget(loaded); // keep the temporary files alive for the queries below
         (ctx, log)
     })
 }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -139,7 +139,7 @@ pub async fn load_inputs(
     input: &Location,
     settings: &Settings,
     log: &mut InputLog,
-) -> Result<kbo::KboExtract> {
+) -> Result<LoadedInputs> {
     let extract = kbo::open(input).await?;
     tracing::info!(source = %extract.source, snapshot = %extract.meta.snapshot_date, extract = %extract.meta.extract_number, "KBO extract");
     extract.register(ctx).await?;
@@ -156,16 +156,22 @@ pub async fn load_inputs(
         fte_rubrics: rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone()).collect(),
         keep: Some((rubrics.into_iter().map(|(_, r)| r).collect(), settings.config.accounts.period.clone())),
     };
-    let accounts = accounts::read(input, &rules, log).await?;
-    let rows: usize = accounts.values.iter().map(RecordBatch::num_rows).sum();
-    let filings: usize = accounts.filings.iter().map(RecordBatch::num_rows).sum();
-    tracing::info!(rows, filings, seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
-    method::register_batches(ctx, "accounts", accounts::schema(), accounts.values)?;
-    method::register_batches(ctx, "account_filings", accounts::filings_schema(), accounts.filings)?;
-    method::register_batch(ctx, "account_files", method::account_files_batch(&accounts.files)?)?;
+    let spill = accounts::SpillFolder::new()?;
+    let files = accounts::read(input, &rules, &spill, log).await?;
+    tracing::info!(files = files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    let options = ParquetReadOptions::default();
+    ctx.register_parquet("accounts", spill.values().to_string_lossy().as_ref(), options.clone()).await?;
+    ctx.register_parquet("account_filings", spill.filings().to_string_lossy().as_ref(), options).await?;
+    method::register_batch(ctx, "account_files", method::account_files_batch(&files)?)?;
 
     method::register_settings(ctx, settings)?;
-    Ok(extract)
+    Ok(LoadedInputs { extract, _spill: spill })
+}
+
+/// The registered inputs; the temporary files behind them live as long as this does.
+pub struct LoadedInputs {
+    pub extract: kbo::KboExtract,
+    _spill: accounts::SpillFolder,
 }
 
 pub async fn run(opts: &RunOptions) -> Result<Manifest> {
@@ -196,7 +202,8 @@ async fn compute_and_write(
 ) -> Result<Manifest> {
     let ctx = session_with_limit(opts.memory_limit)?;
     let mut log = InputLog::default();
-    let extract = load_inputs(&ctx, input, settings, &mut log).await?;
+    let loaded = load_inputs(&ctx, input, settings, &mut log).await?;
+    let extract = &loaded.extract;
     // `params` of the first year for the year-independent steps (they only read the period).
     method::register_params(&ctx, settings, opts.years[0])?;
     let mut timings = method::run_common_steps(&ctx).await?;
@@ -362,7 +369,7 @@ pub async fn explain(input: &str, year: i32, config: Option<&std::path::Path>) -
     let location = Location::open(input)?;
     let ctx = session();
     let mut log = InputLog::default();
-    let _extract = load_inputs(&ctx, &location, &settings, &mut log).await?;
+    let _loaded = load_inputs(&ctx, &location, &settings, &mut log).await?;
     method::register_params(&ctx, &settings, year)?;
     method::explain_steps(&ctx).await
 }
@@ -406,7 +413,8 @@ pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<V
     let location = Location::open(input)?;
     let ctx = session();
     let mut log = InputLog::default();
-    let extract = load_inputs(&ctx, &location, &settings, &mut log).await?;
+    let loaded = load_inputs(&ctx, &location, &settings, &mut log).await?;
+    let extract = &loaded.extract;
     // The checks read the accounting period from `params`; any year will do, none is computed.
     method::register_params(&ctx, &settings, 2000)?;
     method::run_account_checks(&ctx).await?;

@@ -16,6 +16,9 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
 
 use super::csv_file::{self, csv_problem, parse_amount, parse_iso_date, AMOUNT_PRECISION, AMOUNT_SCALE};
 use super::InputLog;
@@ -84,18 +87,81 @@ pub fn exercise_months(start: i32, end: i32) -> i32 {
     (f64::from(end - start + 1) / (365.25 / 12.0)).round() as i32
 }
 
-/// The account files read, in `file_id` order, and their rows.
+/// The account files read, in `file_id` order, and their rows: in memory, or written to
+/// Parquet files in a spill folder as they are made (so memory stays bounded at any size).
 #[derive(Default)]
 pub struct Accounts {
     pub files: Vec<String>,
-    /// Rows of [`schema`].
+    /// Rows of [`schema`] (when not spilled).
     pub values: Vec<RecordBatch>,
-    /// Rows of [`filings_schema`].
+    /// Rows of [`filings_schema`] (when not spilled).
     pub filings: Vec<RecordBatch>,
+    spill: Option<(ArrowWriter<File>, ArrowWriter<File>)>,
 }
 
-/// Reads every `.csv` and `.parquet` file under `accounts/`.
-pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) -> Result<Accounts> {
+/// Where the checked rows of every account file go: `values/` and `filings/` Parquet files.
+pub struct SpillFolder {
+    pub dir: tempfile::TempDir,
+}
+
+impl SpillFolder {
+    pub fn new() -> Result<SpillFolder> {
+        let dir = tempfile::tempdir().map_err(|e| CpiError::io("temporary folder", e))?;
+        for sub in ["values", "filings"] {
+            std::fs::create_dir(dir.path().join(sub)).map_err(|e| CpiError::io("temporary folder", e))?;
+        }
+        Ok(SpillFolder { dir })
+    }
+
+    pub fn values(&self) -> std::path::PathBuf {
+        self.dir.path().join("values")
+    }
+
+    pub fn filings(&self) -> std::path::PathBuf {
+        self.dir.path().join("filings")
+    }
+}
+
+impl Accounts {
+    /// Rows go to Parquet files `<file_id>.parquet` in the spill folder.
+    fn spilled(folder: &SpillFolder, file_id: i32) -> Result<Accounts> {
+        // Uncompressed: the files live only for the run; dictionary encoding keeps them small.
+        let props = || Some(WriterProperties::builder().set_compression(Compression::UNCOMPRESSED).build());
+        let writer = |dir: std::path::PathBuf, schema: SchemaRef| -> Result<ArrowWriter<File>> {
+            let path = dir.join(format!("{file_id:05}.parquet"));
+            let file = File::create(&path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
+            Ok(ArrowWriter::try_new(file, schema, props())?)
+        };
+        let spill = (writer(folder.values(), schema())?, writer(folder.filings(), filings_schema())?);
+        Ok(Accounts { spill: Some(spill), ..Default::default() })
+    }
+
+    fn push(&mut self, values: RecordBatch, filings: RecordBatch) -> Result<()> {
+        match &mut self.spill {
+            Some((v, f)) => {
+                v.write(&values)?;
+                f.write(&filings)?;
+            }
+            None => {
+                self.values.push(values);
+                self.filings.push(filings);
+            }
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if let Some((v, f)) = self.spill.take() {
+            v.close()?;
+            f.close()?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads every `.csv` and `.parquet` file under `accounts/`; the checked rows go to Parquet
+/// files in `spill` (see [`SpillFolder`]). Returns the files read, in `file_id` order.
+pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<Vec<String>> {
     let entries: Vec<_> = input
         .list("accounts")
         .await?
@@ -113,25 +179,23 @@ pub async fn read(input: &Location, rules: &AccountRules, log: &mut InputLog) ->
     // Files are read in parallel, one per core at a time; results are merged in file order so
     // the tables and the rejects do not depend on which thread finished first.
     let done = crate::parallel::map(&files, |i, (path, size)| {
-        let result = read_file(input, path, i as i32, rules);
+        let result = read_file(input, path, i as i32, rules, spill);
         progress.inc(*size);
         result
     });
     progress.finish_and_clear();
-    let mut all = Accounts::default();
+    let mut names = vec![];
     for result in done {
-        let (part, part_log) = result?;
-        all.files.extend(part.files);
-        all.values.extend(part.values);
-        all.filings.extend(part.filings);
+        let (name, part_log) = result?;
+        names.push(name);
         log.append(part_log);
     }
-    Ok(all)
+    Ok(names)
 }
 
 /// Reads and checks one account file (CSV or Parquet).
-fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules) -> Result<(Accounts, InputLog)> {
-    let mut batches = Accounts::default();
+fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules, spill: &SpillFolder) -> Result<(String, InputLog)> {
+    let mut batches = Accounts::spilled(spill, file_id)?;
     let mut log = InputLog::default();
     let name = input.name_of(path);
     let mut builder = AccountsBuilder::new(&name, file_id, rules);
@@ -142,9 +206,9 @@ fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules) -
         read_csv(&name, file, &mut builder, &mut batches, &mut log)?
     };
     builder.flush(&mut batches)?;
+    batches.close()?;
     log.finish_file(&name, rows);
-    batches.files.push(name);
-    Ok((batches, log))
+    Ok((name, log))
 }
 
 fn read_csv(
@@ -396,7 +460,7 @@ impl<'a> AccountsBuilder<'a> {
             Arc::new(Int32Array::from(vec![self.file_id; n])),
             Arc::new(v.line.finish()),
         ];
-        out.values.push(RecordBatch::try_new(schema(), values)?);
+        let values = RecordBatch::try_new(schema(), values)?;
         let f = &mut self.filings;
         let n = f.line.len();
         let filings: Vec<ArrayRef> = vec![
@@ -410,8 +474,7 @@ impl<'a> AccountsBuilder<'a> {
             Arc::new(Int32Array::from(vec![self.file_id; n])),
             Arc::new(f.line.finish()),
         ];
-        out.filings.push(RecordBatch::try_new(filings_schema(), filings)?);
-        Ok(())
+        out.push(values, RecordBatch::try_new(filings_schema(), filings)?)
     }
 }
 
