@@ -25,9 +25,10 @@ LEFT JOIN postcode_region p
   ON NOT s.seat_abroad
  AND try_cast(s.seat_postcode AS INT) = p.postcode;
 
--- MAIN activities in a preferred NACE version, read once from the (large) activity file.
+-- MAIN activities in a preferred NACE version (a view: the large activity file is scanned
+-- where it is used instead of being held in memory).
 -- Activity groups not in the preference list rank after the listed ones, by their code.
-CREATE TABLE main_activity_row AS
+CREATE VIEW main_activity_row AS
 SELECT a.entity_number,
        a.nace_version,
        a.activity_group,

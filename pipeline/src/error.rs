@@ -93,6 +93,13 @@ impl CpiError {
                 EXIT_BAD_INPUT
             }
             CpiError::Io { .. } | CpiError::ObjectStore(_) => EXIT_IO,
+            // A --memory-limit too small for a step that cannot spill (hash-join build sides):
+            // a setting to change, not a bug.
+            CpiError::Sql { source, .. }
+                if matches!(source.find_root(), datafusion::error::DataFusionError::ResourcesExhausted(_)) =>
+            {
+                EXIT_BAD_INPUT
+            }
             CpiError::Sql { .. }
             | CpiError::DataFusion(_)
             | CpiError::Arrow(_)
