@@ -2,7 +2,7 @@
 -- One row per enterprise: where its registered seat is and what its main activity is.
 -- Reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code,
 --        postcode_region, nace_sections, nace_version_preference, activity_group_preference, params.
--- Creates: company.
+-- Creates: company, nace_concordance.
 
 -- Registered seat = the address of type REGO. A seat abroad has a country name filled in.
 CREATE VIEW seat AS
@@ -89,6 +89,40 @@ LEFT JOIN kbo_code l
  AND l.code = s.section
  AND l.language = (SELECT label_language FROM params);
 
+-- A NACE 2008 -> 2025 concordance derived from the register itself: for each 2008 code, the
+-- 2025 code most often given as MAIN activity to the same entities in the same activity group
+-- (ties: the lowest 2025 code). support = entities with that pair; entities_with_both = all
+-- entities with the 2008 code and some 2025 code in the same group.
+CREATE TABLE nace_concordance AS
+WITH pairs AS (
+  SELECT a.nace_code AS nace_2008, b.nace_code AS nace_2025, count(DISTINCT a.entity_number) AS support
+  FROM kbo_activity a
+  JOIN kbo_activity b
+    ON a.entity_number = b.entity_number AND a.activity_group = b.activity_group
+  WHERE a.classification = 'MAIN' AND b.classification = 'MAIN'
+    AND a.nace_version = '2008' AND b.nace_version = '2025'
+  GROUP BY a.nace_code, b.nace_code
+), best AS (
+  SELECT nace_2008,
+         max(support) AS support,
+         sum(support) AS entities_with_both
+  FROM pairs
+  GROUP BY nace_2008
+)
+SELECT b.nace_2008, min(p.nace_2025) AS nace_2025, b.support, b.entities_with_both
+FROM best b
+JOIN pairs p ON p.nace_2008 = b.nace_2008 AND p.support = b.support
+GROUP BY b.nace_2008, b.support, b.entities_with_both;
+
+-- The main activity in NACE 2025 terms: as chosen when it is a 2025 code, else the 2008 code
+-- converted with the concordance (nace_2025_converted); section from the 2025 structure.
+CREATE VIEW main_activity_2025 AS
+SELECT m.enterprise_number,
+       CASE WHEN m.nace_version = '2025' THEN m.nace_code ELSE c.nace_2025 END AS nace_2025_code,
+       m.nace_version = '2008' AND c.nace_2025 IS NOT NULL AS nace_2025_converted
+FROM main_activity m
+LEFT JOIN nace_concordance c ON m.nace_version = '2008' AND c.nace_2008 = m.nace_code;
+
 CREATE TABLE company AS
 SELECT e.enterprise_number,
        e.type_of_enterprise,
@@ -102,7 +136,15 @@ SELECT e.enterprise_number,
        m.nace_division,
        m.nace_section,
        m.nace_section_label,
-       m.nace_source
+       m.nace_source,
+       n.nace_2025_code,
+       substr(n.nace_2025_code, 1, 2) AS nace_2025_division,
+       s25.section AS nace_2025_section,
+       n.nace_2025_converted
 FROM kbo_enterprise e
 LEFT JOIN seat_location l ON l.enterprise_number = e.enterprise_number
-LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number;
+LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number
+LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number
+LEFT JOIN nace_sections s25
+  ON s25.nace_version = '2025'
+ AND try_cast(substr(n.nace_2025_code, 1, 2) AS INT) BETWEEN s25.division_from AND s25.division_to;

@@ -96,6 +96,16 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
 FROM long_form
 ORDER BY cluster_id, indicator, measure;
 
+-- The NACE 2008 -> 2025 concordance derived from the register (step 10).
+CREATE VIEW output_nace_concordance AS
+SELECT CAST(nace_2008 AS VARCHAR) AS nace_2008,
+       CAST(nace_2025 AS VARCHAR) AS nace_2025,
+       CAST(support AS BIGINT) AS support,
+       CAST(entities_with_both AS BIGINT) AS entities_with_both,
+       CAST(support AS DOUBLE) / CAST(entities_with_both AS DOUBLE) AS support_share
+FROM nace_concordance
+ORDER BY nace_2008;
+
 -- Every cohort company left out of a sample, with the indicator and the reason.
 CREATE VIEW output_exclusions AS
 WITH excluded AS (

@@ -251,7 +251,7 @@ fn handworked_indicators() {
     assert_eq!(counts("accounts/accounts.csv"), (77, 74, 3));
     assert_eq!(counts("clusters/members.csv"), (13, 11, 2));
     assert_eq!(counts("kbo/enterprise.csv"), (11, 11, 0));
-    assert_eq!(counts("kbo/activity.csv"), (17, 17, 0));
+    assert_eq!(counts("kbo/activity.csv"), (18, 18, 0));
     // A's first 2024 deposit is superseded; N1's January-June 2024 exercise gives way to the
     // July-December one; E's 18-month and N1's 6-month exercises are scaled.
     assert_eq!(manifest.method_counts["filings_superseded_by_later_deposit"], 1);

@@ -84,6 +84,25 @@ fn main_nace_rule_region_and_section() {
         &["0200.001.330", "2008", "4711001", "47", "G", "enterprise", "Flanders", "East Flanders"],
     ]);
     assert_eq!(rows, expected);
+    // NACE 2025 terms: B has only 2008 codes; its 62010 converts through the concordance the
+    // register gives (J carries 62010 in 2008 and 62100 in 2025 in group 001): 62100, section K.
+    // A's 2008 code 20140 pairs with 20141 in the same group.
+    let converted = query(
+        &ctx,
+        "SELECT enterprise_number, nace_2025_code, nace_2025_division, nace_2025_section, nace_2025_converted
+         FROM company WHERE enterprise_number IN ('0200.000.142', '0200.000.241', '0200.001.330') ORDER BY 1",
+    );
+    assert_eq!(
+        converted,
+        strings(&[
+            &["0200.000.142", "20141", "20", "C", "false"],
+            &["0200.000.241", "62100", "62", "K", "true"],
+            // N3's 4711001 has no 2025 partner in this register: unknown.
+            &["0200.001.330", "", "", "", "false"],
+        ])
+    );
+    let concordance = query(&ctx, "SELECT nace_2008, nace_2025, support, entities_with_both FROM nace_concordance ORDER BY 1");
+    assert_eq!(concordance, strings(&[&["20140", "20141", "1", "1"], &["62010", "62100", "1", "1"]]));
     // Section labels come from the register's code.csv (NL).
     let label = query(&ctx, "SELECT nace_section_label FROM company WHERE enterprise_number = '0200.000.241'");
     assert_eq!(label[0][0], "SECTIE J -- INFORMATIE EN COMMUNICATIE");
@@ -329,6 +348,8 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         let n = one.len();
         assert_eq!(both.batch.slice(both.len() - n, n), one.batch, "{f}");
     }
+    // The concordance does not depend on the year: written once.
+    assert_eq!(Table::read(&out.join("nace_concordance.parquet")).len(), 2);
     let file = std::fs::File::open(out.join("cpi7_turnover.parquet")).unwrap();
     let reader = datafusion::parquet::file::reader::SerializedFileReader::new(file).unwrap();
     use datafusion::parquet::file::reader::FileReader;

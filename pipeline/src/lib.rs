@@ -34,14 +34,16 @@ use crate::inputs::{accounts, kbo, members, totals, FileCounts, InputLog};
 use crate::outputs::{OutputFile, Publisher};
 use crate::storage::Location;
 
-/// The published tables: file name and the view of sql/90_outputs.sql that fills it.
-pub const OUTPUT_TABLES: [(&str, &str); 6] = [
-    ("cpi6_investment.parquet", "output_cpi6_investment"),
-    ("member_flows.parquet", "output_member_flows"),
-    ("cpi7_turnover.parquet", "output_cpi7_turnover"),
-    ("cpi8_employment.parquet", "output_cpi8_employment"),
-    ("indicators.parquet", "output_indicators"),
-    ("exclusions.parquet", "output_exclusions"),
+/// The published tables: file name, the view of sql/ that fills it, and whether it has rows
+/// per reference year (the others are written once, whatever the years).
+pub const OUTPUT_TABLES: [(&str, &str, bool); 7] = [
+    ("cpi6_investment.parquet", "output_cpi6_investment", true),
+    ("member_flows.parquet", "output_member_flows", true),
+    ("cpi7_turnover.parquet", "output_cpi7_turnover", true),
+    ("cpi8_employment.parquet", "output_cpi8_employment", true),
+    ("indicators.parquet", "output_indicators", true),
+    ("exclusions.parquet", "output_exclusions", true),
+    ("nace_concordance.parquet", "output_nace_concordance", false),
 ];
 pub const REJECTS_FILE: &str = "rejects.parquet";
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -214,7 +216,10 @@ async fn compute_and_write(
     let mut warnings = vec![];
     for &year in &opts.years {
         timings.extend(method::run_year_steps(&ctx, settings, year).await?);
-        for (i, (_, view)) in OUTPUT_TABLES.iter().enumerate() {
+        for (i, (_, view, per_year)) in OUTPUT_TABLES.iter().enumerate() {
+            if !per_year && year != opts.years[0] {
+                continue;
+            }
             let df = ctx.table(*view).await?;
             let schema = df.schema().inner().clone();
             let batches = df.collect().await?;
@@ -235,7 +240,7 @@ async fn compute_and_write(
         ("kbo.extract_number".to_string(), extract.meta.extract_number.clone()),
     ]);
     let mut outputs = vec![];
-    for ((file, _), (schema, batches)) in OUTPUT_TABLES.iter().zip(tables) {
+    for ((file, _, _), (schema, batches)) in OUTPUT_TABLES.iter().zip(tables) {
         let file = *file;
         let (bytes, rows) = outputs::parquet_bytes(schema, &batches, &metadata)?;
         outputs.push(OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
@@ -465,6 +470,7 @@ async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
                UNION ALL SELECT 'companies_in_register', count(*) FROM company
                UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM company WHERE region = 'Flanders'
                UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
+               UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
                UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
                UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months";
     let mut counts = BTreeMap::new();
