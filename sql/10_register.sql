@@ -25,10 +25,9 @@ LEFT JOIN postcode_region p
   ON NOT s.seat_abroad
  AND try_cast(s.seat_postcode AS INT) = p.postcode;
 
--- MAIN activities in a preferred NACE version (a view: the large activity file is scanned
--- where it is used instead of being held in memory).
+-- MAIN activities in a preferred NACE version, read once from the (large) activity file.
 -- Activity groups not in the preference list rank after the listed ones, by their code.
-CREATE VIEW main_activity_row AS
+CREATE TABLE main_activity_row AS
 SELECT a.entity_number,
        a.nace_version,
        a.activity_group,
@@ -53,7 +52,7 @@ FROM main_activity_row r JOIN kbo_establishment es ON r.entity_number = es.estab
 -- activity group, then the lowest code. The rule is written as one key that sorts in that
 -- order; the smallest key per enterprise wins (an aggregate, no sort needed), and the version,
 -- group and code are read back from it.
-CREATE VIEW main_activity AS
+CREATE TABLE main_activity AS
 SELECT enterprise_number,
        CAST(substr(choice, 1, 1) AS INT) AS entity_level,
        split_part(choice, '|', 2) AS nace_version,
@@ -96,11 +95,10 @@ LEFT JOIN kbo_code l
 CREATE TABLE nace_concordance AS
 WITH pairs AS (
   SELECT a.nace_code AS nace_2008, b.nace_code AS nace_2025, count(DISTINCT a.entity_number) AS support
-  FROM kbo_activity a
-  JOIN kbo_activity b
+  FROM main_activity_row a
+  JOIN main_activity_row b
     ON a.entity_number = b.entity_number AND a.activity_group = b.activity_group
-  WHERE a.classification = 'MAIN' AND b.classification = 'MAIN'
-    AND a.nace_version = '2008' AND b.nace_version = '2025'
+  WHERE a.nace_version = '2008' AND b.nace_version = '2025'
   GROUP BY a.nace_code, b.nace_code
 ), best AS (
   SELECT nace_2008,
