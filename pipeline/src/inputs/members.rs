@@ -14,6 +14,9 @@ use crate::enterprise_number;
 use crate::error::{CpiError, Result};
 use crate::storage::Location;
 
+/// Membership periods seen so far per (cluster, enterprise number).
+type Listings = std::collections::HashMap<(String, String), Vec<(Option<i32>, Option<i32>)>>;
+
 /// The reserved id of the union of all clusters.
 pub const ALL_CLUSTERS: &str = "ALL";
 
@@ -49,7 +52,7 @@ pub async fn read(input: &Location, log: &mut InputLog) -> Result<ClusterLists> 
     }
     let known: HashSet<String> = clusters.keys().cloned().collect();
     let mut members = MemberRows::default();
-    let mut seen = HashSet::new();
+    let mut seen = Listings::new();
     for path in member_files {
         let name = input.name_of(&path);
         let bytes = input.get(&path).await?;
@@ -128,7 +131,7 @@ fn parse_members(
     file: &str,
     bytes: &[u8],
     known_clusters: &HashSet<String>,
-    seen: &mut HashSet<(String, String, Option<i32>, Option<i32>)>,
+    seen: &mut Listings,
     out: &mut MemberRows,
     log: &mut InputLog,
 ) -> Result<u64> {
@@ -165,11 +168,18 @@ fn parse_members(
                 return Ok(());
             }
         }
-        // The same company listed twice for the same cluster and period counts once.
-        if !seen.insert((cluster.to_string(), number.clone(), from, to)) {
+        // The same company listed again for the same cluster over a period that overlaps an
+        // earlier row counts once: the later row is reported as a duplicate. Periods that do
+        // not overlap (a company that left and joined again) are both kept.
+        let periods = seen.entry((cluster.to_string(), number.clone())).or_default();
+        let overlaps = |&(f, t): &(Option<i32>, Option<i32>)| {
+            from.unwrap_or(i32::MIN) <= t.unwrap_or(i32::MAX) && f.unwrap_or(i32::MIN) <= to.unwrap_or(i32::MAX)
+        };
+        if periods.iter().any(overlaps) {
             log.reject(file, line, "enterprise_number", row.raw("enterprise_number"), "duplicate_listing");
             return Ok(());
         }
+        periods.push((from, to));
         out.cluster_id.push(cluster.to_string());
         out.enterprise_number.push(number);
         out.member_from.push(from);
@@ -208,16 +218,21 @@ mod tests {
                     XYZ,0403.170.701,,\n\
                     VIL,0403.170.701,2020-01-01,2019-12-31\n\
                     VIL,0403.170.701,01/01/2020,\n\
-                    VIL,0411.104.014,2020-01-01,\n";
+                    VIL,0411.104.014,2020-01-01,\n\
+                    SIM,0411.104.014,2015-01-01,2017-12-31\n\
+                    SIM,0411.104.014,2019-01-01,\n\
+                    SIM,0411.104.014,2016-06-01,2016-12-31\n";
         let mut out = MemberRows::default();
         let mut log = InputLog::default();
-        let mut seen = HashSet::new();
+        let mut seen = Listings::new();
         let rows = parse_members("m.csv", text.as_bytes(), &known, &mut seen, &mut out, &mut log).unwrap();
         log.finish_file("m.csv", rows);
-        assert_eq!(out.enterprise_number, vec!["0403.170.701", "0411.104.014"]);
-        assert_eq!(out.cluster_id, vec!["SIM", "VIL"]);
+        // 0411.104.014 left SIM at the end of 2017 and joined again in 2019: both rows count;
+        // the 2016 row lies inside the first period: a duplicate.
+        assert_eq!(out.enterprise_number, vec!["0403.170.701", "0411.104.014", "0411.104.014", "0411.104.014"]);
+        assert_eq!(out.cluster_id, vec!["SIM", "VIL", "SIM", "SIM"]);
         // 2020-01-01 is day 18262 since 1970-01-01.
-        assert_eq!(out.member_from, vec![None, Some(18262)]);
+        assert_eq!(out.member_from[..2], [None, Some(18262)]);
         let reasons: Vec<(u64, &str, &str)> =
             log.rejects.iter().map(|r| (r.line, r.field.as_str(), r.reason.as_str())).collect();
         assert_eq!(
@@ -228,10 +243,11 @@ mod tests {
                 (5, "cluster_id", "unknown_cluster"),
                 (6, "member_to", "member_to_before_member_from"),
                 (7, "member_from", "date_not_iso"),
+                (11, "enterprise_number", "duplicate_listing"),
             ]
         );
-        assert_eq!(log.counts()[0].rows_read, 7);
-        assert_eq!(log.counts()[0].rows_used, 2);
-        assert_eq!(log.counts()[0].rows_rejected, 5);
+        assert_eq!(log.counts()[0].rows_read, 10);
+        assert_eq!(log.counts()[0].rows_used, 4);
+        assert_eq!(log.counts()[0].rows_rejected, 6);
     }
 }
