@@ -1,8 +1,7 @@
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
 -- Reads: account_filings (one row per block of a deposit's rows), account_value (step 15:
 -- the rubric values without duplicate rows), rubric_map, params.
--- Creates: filing_status, annual_figures (one row per company and year; the long form
--- annual_measure is a view that only feeds it).
+-- Creates: filing_status, annual_figures (one row per company and year).
 
 -- Every deposit once (from the blocks of rows the reader saw). A deposit belongs to the
 -- calendar year of its exercise end.
@@ -50,57 +49,76 @@ SELECT * FROM filing_status WHERE status = 'used';
 -- A measure takes the most preferred rubric level that the filing reports (e.g. FTE = 1003,
 -- else 9087; tangible investment = 8169, else the sum of 8161..8166): the sum of each level's
 -- rubrics is NULL when the filing reports none of them, and the first non-NULL level wins.
--- Only the configured period (N) counts.
+-- Only the configured period (N) counts. One row per filing (one pass over the values).
 CREATE VIEW filing_measure_value AS
 SELECT a.enterprise_number,
        a.reference_number,
-       r.measure,
-       coalesce(sum(CASE WHEN r.priority = 1 THEN a.value END),
-                sum(CASE WHEN r.priority = 2 THEN a.value END),
-                sum(CASE WHEN r.priority = 3 THEN a.value END)) AS value
+       coalesce(sum(CASE WHEN r.measure = 'turnover' AND r.priority = 1 THEN a.value END),
+                sum(CASE WHEN r.measure = 'turnover' AND r.priority = 2 THEN a.value END),
+                sum(CASE WHEN r.measure = 'turnover' AND r.priority = 3 THEN a.value END)) AS turnover,
+       coalesce(sum(CASE WHEN r.measure = 'fte' AND r.priority = 1 THEN a.value END),
+                sum(CASE WHEN r.measure = 'fte' AND r.priority = 2 THEN a.value END),
+                sum(CASE WHEN r.measure = 'fte' AND r.priority = 3 THEN a.value END)) AS fte,
+       coalesce(sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 1 THEN a.value END),
+                sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 2 THEN a.value END),
+                sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 3 THEN a.value END)) AS tangible_investment,
+       coalesce(sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 1 THEN a.value END),
+                sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 2 THEN a.value END),
+                sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 3 THEN a.value END)) AS intangible_investment
 FROM account_value a
 JOIN rubric_map r ON a.rubric_code = r.rubric_code
 JOIN params p ON a.period = p.period
-GROUP BY a.enterprise_number, a.reference_number, r.measure;
+GROUP BY a.enterprise_number, a.reference_number;
 
-CREATE VIEW measure_definition AS
-SELECT DISTINCT measure, kind, missing_value FROM rubric_map;
+-- Each measure's rules from the rubric map, as one row: flow or stock, and whether a missing
+-- rubric means unknown or zero.
+CREATE VIEW measure_rule AS
+SELECT max(CASE WHEN measure = 'turnover' THEN kind END) AS turnover_kind,
+       max(CASE WHEN measure = 'turnover' THEN missing_value END) AS turnover_missing,
+       max(CASE WHEN measure = 'fte' THEN kind END) AS fte_kind,
+       max(CASE WHEN measure = 'fte' THEN missing_value END) AS fte_missing,
+       max(CASE WHEN measure = 'tangible_investment' THEN kind END) AS tangible_investment_kind,
+       max(CASE WHEN measure = 'tangible_investment' THEN missing_value END) AS tangible_investment_missing,
+       max(CASE WHEN measure = 'intangible_investment' THEN kind END) AS intangible_investment_kind,
+       max(CASE WHEN measure = 'intangible_investment' THEN missing_value END) AS intangible_investment_missing
+FROM rubric_map;
 
--- One value per used filing and measure:
+-- One row per company and year (its used filing), each measure with the rules applied:
 --  * no rubric reported: unknown (NULL) for turnover and FTE, zero for investments
 --    (filers leave zero rubrics empty) -- the rubric map's missing_value column;
 --  * flows of an exercise that is not 12 months long are scaled to 12 months and rounded to
 --    the cent; stocks (FTE) are not scaled.
-CREATE VIEW annual_measure AS
-SELECT f.enterprise_number,
-       f.year,
-       d.measure,
-       CASE
-         WHEN v.value IS NULL AND d.missing_value = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-         WHEN v.value IS NULL THEN CAST(NULL AS DECIMAL(38, 4))
-         WHEN d.kind = 'flow' AND f.exercise_months <> 12
-           THEN CAST(round(CAST(v.value AS DOUBLE) * 12.0 / f.exercise_months, 2) AS DECIMAL(38, 4))
-         ELSE v.value
-       END AS value
-FROM filing_used f
-CROSS JOIN measure_definition d
-LEFT JOIN filing_measure_value v
-  ON v.enterprise_number = f.enterprise_number
- AND v.reference_number = f.reference_number
- AND v.measure = d.measure;
-
 CREATE TABLE annual_figures AS
-SELECT f.enterprise_number,
-       f.year,
-       f.reference_number,
-       f.exercise_start,
-       f.exercise_end,
-       f.exercise_months,
-       f.exercise_months <> 12 AS scaled_to_12_months,
-       max(CASE WHEN m.measure = 'turnover' THEN m.value END) AS turnover_eur,
-       max(CASE WHEN m.measure = 'fte' THEN m.value END) AS fte,
-       max(CASE WHEN m.measure = 'tangible_investment' THEN m.value END) AS tangible_investment_eur,
-       max(CASE WHEN m.measure = 'intangible_investment' THEN m.value END) AS intangible_investment_eur
-FROM filing_used f
-JOIN annual_measure m ON m.enterprise_number = f.enterprise_number AND m.year = f.year
-GROUP BY f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months;
+WITH reported AS (
+  SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment,
+         12.0 / f.exercise_months AS to_12_months
+  FROM filing_used f
+  LEFT JOIN filing_measure_value v
+    ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
+)
+SELECT r.enterprise_number,
+       r.year,
+       r.reference_number,
+       r.exercise_start,
+       r.exercise_end,
+       r.exercise_months,
+       r.exercise_months <> 12 AS scaled_to_12_months,
+       CASE WHEN r.turnover IS NULL AND m.turnover_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+            WHEN m.turnover_kind = 'flow' AND r.exercise_months <> 12
+              THEN CAST(round(CAST(r.turnover AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+            ELSE r.turnover END AS turnover_eur,
+       CASE WHEN r.fte IS NULL AND m.fte_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+            WHEN m.fte_kind = 'flow' AND r.exercise_months <> 12
+              THEN CAST(round(CAST(r.fte AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+            ELSE r.fte END AS fte,
+       CASE WHEN r.tangible_investment IS NULL AND m.tangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+            WHEN m.tangible_investment_kind = 'flow' AND r.exercise_months <> 12
+              THEN CAST(round(CAST(r.tangible_investment AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+            ELSE r.tangible_investment END AS tangible_investment_eur,
+       CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+            WHEN m.intangible_investment_kind = 'flow' AND r.exercise_months <> 12
+              THEN CAST(round(CAST(r.intangible_investment AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+            ELSE r.intangible_investment END AS intangible_investment_eur
+FROM reported r
+CROSS JOIN measure_rule m;
