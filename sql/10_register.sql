@@ -146,3 +146,11 @@ LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number
 LEFT JOIN nace_sections s25
   ON s25.nace_version = '2025'
  AND try_cast(substr(n.nace_2025_code, 1, 2) AS INT) BETWEEN s25.division_from AND s25.division_to;
+
+-- The activity rows and the per-enterprise choice are in `company` and `nace_concordance`
+-- now; dropping them frees their memory for the later steps.
+DROP VIEW main_activity_2025;
+DROP VIEW main_activity_classified;
+DROP VIEW main_activity_candidate;
+DROP TABLE main_activity;
+DROP TABLE main_activity_row;

@@ -322,11 +322,12 @@ pub async fn explain_steps(ctx: &SessionContext) -> Result<String> {
     Ok(out)
 }
 
-/// The name after CREATE TABLE/VIEW, for logs.
+/// The name after CREATE/DROP TABLE/VIEW, for logs.
 fn created_name(sql: &str) -> String {
     let words: Vec<&str> = sql.split_whitespace().take(4).collect();
     match words.as_slice() {
         [create, _, name, ..] if create.eq_ignore_ascii_case("CREATE") => name.to_string(),
+        [drop, _, name, ..] if drop.eq_ignore_ascii_case("DROP") => format!("drop {name}"),
         _ => sql.chars().take(40).collect(),
     }
 }
