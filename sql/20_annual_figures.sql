@@ -91,8 +91,7 @@ FROM rubric_map;
 CREATE TABLE annual_figures AS
 WITH reported AS (
   SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment,
-         12.0 / f.exercise_months AS to_12_months
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment
   FROM filing_used f
   LEFT JOIN filing_measure_value v
     ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
@@ -106,19 +105,19 @@ SELECT r.enterprise_number,
        r.exercise_months <> 12 AS scaled_to_12_months,
        CASE WHEN r.turnover IS NULL AND m.turnover_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.turnover_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.turnover AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(r.turnover AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.turnover END AS turnover_eur,
        CASE WHEN r.fte IS NULL AND m.fte_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.fte_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.fte AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(r.fte AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.fte END AS fte,
        CASE WHEN r.tangible_investment IS NULL AND m.tangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.tangible_investment_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.tangible_investment AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(r.tangible_investment AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.tangible_investment END AS tangible_investment_eur,
        CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.intangible_investment_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.intangible_investment AS DOUBLE) * r.to_12_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(r.intangible_investment AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.intangible_investment END AS intangible_investment_eur
 FROM reported r
 CROSS JOIN measure_rule m;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::Schema;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
@@ -45,18 +44,6 @@ pub struct StepTiming {
 
 pub fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> {
     let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ctx.register_table(name, Arc::new(table))?;
-    Ok(())
-}
-
-pub fn register_batches(ctx: &SessionContext, name: &str, schema: Arc<Schema>, batches: Vec<RecordBatch>) -> Result<()> {
-    // Spread the batches over partitions so that the scan runs on every core.
-    let n = ctx.state().config().target_partitions().max(1);
-    let mut partitions = vec![vec![]; n];
-    for (i, b) in batches.into_iter().enumerate() {
-        partitions[i % n].push(b);
-    }
-    let table = MemTable::try_new(schema, partitions)?;
     ctx.register_table(name, Arc::new(table))?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (a plain path or `file://` URL today) into an object store; the rest of the pipeline only
 //! sees relative paths, so other stores can be added here without touching the method.
 
-use std::path::{Path as FsPath, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use datafusion::object_store::local::LocalFileSystem;
@@ -83,10 +83,6 @@ impl Location {
     /// Display name of a file under this location, for messages and the manifest.
     pub fn name_of(&self, path: &str) -> String {
         format!("{}/{}", self.display, path)
-    }
-
-    pub fn root(&self) -> &FsPath {
-        &self.root
     }
 }
 
