@@ -142,7 +142,7 @@ fn a_run_killed_midway_leaves_the_previous_outputs_untouched() {
     let out = dir.path().join("out");
     let ok = cpi().args(["-q", "run", "--year", "2024", "--input"]).arg(fixture("handworked")).arg("--output").arg(&out).status().unwrap();
     assert!(ok.success());
-    let before = snapshot(&out);
+    let before = common::files_in(&out);
 
     // Start a run on the larger input and kill it once it is busy (its staging folder exists).
     let mut child = cpi()
@@ -160,13 +160,13 @@ fn a_run_killed_midway_leaves_the_previous_outputs_untouched() {
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert!(!status.success(), "the run was killed before it could finish");
-    assert_eq!(snapshot(&out), before, "the previous outputs are untouched");
+    assert_eq!(common::files_in(&out), before, "the previous outputs are untouched");
 
     // The next run cleans up the killed run's staging folder and publishes normally.
     let again = cpi().args(["-q", "run", "--year", "2024", "--overwrite", "--input"]).arg(fixture("handworked")).arg("--output").arg(&out).status().unwrap();
     assert!(again.success());
     assert!(!staging_exists(dir.path()));
-    let after = snapshot(&out);
+    let after = common::files_in(&out);
     for (file, bytes) in &before {
         if file.ends_with(".parquet") {
             assert_eq!(after.get(file), Some(bytes), "{file}: same inputs, same bytes");
@@ -176,16 +176,6 @@ fn a_run_killed_midway_leaves_the_previous_outputs_untouched() {
 
 fn staging_exists(parent: &Path) -> bool {
     std::fs::read_dir(parent).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".staging-"))
-}
-
-fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
-        })
-        .collect()
 }
 
 #[test]

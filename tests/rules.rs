@@ -20,7 +20,7 @@ fn computed(input: &Path, year: i32) -> (SessionContext, InputLog) {
     rt.block_on(async {
         let ctx = cpi::session();
         let settings = Settings::defaults().unwrap();
-        let location = Location::open(&input.to_string_lossy()).unwrap();
+        let location = Location::open(&input.to_string_lossy()).await.unwrap();
         let mut log = InputLog::default();
         let loaded = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
         cpi::method::register_params(&ctx, &settings, year).unwrap();

@@ -13,6 +13,7 @@ pub mod method;
 pub mod outputs;
 pub mod parallel;
 pub mod progress;
+pub mod publish;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -31,7 +32,8 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::error::{CpiError, Result};
 use crate::inputs::{accounts, kbo, members, totals, FileCounts, InputLog};
-use crate::outputs::{OutputFile, Publisher};
+use crate::outputs::OutputFile;
+use crate::publish::Publisher;
 use crate::storage::Location;
 
 /// The published tables: file name, the view of sql/ that fills it, and whether it has rows
@@ -69,6 +71,9 @@ pub struct Manifest {
     pub seconds: f64,
     pub config_source: String,
     pub config: config::Config,
+    /// `--input` and `--output` as given (a path or an `s3://`, `gs://`, `az://` URL).
+    pub input_location: String,
+    pub output_location: String,
     pub kbo: kbo::KboMeta,
     pub inputs: Vec<InputFile>,
     pub input_rows: Vec<FileCounts>,
@@ -180,15 +185,15 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let clock = Instant::now();
     let settings = Settings::load(opts.config.as_deref())?;
-    let input = Location::open(&opts.input)?;
-    let publisher = Publisher::prepare(std::path::Path::new(&opts.output), opts.overwrite)?;
-    match compute_and_write(opts, &settings, &input, &publisher, started_at, clock).await {
+    let input = Location::open(&opts.input).await?;
+    let publisher = Publisher::prepare(&opts.output, opts.overwrite).await?;
+    match compute_and_write(opts, &settings, &input, &publisher.staging()?, started_at, clock).await {
         Ok(manifest) => {
-            publisher.publish()?;
+            publisher.publish().await?;
             Ok(manifest)
         }
         Err(e) => {
-            publisher.abandon();
+            publisher.abandon().await;
             Err(e)
         }
     }
@@ -198,7 +203,7 @@ async fn compute_and_write(
     opts: &RunOptions,
     settings: &Settings,
     input: &Location,
-    publisher: &Publisher,
+    staging: &Location,
     started_at: String,
     clock: Instant,
 ) -> Result<Manifest> {
@@ -210,6 +215,7 @@ async fn compute_and_write(
     method::register_params(&ctx, settings, opts.years[0])?;
     let mut timings = method::run_common_steps(&ctx).await?;
     collect_sql_rejects(&ctx, &mut log).await?;
+    log.relative_to(&input.display);
 
     // Each reference year in turn; the outputs collect one block of rows per year.
     let mut tables: Vec<(SchemaRef, Vec<RecordBatch>)> = vec![];
@@ -232,7 +238,6 @@ async fn compute_and_write(
         warnings.extend(run_warnings(&ctx).await?.into_iter().map(|w| format!("{prefix}{w}")));
     }
 
-    let staging = Location::create(&publisher.staging().to_string_lossy())?;
     let metadata = BTreeMap::from([
         ("cpi.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         ("cpi.reference_year".to_string(), years_label(&opts.years)),
@@ -254,6 +259,8 @@ async fn compute_and_write(
 
     let mut input_rows = log.counts();
     input_rows.extend(kbo_counts(&extract)?);
+    let prefix = format!("{}/", input.display);
+    input_rows.iter_mut().for_each(|f| f.file = f.file.trim_start_matches(&prefix).to_string());
     for f in &input_rows {
         let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
         if share > settings.config.warnings.max_reject_share {
@@ -270,6 +277,8 @@ async fn compute_and_write(
         seconds: 0.0,
         config_source: settings.source.clone(),
         config: settings.config.clone(),
+        input_location: input.display.clone(),
+        output_location: opts.output.trim_end_matches('/').to_string(),
         kbo: extract.meta.clone(),
         inputs: hash_inputs(input).await?,
         input_rows,
@@ -329,41 +338,43 @@ async fn run_warnings(ctx: &SessionContext) -> Result<Vec<String>> {
 }
 
 /// `cpi verify`: every output listed in manifest.json has the recorded size and SHA-256, and
-/// the folder holds nothing else. Returns the files checked.
-pub fn verify(output: &str) -> Result<Vec<String>> {
-    let dir = std::path::Path::new(output);
-    let manifest_path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| CpiError::io(manifest_path.display().to_string(), e))?;
-    let manifest: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CpiError::bad_input(manifest_path.display().to_string(), format!("not valid JSON: {e}")))?;
+/// the folder holds nothing else. Works on any location. Returns the files checked.
+pub async fn verify(output: &str) -> Result<Vec<String>> {
+    let dir = Location::connect(output)?;
+    let manifest_name = dir.name_of(MANIFEST_FILE);
+    if !dir.exists(MANIFEST_FILE).await? {
+        return Err(CpiError::bad_input(&manifest_name, "missing: the folder holds no complete run (a publish may be under way or was interrupted)"));
+    }
+    let text = dir.get(MANIFEST_FILE).await?;
+    let manifest: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
     let listed = manifest["outputs"].as_array().cloned().unwrap_or_default();
+    let present = dir.list("").await?;
     let mut problems = vec![];
     let mut checked = vec![];
     for o in &listed {
         let file = o["file"].as_str().unwrap_or_default();
-        let path = dir.join(file);
-        match std::fs::read(&path) {
-            Err(_) => problems.push(format!("{file}: missing")),
-            Ok(bytes) => {
-                if Some(bytes.len() as u64) != o["bytes"].as_u64() {
-                    problems.push(format!("{file}: {} bytes, the manifest says {}", bytes.len(), o["bytes"]));
-                } else if Some(outputs::sha256_hex(&bytes).as_str()) != o["sha256"].as_str() {
-                    problems.push(format!("{file}: SHA-256 differs from the manifest"));
-                }
+        if !present.iter().any(|p| p.path == file) {
+            problems.push(format!("{file}: missing"));
+        } else {
+            let bytes = dir.get(file).await?;
+            if Some(bytes.len() as u64) != o["bytes"].as_u64() {
+                problems.push(format!("{file}: {} bytes, the manifest says {}", bytes.len(), o["bytes"]));
+            } else if Some(outputs::sha256_hex(&bytes).as_str()) != o["sha256"].as_str() {
+                problems.push(format!("{file}: SHA-256 differs from the manifest"));
             }
         }
         checked.push(file.to_string());
     }
-    for entry in std::fs::read_dir(dir).map_err(|e| CpiError::io(output, e))? {
-        let name = entry.map_err(|e| CpiError::io(output, e))?.file_name().to_string_lossy().to_string();
-        if name != MANIFEST_FILE && !checked.contains(&name) {
-            problems.push(format!("{name}: not listed in the manifest"));
+    for p in &present {
+        if p.path != MANIFEST_FILE && !checked.contains(&p.path) {
+            problems.push(format!("{}: not listed in the manifest", p.path));
         }
     }
     if problems.is_empty() {
         Ok(checked)
     } else {
-        Err(CpiError::bad_input(manifest_path.display().to_string(), format!("outputs do not match: {}", problems.join("; "))))
+        Err(CpiError::bad_input(manifest_name, format!("outputs do not match: {}", problems.join("; "))))
     }
 }
 
@@ -371,7 +382,7 @@ pub fn verify(output: &str) -> Result<Vec<String>> {
 /// given inputs (each statement runs, so the next one can be planned).
 pub async fn explain(input: &str, year: i32, config: Option<&std::path::Path>) -> Result<String> {
     let settings = Settings::load(config)?;
-    let location = Location::open(input)?;
+    let location = Location::open(input).await?;
     let ctx = session();
     let mut log = InputLog::default();
     let _loaded = load_inputs(&ctx, &location, &settings, &mut log).await?;
@@ -415,7 +426,7 @@ fn kbo_counts(extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
 /// `cpi validate`: reads and checks every input without computing the indicators.
 pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<ValidationReport> {
     let settings = Settings::load(config)?;
-    let location = Location::open(input)?;
+    let location = Location::open(input).await?;
     let ctx = session();
     let mut log = InputLog::default();
     let loaded = load_inputs(&ctx, &location, &settings, &mut log).await?;

@@ -27,10 +27,12 @@ struct Cli {
 enum Command {
     /// Compute CPI 6, 7 and 8 for a reference year and write the Parquet outputs.
     Run {
-        /// Input folder with kbo/, accounts/, clusters/ and optionally totals/.
+        /// Input folder with kbo/, accounts/, clusters/ and optionally totals/: a path or an
+        /// s3://, gs://, az:// or file:// URL (credentials from AWS_*, GOOGLE_*, AZURE_* variables).
         #[arg(long, default_value = "data-samples")]
         input: String,
-        /// Output folder. Written atomically: it is replaced only when every table is complete.
+        /// Output folder (path or URL). Written atomically: it is replaced only when every
+        /// table is complete.
         #[arg(long, default_value = "out")]
         output: String,
         /// Reference year T (cohort on 1 January of T, growth over T-3..T, investment over
@@ -85,7 +87,7 @@ enum Command {
     },
     /// Re-check an output folder against its manifest.json (sizes and SHA-256 of every file).
     Verify {
-        /// Output folder of a run.
+        /// Output folder of a run (path or s3://, gs://, az:// URL).
         #[arg(long, default_value = "out")]
         output: String,
     },
@@ -166,7 +168,7 @@ async fn main() -> ExitCode {
             out(cpi::config::DEFAULT_TOML);
             Ok(())
         }
-        Command::Verify { output } => cpi::verify(&output).map(|files| {
+        Command::Verify { output } => cpi::verify(&output).await.map(|files| {
             out(&format!("{output}: {} files match manifest.json\n", files.len()));
         }),
         Command::Explain { sql_only: true, .. } => {

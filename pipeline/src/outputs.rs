@@ -1,9 +1,8 @@
-//! Writing the outputs: Parquet files with stable names and bytes, the manifest, and the
-//! atomic publish (everything is written to a staging folder that replaces the output folder
-//! only when complete, so a failed run leaves the previous outputs untouched).
+//! Encoding the outputs: Parquet files with stable names and bytes, and their checksums for
+//! the manifest. Putting them in place is `publish.rs`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
@@ -99,90 +98,4 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Cleans up after a run that was killed: its staging folder is removed, and if it was killed
-/// between the two renames of [`Publisher::publish`] (target moved away, staging not yet in
-/// place), the previous outputs are put back.
-fn recover_interrupted(parent: &Path, name: &str, target: &Path) -> Result<()> {
-    let io = |p: &Path| {
-        let p = p.display().to_string();
-        move |e| CpiError::io(p, e)
-    };
-    let staging_prefix = format!(".{name}.staging-");
-    let previous_prefix = format!(".{name}.previous-");
-    for entry in std::fs::read_dir(parent).map_err(io(parent))? {
-        let path = entry.map_err(io(parent))?.path();
-        let file = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
-        if file.starts_with(&staging_prefix) {
-            tracing::warn!(folder = %path.display(), "removing the staging folder of an interrupted run");
-            std::fs::remove_dir_all(&path).map_err(io(&path))?;
-        } else if file.starts_with(&previous_prefix) {
-            if target.exists() {
-                std::fs::remove_dir_all(&path).map_err(io(&path))?;
-            } else {
-                tracing::warn!(folder = %path.display(), "restoring the outputs of before an interrupted publish");
-                std::fs::rename(&path, target).map_err(io(&path))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Output folder handling on the local file system: a staging folder beside the target,
-/// swapped in by two renames once every file is written.
-pub struct Publisher {
-    target: PathBuf,
-    staging: PathBuf,
-}
-
-impl Publisher {
-    /// Refuses a non-empty output folder unless `overwrite`; creates the staging folder.
-    pub fn prepare(target: &Path, overwrite: bool) -> Result<Publisher> {
-        let display = target.display().to_string();
-        if target.exists() {
-            let non_empty = std::fs::read_dir(target).map_err(|e| CpiError::io(&display, e))?.next().is_some();
-            if non_empty && !overwrite {
-                return Err(CpiError::OutputExists(display));
-            }
-        }
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| CpiError::io(parent.display().to_string(), e))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-        recover_interrupted(&parent, &name, target)?;
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        std::fs::create_dir_all(&staging).map_err(|e| CpiError::io(staging.display().to_string(), e))?;
-        Ok(Publisher { target: target.to_path_buf(), staging })
-    }
-
-    pub fn staging(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Replaces the target folder by the staging folder.
-    pub fn publish(self) -> Result<()> {
-        let io = |p: &Path| {
-            let p = p.display().to_string();
-            move |e| CpiError::io(p, e)
-        };
-        let previous = self.staging.with_file_name(
-            self.staging.file_name().unwrap().to_string_lossy().replace(".staging-", ".previous-"),
-        );
-        if self.target.exists() {
-            std::fs::rename(&self.target, &previous).map_err(io(&self.target))?;
-        }
-        std::fs::rename(&self.staging, &self.target).map_err(io(&self.target))?;
-        if previous.exists() {
-            std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
-        }
-        Ok(())
-    }
-
-    /// Removes the staging folder after a failure.
-    pub fn abandon(self) {
-        let _ = std::fs::remove_dir_all(&self.staging);
-    }
 }

@@ -1,14 +1,22 @@
-//! Where inputs are read from and outputs written to. The one place that turns a location
-//! (a plain path or `file://` URL today) into an object store; the rest of the pipeline only
-//! sees relative paths, so other stores can be added here without touching the method.
+//! Where inputs are read from and outputs written to: a plain path, `file://`, `s3://`, `gs://`
+//! or `az://` location, through `object_store`. The one place that knows about stores; the rest
+//! of the pipeline only sees paths relative to a location.
+//!
+//! Credentials and settings come from the standard environment variables (`AWS_*`, `GOOGLE_*`,
+//! `AZURE_*`, read by object_store's `from_env` builders); they are never logged. A remote
+//! input folder is downloaded to a temporary folder first, because the zip and streaming CSV
+//! readers need local files.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use datafusion::object_store::local::LocalFileSystem;
-use datafusion::object_store::path::Path as StorePath;
-use datafusion::object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-use futures_util::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use futures_util::{StreamExt, TryStreamExt};
 
 use crate::error::{CpiError, Result};
 
@@ -16,8 +24,14 @@ use crate::error::{CpiError, Result};
 pub struct Location {
     /// As the user wrote it, for messages and the manifest.
     pub display: String,
-    root: PathBuf,
     store: Arc<dyn ObjectStore>,
+    /// Prefix of the location inside the store (empty for a local folder: the store is rooted
+    /// at the folder).
+    prefix: String,
+    /// The folder on disk, when the location is local (or a downloaded copy of a remote one).
+    local_root: Option<PathBuf>,
+    /// Keeps a downloaded copy alive as long as the location.
+    _download: Option<Arc<tempfile::TempDir>>,
 }
 
 /// A file found under a location.
@@ -28,56 +42,199 @@ pub struct FileEntry {
     pub size: u64,
 }
 
-impl Location {
-    /// Opens an existing folder.
-    pub fn open(spec: &str) -> Result<Location> {
-        let root = local_path(spec)?;
-        if !root.is_dir() {
-            return Err(CpiError::bad_input(spec, "input folder does not exist"));
+/// A location split into its kind: a local folder or a prefix in a remote store.
+enum Parsed {
+    Local(PathBuf),
+    Remote { store: Arc<dyn ObjectStore>, prefix: String },
+}
+
+fn parse(spec: &str) -> Result<Parsed> {
+    if let Some(rest) = spec.strip_prefix("file://") {
+        return Ok(Parsed::Local(PathBuf::from(rest)));
+    }
+    let Some((scheme, rest)) = spec.split_once("://") else {
+        return Ok(Parsed::Local(PathBuf::from(spec)));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(CpiError::Config(format!("{spec}: no bucket or container after {scheme}://")));
+    }
+    let url = format!("{scheme}://{bucket}");
+    let store: Arc<dyn ObjectStore> = match scheme {
+        "s3" | "s3a" => Arc::new(AmazonS3Builder::from_env().with_url(&url).build()?),
+        "gs" => Arc::new(GoogleCloudStorageBuilder::from_env().with_url(&url).build()?),
+        "az" | "abfs" | "abfss" | "adl" | "azure" => Arc::new(MicrosoftAzureBuilder::from_env().with_url(&url).build()?),
+        _ => {
+            return Err(CpiError::Config(format!(
+                "{spec}: unknown location scheme {scheme}://; use a path, file://, s3://, gs:// or az://"
+            )))
         }
-        Location::at(spec, root)
+    };
+    Ok(Parsed::Remote { store, prefix: prefix.trim_matches('/').to_string() })
+}
+
+impl Location {
+    /// Opens an existing input folder. A remote one is downloaded to a temporary folder, so
+    /// every reader can work on local files.
+    pub async fn open(spec: &str) -> Result<Location> {
+        let location = Location::connect(spec)?;
+        if location.local_root.is_some() {
+            if !location.local_root.as_ref().is_some_and(|r| r.is_dir()) {
+                return Err(CpiError::bad_input(spec, "input folder does not exist"));
+            }
+            return Ok(location);
+        }
+        let files = location.list("").await?;
+        if files.is_empty() {
+            return Err(CpiError::bad_input(spec, "no files under this location"));
+        }
+        let download = tempfile::Builder::new().prefix("cpi-input-").tempdir().map_err(|e| CpiError::io("temporary folder", e))?;
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        tracing::info!(location = %location.display, files = files.len(), bytes, "downloading the input folder");
+        for file in &files {
+            location.download(&file.path, &download.path().join(&file.path)).await?;
+        }
+        let mut local = Location::local(spec, download.path().to_path_buf())?;
+        local._download = Some(Arc::new(download));
+        Ok(local)
     }
 
-    /// Opens a folder, creating it when needed (for outputs).
-    pub fn create(spec: &str) -> Result<Location> {
-        let root = local_path(spec)?;
-        std::fs::create_dir_all(&root).map_err(|e| CpiError::io(spec, e))?;
-        Location::at(spec, root)
+    /// A location without checking that anything is there (for outputs and `cpi verify`).
+    pub fn connect(spec: &str) -> Result<Location> {
+        match parse(spec)? {
+            Parsed::Local(root) => {
+                if root.is_dir() {
+                    Location::local(spec, root)
+                } else {
+                    Ok(Location {
+                        display: display(spec),
+                        store: Arc::new(LocalFileSystem::new()),
+                        prefix: String::new(),
+                        local_root: Some(root),
+                        _download: None,
+                    })
+                }
+            }
+            Parsed::Remote { store, prefix } => {
+                Ok(Location { display: display(spec), store, prefix, local_root: None, _download: None })
+            }
+        }
     }
 
-    fn at(spec: &str, root: PathBuf) -> Result<Location> {
+    /// A location on a given store, under `prefix` (tests use an in-memory store).
+    pub fn in_store(display: &str, store: Arc<dyn ObjectStore>, prefix: &str) -> Location {
+        Location { display: display.to_string(), store, prefix: prefix.trim_matches('/').to_string(), local_root: None, _download: None }
+    }
+
+    fn local(spec: &str, root: PathBuf) -> Result<Location> {
         let root = root.canonicalize().map_err(|e| CpiError::io(spec, e))?;
         let store = LocalFileSystem::new_with_prefix(&root)?;
-        Ok(Location { display: spec.trim_end_matches('/').to_string(), root, store: Arc::new(store) })
+        Ok(Location { display: display(spec), store: Arc::new(store), prefix: String::new(), local_root: Some(root), _download: None })
     }
 
-    /// Every file under `sub` (recursively), sorted by path.
+    /// A sub-location (a folder below this one) on the same store.
+    pub fn child(&self, name: &str) -> Location {
+        Location {
+            display: format!("{}/{name}", self.display),
+            store: self.store.clone(),
+            prefix: self.key(name),
+            local_root: self.local_root.as_ref().map(|r| r.join(name)),
+            _download: self._download.clone(),
+        }
+    }
+
+    pub fn is_remote(&self) -> bool {
+        self.local_root.is_none()
+    }
+
+    /// The full key of `path` in the store.
+    fn key(&self, path: &str) -> String {
+        match (self.prefix.is_empty(), path.is_empty()) {
+            (true, _) => path.to_string(),
+            (false, true) => self.prefix.clone(),
+            (false, false) => format!("{}/{path}", self.prefix),
+        }
+    }
+
+    /// Every file under `sub` (recursively), sorted by path, relative to the location.
     pub async fn list(&self, sub: &str) -> Result<Vec<FileEntry>> {
-        let prefix = StorePath::from(sub);
+        if let Some(root) = &self.local_root {
+            if !root.is_dir() {
+                return Ok(vec![]);
+            }
+        }
+        let key = self.key(sub);
+        let prefix = (!key.is_empty()).then(|| StorePath::from(key.as_str()));
+        let strip = if self.prefix.is_empty() { 0 } else { self.prefix.len() + 1 };
         let mut files: Vec<FileEntry> = self
             .store
-            .list(Some(&prefix))
-            .map_ok(|m| FileEntry { path: m.location.to_string(), size: m.size })
+            .list(prefix.as_ref())
+            .map_ok(|m| FileEntry { path: m.location.as_ref()[strip..].to_string(), size: m.size })
             .try_collect()
             .await?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
 
+    /// The names of the folders directly under this location (for finding staging folders).
+    pub async fn folders(&self) -> Result<Vec<String>> {
+        let key = self.key("");
+        let prefix = (!key.is_empty()).then(|| StorePath::from(key.as_str()));
+        let listing = self.store.list_with_delimiter(prefix.as_ref()).await?;
+        Ok(listing.common_prefixes.iter().filter_map(|p| p.filename().map(str::to_string)).collect())
+    }
+
     pub async fn get(&self, path: &str) -> Result<Vec<u8>> {
-        let bytes = self.store.get(&StorePath::from(path)).await?.bytes().await?;
+        let bytes = self.store.get(&StorePath::from(self.key(path))).await?.bytes().await?;
         Ok(bytes.to_vec())
     }
 
+    /// Whether `path` exists.
+    pub async fn exists(&self, path: &str) -> Result<bool> {
+        match self.store.head(&StorePath::from(self.key(path))).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn put(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
-        self.store.put(&StorePath::from(path), PutPayload::from(bytes)).await?;
+        self.store.put(&StorePath::from(self.key(path)), PutPayload::from(bytes)).await?;
         Ok(())
     }
 
+    /// Copies `path` of this location to `path` of `to`, on the same store (server side).
+    pub async fn copy_to(&self, path: &str, to: &Location) -> Result<()> {
+        self.store.copy(&StorePath::from(self.key(path)), &StorePath::from(to.key(path))).await?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<()> {
+        match self.store.delete(&StorePath::from(self.key(path))).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Streams `path` into a local file, creating its folder.
+    async fn download(&self, path: &str, to: &std::path::Path) -> Result<()> {
+        use std::io::Write;
+        let name = self.name_of(path);
+        if let Some(folder) = to.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| CpiError::io(folder.display().to_string(), e))?;
+        }
+        let mut file = std::io::BufWriter::new(std::fs::File::create(to).map_err(|e| CpiError::io(&name, e))?);
+        let mut stream = self.store.get(&StorePath::from(self.key(path))).await?.into_stream();
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk?).map_err(|e| CpiError::io(&name, e))?;
+        }
+        file.flush().map_err(|e| CpiError::io(&name, e))
+    }
+
     /// A path on the local file system for `path`, for readers that need one (zip, streaming
-    /// CSV). Remote stores will download to a temporary file here.
+    /// CSV). Inputs are always local: [`Location::open`] downloads remote ones.
     pub fn local_file(&self, path: &str) -> PathBuf {
-        self.root.join(path)
+        self.local_root.as_ref().expect("inputs are opened as local folders").join(path)
     }
 
     /// Display name of a file under this location, for messages and the manifest.
@@ -86,15 +243,6 @@ impl Location {
     }
 }
 
-fn local_path(spec: &str) -> Result<PathBuf> {
-    if let Some(rest) = spec.strip_prefix("file://") {
-        return Ok(PathBuf::from(rest));
-    }
-    if let Some((scheme, _)) = spec.split_once("://") {
-        return Err(CpiError::bad_input(
-            spec,
-            format!("{scheme}:// locations are not supported yet; use a local path"),
-        ));
-    }
-    Ok(PathBuf::from(spec))
+fn display(spec: &str) -> String {
+    spec.trim_end_matches('/').to_string()
 }

@@ -254,7 +254,7 @@ mod tests {
     }
 
     async fn count_enterprises(dir: &Path) -> Result<usize> {
-        let input = Location::open(&dir.to_string_lossy())?;
+        let input = Location::open(&dir.to_string_lossy()).await?;
         let extract = open(&input).await?;
         let ctx = SessionContext::new();
         extract.register(&ctx).await?;

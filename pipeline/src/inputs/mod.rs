@@ -58,6 +58,20 @@ impl InputLog {
         self.read.push((file.to_string(), rows_read));
     }
 
+    /// Names files relative to the input location (`clusters/members.csv`, not
+    /// `s3://bucket/inputs/clusters/members.csv`), so that the outputs of a run do not depend on
+    /// where its inputs were; messages on the terminal keep the full names.
+    pub fn relative_to(&mut self, location: &str) {
+        let prefix = format!("{location}/");
+        let strip = |file: &mut String| {
+            if let Some(rest) = file.strip_prefix(&prefix) {
+                *file = rest.to_string();
+            }
+        };
+        self.rejects.iter_mut().for_each(|r| strip(&mut r.file));
+        self.read.iter_mut().for_each(|(file, _)| strip(file));
+    }
+
     /// Row conservation per file. `rows_rejected` is counted from the rejects recorded for
     /// the file (also those found later by the SQL checks), so the two can never disagree.
     pub fn counts(&self) -> Vec<FileCounts> {
