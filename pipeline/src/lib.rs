@@ -8,6 +8,7 @@ pub mod config;
 pub mod enterprise_number;
 pub mod error;
 pub mod generate;
+pub mod ingest;
 pub mod inputs;
 pub mod method;
 pub mod outputs;
@@ -412,7 +413,13 @@ async fn collect_sql_rejects(ctx: &SessionContext, log: &mut InputLog) -> Result
 /// register is used as published: no row is rejected.
 fn kbo_counts(extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
     let tables: Vec<(&str, &std::path::Path)> = extract.tables().map(|(_, name, path)| (name, path)).collect();
-    let counts = parallel::map(&tables, |_, (name, path)| inputs::csv_file::count_records(path, name));
+    let counts = parallel::map(&tables, |_, (name, path)| {
+        if path.extension().is_some_and(|e| e == "parquet") {
+            parquet_rows(path, name)
+        } else {
+            inputs::csv_file::count_records(path, name)
+        }
+    });
     tables
         .iter()
         .zip(counts)
@@ -421,6 +428,14 @@ fn kbo_counts(extract: &kbo::KboExtract) -> Result<Vec<FileCounts>> {
             Ok(FileCounts { file: name.to_string(), rows_read: n, rows_used: n, rows_rejected: 0 })
         })
         .collect()
+}
+
+/// Rows of a Parquet file, from its footer.
+fn parquet_rows(path: &std::path::Path, name: &str) -> Result<u64> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| CpiError::bad_input(name, e.to_string()))?;
+    Ok(reader.metadata().file_metadata().num_rows() as u64)
 }
 
 /// `cpi validate`: reads and checks every input without computing the indicators.

@@ -50,6 +50,19 @@ enum Command {
         #[arg(long)]
         memory_limit: Option<String>,
     },
+    /// Make a converted copy of an input folder for repeated runs on the same KBO snapshot:
+    /// the KBO CSVs become Parquet (later runs skip the CSV parse), the rest is copied as is.
+    Ingest {
+        /// Input folder as published (path or s3://, gs://, az:// URL).
+        #[arg(long, default_value = "data-samples")]
+        input: String,
+        /// Local folder for the copy; use it as `cpi run --input`.
+        #[arg(long)]
+        output: String,
+        /// Replace a folder that already holds files.
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Write a synthetic input folder in the published formats (for tests and benchmarks).
     Generate {
         /// Size relative to the Belgian economy: 1.0 = 1.94 million enterprises and 430,000
@@ -170,6 +183,10 @@ async fn main() -> ExitCode {
         }
         Command::Verify { output } => cpi::verify(&output).await.map(|files| {
             out(&format!("{output}: {} files match manifest.json\n", files.len()));
+        }),
+        Command::Ingest { input, output, overwrite } => cpi::ingest::ingest(&input, &output, overwrite).await.map(|record| {
+            let rows: u64 = record.files.iter().map(|f| f.rows).sum();
+            tracing::info!(output = %output, rows, snapshot = %record.snapshot_date, "converted copy written");
         }),
         Command::Explain { sql_only: true, .. } => {
             for (file, sql) in cpi::method::SQL_STEPS {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::prelude::{CsvReadOptions, SessionContext};
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 
 use super::csv_file::for_each_row;
 use crate::error::{CpiError, Result};
@@ -46,7 +46,7 @@ pub const TABLES: [(&str, &str, &[&str], &[&str]); 5] = [
         &["category", "code", "language", "description"],
     ),
 ];
-const META: &str = "meta.csv";
+pub const META: &str = "meta.csv";
 
 /// What meta.csv says about the extract.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -65,6 +65,7 @@ pub struct KboExtract {
     files: Vec<(&'static str, PathBuf)>,
     /// Display name of each file of [`TABLES`], for messages and the manifest.
     names: Vec<String>,
+    meta_path: PathBuf,
     _unzipped: Option<tempfile::TempDir>,
 }
 
@@ -76,6 +77,9 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         .filter(|p| p.to_ascii_lowercase().ends_with(".zip"))
         .collect();
     let has_csv = entries.iter().any(|e| e.path == "kbo/enterprise.csv");
+    if entries.iter().any(|e| e.path == format!("kbo/{}", crate::ingest::INGEST_FILE)) && zips.is_empty() && !has_csv {
+        return open_converted(input);
+    }
     let (dir, source, unzipped) = match (zips.as_slice(), has_csv) {
         ([], true) => (input.local_file("kbo"), input.name_of("kbo"), None),
         ([zip], false) => {
@@ -108,7 +112,31 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         files.push((table, path));
     }
     let names = TABLES.iter().map(|t| member(t.0)).collect();
-    Ok(KboExtract { meta, source, files, names, _unzipped: unzipped })
+    Ok(KboExtract { meta, source, files, names, meta_path: dir.join(META), _unzipped: unzipped })
+}
+
+/// A copy made by `cpi ingest`: the tables as Parquet files with our column names (checked
+/// here, as the published header is for CSVs), meta.csv as published.
+fn open_converted(input: &Location) -> Result<KboExtract> {
+    let meta_path = input.local_file(&format!("kbo/{META}"));
+    let meta = read_meta(&meta_path, &input.name_of(&format!("kbo/{META}")))?;
+    let mut files = vec![];
+    let mut names = vec![];
+    for (file, table, _, columns) in TABLES {
+        let relative = format!("kbo/{}", file.replace(".csv", ".parquet"));
+        let (path, name) = (input.local_file(&relative), input.name_of(&relative));
+        let f = std::fs::File::open(&path).map_err(|_| CpiError::bad_input(&name, "required file is missing from the converted extract"))?;
+        let reader = datafusion::parquet::file::reader::SerializedFileReader::new(f)
+            .map_err(|e| CpiError::bad_input(&name, format!("not a readable Parquet file: {e}")))?;
+        use datafusion::parquet::file::reader::FileReader;
+        let found: Vec<String> = reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
+        if found != *columns {
+            return Err(CpiError::bad_input(&name, format!("expected columns {}, found {}", columns.join(","), found.join(","))));
+        }
+        files.push((table, path));
+        names.push(name);
+    }
+    Ok(KboExtract { meta, source: input.name_of("kbo"), files, names, meta_path, _unzipped: None })
 }
 
 impl KboExtract {
@@ -118,10 +146,19 @@ impl KboExtract {
             let schema = Schema::new(
                 columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>(),
             );
-            let options = CsvReadOptions::new().has_header(true).schema(&schema).file_extension(".csv");
-            ctx.register_csv(*table, path.to_string_lossy().as_ref(), options).await?;
+            if path.extension().is_some_and(|e| e == "parquet") {
+                ctx.register_parquet(*table, path.to_string_lossy().as_ref(), ParquetReadOptions::default()).await?;
+            } else {
+                let options = CsvReadOptions::new().has_header(true).schema(&schema).file_extension(".csv");
+                ctx.register_csv(*table, path.to_string_lossy().as_ref(), options).await?;
+            }
         }
         Ok(())
+    }
+
+    /// meta.csv of the extract, on disk.
+    pub fn meta_path(&self) -> &Path {
+        &self.meta_path
     }
 
     /// Each registered table with the display name of its file and its local path.
