@@ -1,6 +1,7 @@
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
 -- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
--- Creates: growth_status (one row per cohort company and measure), growth_result.
+-- Creates: growth_status (one row per cohort company and measure), growth_result (with the
+-- sector-mix benchmark).
 
 CREATE VIEW growth_measure AS
 SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte'))
@@ -85,6 +86,45 @@ CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
 GROUP BY l.cluster_id, l.cluster_name, m.measure;
 
+-- Sector-mix benchmark (shift-share): what the cluster sample would have grown had each of its
+-- NACE divisions grown like the same division in Flanders. Division = first two digits of the
+-- main NACE-BEL 2025 code ('unknown' without one); the Flemish growth of a division uses the
+-- constant-sample rule of flanders_growth. A division without a Flemish sample (or with a zero
+-- base) takes the Flemish total growth.
+CREATE VIEW flanders_division_growth AS
+SELECT g.measure,
+       coalesce(c.nace_2025_division, 'unknown') AS division,
+       CAST(sum(g.value_end) AS DOUBLE) / CAST(nullif(sum(g.value_base), 0) AS DOUBLE) - 1 AS division_growth
+FROM growth_panel g
+JOIN company c ON c.enterprise_number = g.enterprise_number
+WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+GROUP BY g.measure, coalesce(c.nace_2025_division, 'unknown');
+
+-- sector_mix_growth = sum over d of w_d * G_F,d, with w_d the sample's share of base-year value
+-- in division d. Summed as exact decimals (growth rounded to 15 decimals) so that reruns give
+-- identical bytes whatever order the divisions are added in.
+CREATE VIEW cluster_sector_mix AS
+WITH sample_division AS (
+  SELECT s.cluster_id,
+         s.measure,
+         coalesce(co.nace_2025_division, 'unknown') AS division,
+         sum(s.value_base) AS division_base
+  FROM growth_status s
+  JOIN company co ON co.enterprise_number = s.enterprise_number
+  WHERE s.exclusion_reason IS NULL
+  GROUP BY s.cluster_id, s.measure, coalesce(co.nace_2025_division, 'unknown')
+)
+SELECT sd.cluster_id,
+       sd.measure,
+       count(*) AS sample_divisions,
+       CAST(sum(sd.division_base * CAST(coalesce(d.division_growth,
+                  CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1) AS DECIMAL(18, 15))) AS DOUBLE)
+         / CAST(nullif(sum(sd.division_base), 0) AS DOUBLE) AS sector_mix_growth
+FROM sample_division sd
+JOIN flanders_growth f ON f.measure = sd.measure
+LEFT JOIN flanders_division_growth d ON d.measure = sd.measure AND d.division = sd.division
+GROUP BY sd.cluster_id, sd.measure;
+
 -- Growths are fractions (0.05 = 5 %). Sums are exact decimals; ratios are taken in double.
 CREATE VIEW growth_ratio AS
 SELECT c.*,
@@ -111,6 +151,9 @@ SELECT g.*,
        CASE WHEN 1 + g.cluster_growth > 0
             THEN power(1 + g.cluster_growth, 1.0 / p.growth_years) - 1 END AS cluster_cagr,
        CASE WHEN 1 + g.flanders_growth > 0
-            THEN power(1 + g.flanders_growth, 1.0 / p.growth_years) - 1 END AS flanders_cagr
+            THEN power(1 + g.flanders_growth, 1.0 / p.growth_years) - 1 END AS flanders_cagr,
+       m.sector_mix_growth,
+       100 * (g.cluster_growth - m.sector_mix_growth) AS competitive_effect_pp
 FROM growth_ratio g
-CROSS JOIN params p;
+CROSS JOIN params p
+LEFT JOIN cluster_sector_mix m ON m.cluster_id = g.cluster_id AND m.measure = g.measure;

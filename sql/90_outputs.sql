@@ -26,7 +26,9 @@ SELECT measure,
        CAST(flanders_cagr AS DOUBLE) AS flanders_cagr,
        CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
        CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
-       CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth
+       CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth,
+       CAST(sector_mix_growth AS DOUBLE) AS sector_mix_growth,
+       CAST(competitive_effect_pp AS DOUBLE) AS competitive_effect_pp
 FROM growth_result;
 
 CREATE VIEW output_cpi7_turnover AS
@@ -79,6 +81,8 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_cagr', flanders_cagr FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'cagr_gap_pp', cagr_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'coverage_value_share', coverage_value_share FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'sector_mix_growth', sector_mix_growth FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'competitive_effect_pp', competitive_effect_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'cohort_firms', CAST(cohort_firms AS DOUBLE) FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'investment_eur', investment_eur FROM output_cpi6_investment

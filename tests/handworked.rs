@@ -121,6 +121,44 @@ fn handworked_indicators() {
         assert_close(e.float("official_flanders_growth", r), 0.025, EPS, "official FTE growth");
     }
 
+    // ---- Sector-mix benchmark (shift-share) ----
+    // Main NACE-BEL 2025 divisions: A 20 (group 001 20141 before group 006 46750), B 62 (2008
+    // only: 62010 converted to 62100 by J's pair), C none (unknown), D 28 (group 001 28990
+    // before group 003 28110), E 10 (lowest code of group 006: 10110), N1 25.
+    // Flemish turnover growth per division (each has one Flemish company in the sample):
+    // 20: 1.3/1.0 - 1 = 0.3; 62: 0.45/0.5 - 1 = -0.1; 10: 0.7/0.6 - 1 = 1/6; 25: 0.05.
+    // `unknown` has no Flemish sample: G_F = 4.55/4.1 - 1.
+    let g_f = growth(4_550_000.0, 4_100_000.0);
+    let turnover_mix = [
+        // C1: A 1.0 M (20), B 0.5 M (62), C 0.2 M (unknown) of 1.7 M.
+        ("C1", (1.0 * 0.3 + 0.5 * -0.1 + 0.2 * g_f) / 1.7, growth(2.01, 1.7)),
+        // C2: A 1.0 M (20), E 0.6 M (10): (0.3 + 0.1) / 1.6 = 0.25, its own growth: each of
+        // its divisions' Flemish sample is the member itself, so no competitive effect.
+        ("C2", 0.25, 0.25),
+        ("ALL", (1.0 * 0.3 + 0.5 * -0.1 + 0.2 * g_f + 0.6 / 6.0) / 2.3, growth(2.71, 2.3)),
+        ("C3", 0.3, 0.3),
+    ];
+    for (cluster, mix, g_c) in turnover_mix {
+        let r = t.row_where("cluster_id", cluster);
+        assert_close(t.float("sector_mix_growth", r), mix, EPS, "turnover sector mix");
+        assert_close(t.float("competitive_effect_pp", r), 100.0 * (g_c - mix), EPS, "turnover competitive effect");
+    }
+    // C1 worked out: (0.25 + 0.2 * 0.109756...) / 1.7 = 0.159971305..., effect 100 * (0.182353 - 0.159971) = 2.238 pp.
+    assert_close(t.float("competitive_effect_pp", t.row_where("cluster_id", "C1")), 2.238_163_558_106_17, 1e-6, "C1 effect");
+    // FTE: 20: 12/10 - 1 = 0.2; 62: 6/5 - 1 = 0.2; 28: 10/8 - 1 = 0.25; 10: 4/4 - 1 = 0; 25: 0.05.
+    let g_f = growth(53.0, 47.0);
+    let fte_mix = [
+        ("C1", (10.0 * 0.2 + 5.0 * 0.2 + 2.0 * g_f) / 17.0, growth(21.0, 17.0)),
+        ("C2", (10.0 * 0.2 + 8.0 * 0.25 + 4.0 * 0.0) / 22.0, growth(26.0, 22.0)),
+        ("ALL", (10.0 * 0.2 + 5.0 * 0.2 + 2.0 * g_f + 8.0 * 0.25 + 4.0 * 0.0) / 29.0, growth(35.0, 29.0)),
+        ("C3", 0.2, 0.2),
+    ];
+    for (cluster, mix, g_c) in fte_mix {
+        let r = e.row_where("cluster_id", cluster);
+        assert_close(e.float("sector_mix_growth", r), mix, EPS, "FTE sector mix");
+        assert_close(e.float("competitive_effect_pp", r), 100.0 * (g_c - mix), EPS, "FTE competitive effect");
+    }
+
     // ---- CPI 6: investment ----
     let i = Table::read(&out.join("cpi6_investment.parquet"));
     let flanders = 1_780_000.0;
