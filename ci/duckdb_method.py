@@ -93,6 +93,7 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
     con.execute("CREATE TABLE activity_group_preference (activity_group VARCHAR, preference INT)")
     con.executemany("INSERT INTO activity_group_preference VALUES (?, ?)", [(g, i + 1) for i, g in enumerate(reg["activity_groups"])])
     g, inv, acc, w = config["growth"], config["investment"], config["accounts"], config["warnings"]
+    sb, ab, d = config["breakdowns"]["size_class_bounds"], config["breakdowns"]["age_class_bounds"], config["disclosure"]
     con.execute(f"""
         CREATE TABLE params AS SELECT
           {year} AS reference_year, {year - g['window_years']} AS base_year, {year} AS end_year,
@@ -101,7 +102,13 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
           make_date({year - g['window_years']}, {config['cohort']['month']}, {config['cohort']['day']}) AS base_cohort_date,
           '{acc['period']}' AS period, '{reg['label_language']}' AS label_language,
           {w['min_coverage']} AS min_coverage, {w['min_sample_firms']} AS min_sample_firms,
-          {w['max_official_gap_pp']} AS max_official_gap_pp""")
+          {w['max_official_gap_pp']} AS max_official_gap_pp,
+          {sb[0]} AS size_bound_1, {sb[1]} AS size_bound_2, {sb[2]} AS size_bound_3,
+          {ab[0]} AS age_bound_1, {ab[1]} AS age_bound_2, {ab[2]} AS age_bound_3,
+          {d['min_firms']} AS min_cell_firms, {d['max_firm_share']} AS max_firm_share""")
+    con.execute("CREATE TABLE province_change (postcode INT, province_before VARCHAR, from_year INT)")
+    for c in config["breakdowns"]["province_changes"]:
+        con.execute("INSERT INTO province_change VALUES (?, ?, ?)", [c["postcode"], c["province_before"], c["from_year"]])
 
 
 def main() -> None:
@@ -115,7 +122,7 @@ def main() -> None:
     for step in sorted((ROOT / "sql").glob("*.sql")):
         con.execute(step.read_text())
     results = {}
-    for table in ["output_cpi6_investment", "output_cpi7_turnover", "output_cpi8_employment"]:
+    for table in ["output_cpi6_investment", "output_cpi7_turnover", "output_cpi8_employment", "output_cpi_breakdowns"]:
         rel = con.execute(f"SELECT * FROM {table}")
         columns = [d[0] for d in rel.description]
         results[table] = [dict(zip(columns, row)) for row in rel.fetchall()]

@@ -100,6 +100,44 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
 FROM long_form
 ORDER BY cluster_id, indicator, measure;
 
+-- CPI 7 and CPI 8 by category (step 70). The confidential form has every value; the published
+-- form sets a cell's values to NULL where suppressed_reason (members) or
+-- flanders_suppressed_reason (Flemish figures) is set. The gap needs both.
+CREATE VIEW output_cpi_breakdowns_confidential AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(CASE measure WHEN 'turnover' THEN 'CPI7' ELSE 'CPI8' END AS VARCHAR) AS indicator,
+       CAST(dimension AS VARCHAR) AS dimension,
+       CAST(category AS VARCHAR) AS category,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(cluster_base AS DOUBLE) AS cluster_base,
+       CAST(cluster_end AS DOUBLE) AS cluster_end,
+       CAST(cluster_growth AS DOUBLE) AS cluster_growth,
+       CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_base AS DOUBLE) AS flanders_base,
+       CAST(flanders_end AS DOUBLE) AS flanders_end,
+       CAST(flanders_growth AS DOUBLE) AS flanders_growth,
+       CAST(100 * (cluster_growth - flanders_growth) AS DOUBLE) AS growth_gap_pp,
+       CAST(suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason
+FROM breakdown_result
+ORDER BY cluster_id, indicator, dimension, category;
+
+CREATE VIEW output_cpi_breakdowns AS
+SELECT cluster_id, reference_year, indicator, dimension, category, sample_firms,
+       CASE WHEN suppressed_reason IS NULL THEN cluster_base END AS cluster_base,
+       CASE WHEN suppressed_reason IS NULL THEN cluster_end END AS cluster_end,
+       CASE WHEN suppressed_reason IS NULL THEN cluster_growth END AS cluster_growth,
+       flanders_firms,
+       CASE WHEN flanders_suppressed_reason IS NULL THEN flanders_base END AS flanders_base,
+       CASE WHEN flanders_suppressed_reason IS NULL THEN flanders_end END AS flanders_end,
+       CASE WHEN flanders_suppressed_reason IS NULL THEN flanders_growth END AS flanders_growth,
+       CASE WHEN suppressed_reason IS NULL AND flanders_suppressed_reason IS NULL THEN growth_gap_pp END AS growth_gap_pp,
+       suppressed_reason,
+       flanders_suppressed_reason
+FROM output_cpi_breakdowns_confidential
+ORDER BY cluster_id, indicator, dimension, category;
+
 -- The NACE 2008 -> 2025 concordance derived from the register (step 10).
 CREATE VIEW output_nace_concordance AS
 SELECT CAST(nace_2008 AS VARCHAR) AS nace_2008,

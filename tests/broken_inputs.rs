@@ -7,20 +7,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::fixture;
+use common::{copy_dir, fixture};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
-}
 
 /// The hand-worked input with a case applied, in a temporary folder.
 fn broken_input(case: &Path) -> tempfile::TempDir {
@@ -200,7 +188,7 @@ fn verify_accepts_a_run_and_catches_a_changed_or_extra_file() {
     let verify = || cpi().args(["-q", "verify", "--output"]).arg(&out).output().unwrap();
     let ok = verify();
     assert_eq!(ok.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("8 files match manifest.json\n"));
+    assert!(String::from_utf8_lossy(&ok.stdout).ends_with("9 files match manifest.json\n"));
 
     std::fs::write(out.join("notes.txt"), "added by hand").unwrap();
     let extra = verify();

@@ -123,14 +123,15 @@ fn handworked_indicators() {
 
     // ---- Sector-mix benchmark (shift-share) ----
     // Main NACE-BEL 2025 divisions: A 20 (group 001 20141 before group 006 46750), B 62 (2008
-    // only: 62010 converted to 62100 by J's pair), C none (unknown), D 28 (group 001 28990
+    // only: 62010 converted to 62100 by J's pair), C 72 (no code of its own: its establishment's
+    // 72110), D 28 (group 001 28990
     // before group 003 28110), E 10 (lowest code of group 006: 10110), N1 25.
     // Flemish turnover growth per division (each has one Flemish company in the sample):
     // 20: 1.3/1.0 - 1 = 0.3; 62: 0.45/0.5 - 1 = -0.1; 10: 0.7/0.6 - 1 = 1/6; 25: 0.05.
-    // `unknown` has no Flemish sample: G_F = 4.55/4.1 - 1.
+    // 72 has no Flemish sample (C is in Brussels): G_F = 4.55/4.1 - 1.
     let g_f = growth(4_550_000.0, 4_100_000.0);
     let turnover_mix = [
-        // C1: A 1.0 M (20), B 0.5 M (62), C 0.2 M (unknown) of 1.7 M.
+        // C1: A 1.0 M (20), B 0.5 M (62), C 0.2 M (72) of 1.7 M.
         ("C1", (1.0 * 0.3 + 0.5 * -0.1 + 0.2 * g_f) / 1.7, growth(2.01, 1.7)),
         // C2: A 1.0 M (20), E 0.6 M (10): (0.3 + 0.1) / 1.6 = 0.25, its own growth: each of
         // its divisions' Flemish sample is the member itself, so no competitive effect.

@@ -255,6 +255,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
             config: None,
             overwrite: false,
             memory_limit: None,
+            confidential: None,
         }))
         .unwrap_err();
     assert!(err.to_string().ends_with("kbo/meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
@@ -315,6 +316,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         config: None,
         overwrite: false,
         memory_limit: None,
+        confidential: None,
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     assert_eq!(manifest.reference_years, vec![2023, 2024]);
@@ -373,6 +375,7 @@ fn a_memory_limit_changes_nothing_in_the_results() {
         config: None,
         overwrite: false,
         memory_limit: Some(512 << 20),
+        confidential: None,
     };
     let limited = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     let hashes = |m: &cpi::Manifest| m.outputs.iter().map(|o| (o.file.clone(), o.sha256.clone())).collect::<Vec<_>>();

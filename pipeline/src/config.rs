@@ -20,6 +20,8 @@ pub struct Config {
     pub investment: InvestmentConfig,
     pub accounts: AccountsConfig,
     pub register: RegisterConfig,
+    pub breakdowns: BreakdownsConfig,
+    pub disclosure: DisclosureConfig,
     pub warnings: WarningsConfig,
 }
 
@@ -57,6 +59,29 @@ pub struct AccountsConfig {
     pub period: String,
     pub max_exercise_months: i32,
     pub rubric_map: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakdownsConfig {
+    pub size_class_bounds: [i32; 3],
+    pub age_class_bounds: [i32; 3],
+    pub province_changes: Vec<ProvinceChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvinceChange {
+    pub postcode: i32,
+    pub province_before: String,
+    pub from_year: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureConfig {
+    pub min_firms: i64,
+    pub max_firm_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +146,19 @@ impl Settings {
 impl Config {
     fn check(&self, name: &str) -> Result<()> {
         let bad = |m: String| Err(CpiError::Config(format!("{name}: {m}")));
+        for (key, b) in [("size_class_bounds", self.breakdowns.size_class_bounds), ("age_class_bounds", self.breakdowns.age_class_bounds)] {
+            if !(0 < b[0] && b[0] < b[1] && b[1] < b[2]) {
+                return bad(format!("breakdowns.{key} must be three increasing positive numbers, not {b:?}"));
+            }
+        }
+        let mut postcodes: Vec<i32> = self.breakdowns.province_changes.iter().map(|c| c.postcode).collect();
+        postcodes.sort();
+        if postcodes.windows(2).any(|w| w[0] == w[1]) {
+            return bad("breakdowns.province_changes lists a postcode twice".into());
+        }
+        if self.disclosure.min_firms < 1 || !(self.disclosure.max_firm_share > 0.0 && self.disclosure.max_firm_share <= 1.0) {
+            return bad("disclosure.min_firms must be at least 1 and disclosure.max_firm_share in (0, 1]".into());
+        }
         if chrono::NaiveDate::from_ymd_opt(2024, self.cohort.month, self.cohort.day).is_none() {
             return bad(format!("cohort date month {} day {} is not a date", self.cohort.month, self.cohort.day));
         }

@@ -39,11 +39,12 @@ use crate::storage::Location;
 
 /// The published tables: file name, the view of sql/ that fills it, and whether it has rows
 /// per reference year (the others are written once, whatever the years).
-pub const OUTPUT_TABLES: [(&str, &str, bool); 7] = [
+pub const OUTPUT_TABLES: [(&str, &str, bool); 8] = [
     ("cpi6_investment.parquet", "output_cpi6_investment", true),
     ("member_flows.parquet", "output_member_flows", true),
     ("cpi7_turnover.parquet", "output_cpi7_turnover", true),
     ("cpi8_employment.parquet", "output_cpi8_employment", true),
+    ("cpi_breakdowns.parquet", "output_cpi_breakdowns", true),
     ("indicators.parquet", "output_indicators", true),
     ("exclusions.parquet", "output_exclusions", true),
     ("nace_concordance.parquet", "output_nace_concordance", false),
@@ -61,6 +62,23 @@ pub struct RunOptions {
     pub overwrite: bool,
     /// Memory for DataFusion's operators; beyond it they spill to disk.
     pub memory_limit: Option<usize>,
+    /// Where to write the unsuppressed breakdowns for internal use (`--confidential`).
+    pub confidential: Option<String>,
+}
+
+/// The view behind the unsuppressed breakdowns that `--confidential` writes.
+pub const CONFIDENTIAL_VIEW: &str = "output_cpi_breakdowns_confidential";
+
+/// Which form of the breakdowns a run wrote, for the manifest.
+#[derive(Debug, Serialize)]
+pub struct Disclosure {
+    /// The output folder's cpi_breakdowns.parquet: always the suppressed form.
+    pub published: &'static str,
+    pub min_firms: i64,
+    pub max_firm_share: f64,
+    /// `--confidential`: where the unsuppressed table went, and its file; NULL when not asked.
+    pub confidential_location: Option<String>,
+    pub confidential_outputs: Vec<OutputFile>,
 }
 
 /// What a run did, as written to manifest.json.
@@ -80,6 +98,7 @@ pub struct Manifest {
     pub input_rows: Vec<FileCounts>,
     pub method_counts: BTreeMap<String, i64>,
     pub outputs: Vec<OutputFile>,
+    pub disclosure: Disclosure,
     /// Things a reader should know (low coverage, tiny samples, benchmark far from official
     /// totals). The run still succeeds.
     pub warnings: Vec<String>,
@@ -188,13 +207,25 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
     let settings = Settings::load(opts.config.as_deref())?;
     let input = Location::open(&opts.input).await?;
     let publisher = Publisher::prepare(&opts.output, opts.overwrite).await?;
-    match compute_and_write(opts, &settings, &input, &publisher.staging()?, started_at, clock).await {
+    let confidential = match &opts.confidential {
+        Some(location) => Some(Publisher::prepare(location, opts.overwrite).await?),
+        None => None,
+    };
+    let confidential_staging = confidential.as_ref().map(Publisher::staging).transpose()?;
+    match compute_and_write(opts, &settings, &input, &publisher.staging()?, confidential_staging.as_ref(), started_at, clock).await {
         Ok(manifest) => {
+            // The internal copy first: the published folder appears only when both are complete.
+            if let Some(p) = confidential {
+                p.publish().await?;
+            }
             publisher.publish().await?;
             Ok(manifest)
         }
         Err(e) => {
             publisher.abandon().await;
+            if let Some(p) = confidential {
+                p.abandon().await;
+            }
             Err(e)
         }
     }
@@ -205,6 +236,7 @@ async fn compute_and_write(
     settings: &Settings,
     input: &Location,
     staging: &Location,
+    confidential: Option<&Location>,
     started_at: String,
     clock: Instant,
 ) -> Result<Manifest> {
@@ -220,9 +252,16 @@ async fn compute_and_write(
 
     // Each reference year in turn; the outputs collect one block of rows per year.
     let mut tables: Vec<(SchemaRef, Vec<RecordBatch>)> = vec![];
+    let mut unsuppressed: Option<(SchemaRef, Vec<RecordBatch>)> = None;
     let mut warnings = vec![];
     for &year in &opts.years {
         timings.extend(method::run_year_steps(&ctx, settings, year).await?);
+        if confidential.is_some() {
+            let df = ctx.table(CONFIDENTIAL_VIEW).await?;
+            let schema = df.schema().inner().clone();
+            let batches = df.collect().await?;
+            unsuppressed.get_or_insert_with(|| (schema, vec![])).1.extend(batches);
+        }
         for (i, (_, view, per_year)) in OUTPUT_TABLES.iter().enumerate() {
             if !per_year && year != opts.years[0] {
                 continue;
@@ -252,6 +291,23 @@ async fn compute_and_write(
         outputs.push(OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) });
         staging.put(file, bytes).await?;
         tracing::info!(file, rows, "output written");
+    }
+    let mut confidential_outputs = vec![];
+    if let (Some(location), Some((schema, batches))) = (confidential, unsuppressed) {
+        let mut internal = metadata.clone();
+        internal.insert("cpi.disclosure".into(), "unsuppressed: for internal use only, not for publication".into());
+        let (bytes, rows) = outputs::parquet_bytes(schema, &batches, &internal)?;
+        let file = OutputFile { file: "cpi_breakdowns.parquet".into(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) };
+        location.put(&file.file, bytes).await?;
+        let note = serde_json::json!({
+            "note": "Unsuppressed CPI 7 and CPI 8 breakdowns for internal use: cells below the disclosure thresholds are NOT hidden. Do not publish.",
+            "published_outputs": opts.output.trim_end_matches('/'),
+            "reference_years": opts.years,
+            "kbo": extract.meta,
+            "outputs": [&file],
+        });
+        location.put(MANIFEST_FILE, serde_json::to_vec_pretty(&note).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+        confidential_outputs.push(file);
     }
     let rejects = outputs::rejects_batch(&log.rejects)?;
     let (bytes, rows) = outputs::parquet_bytes(rejects.schema(), &[rejects], &metadata)?;
@@ -285,6 +341,13 @@ async fn compute_and_write(
         input_rows,
         method_counts: method_counts(&ctx).await?,
         outputs,
+        disclosure: Disclosure {
+            published: "suppressed",
+            min_firms: settings.config.disclosure.min_firms,
+            max_firm_share: settings.config.disclosure.max_firm_share,
+            confidential_location: opts.confidential.as_ref().map(|c| c.trim_end_matches('/').to_string()),
+            confidential_outputs,
+        },
         warnings,
         timings,
     };

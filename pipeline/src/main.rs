@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "cpi", version, about = "Compute the Flemish spearhead-cluster policy indicators CPI 6, 7 and 8 \
 from the KBO/BCE register, NBB annual accounts and the clusters' member lists.")]
@@ -49,6 +52,10 @@ enum Command {
         /// temporary files instead of failing. Default: no limit.
         #[arg(long)]
         memory_limit: Option<String>,
+        /// Also write the unsuppressed breakdowns (cells below the disclosure thresholds not
+        /// hidden) to this separate folder, for internal use only.
+        #[arg(long)]
+        confidential: Option<String>,
     },
     /// Make a converted copy of an input folder for repeated runs on the same KBO snapshot:
     /// the KBO CSVs become Parquet (later runs skip the CSV parse), the rest is copied as is.
@@ -150,10 +157,10 @@ async fn main() -> ExitCode {
         LogFormat::Json => logs.json().init(),
     }
     let result = match cli.command {
-        Command::Run { input, output, year, config, overwrite, memory_limit } => {
+        Command::Run { input, output, year, config, overwrite, memory_limit, confidential } => {
             let run = async {
                 let memory_limit = memory_limit.as_deref().map(cpi::parse_memory).transpose()?;
-                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite, memory_limit };
+                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite, memory_limit, confidential };
                 cpi::run(&opts).await
             };
             run.await.map(|m| {

@@ -16,7 +16,7 @@ use crate::inputs::csv_file::{days_since_epoch, for_each_row};
 
 /// The transformation steps, compiled into the binary so a run cannot pick up edited files
 /// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 8] = [
+pub const SQL_STEPS: [(&str, &str); 9] = [
     ("10_register.sql", include_str!("../../sql/10_register.sql")),
     ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
     ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
@@ -24,6 +24,7 @@ pub const SQL_STEPS: [(&str, &str); 8] = [
     ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
     ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
     ("60_member_flows.sql", include_str!("../../sql/60_member_flows.sql")),
+    ("70_breakdowns.sql", include_str!("../../sql/70_breakdowns.sql")),
     ("90_outputs.sql", include_str!("../../sql/90_outputs.sql")),
 ];
 
@@ -82,6 +83,14 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
         ("min_coverage", Arc::new(Float64Array::from(vec![c.warnings.min_coverage])) as ArrayRef),
         ("min_sample_firms", Arc::new(Int64Array::from(vec![c.warnings.min_sample_firms])) as ArrayRef),
         ("max_official_gap_pp", Arc::new(Float64Array::from(vec![c.warnings.max_official_gap_pp])) as ArrayRef),
+        ("size_bound_1", int(c.breakdowns.size_class_bounds[0])),
+        ("size_bound_2", int(c.breakdowns.size_class_bounds[1])),
+        ("size_bound_3", int(c.breakdowns.size_class_bounds[2])),
+        ("age_bound_1", int(c.breakdowns.age_class_bounds[0])),
+        ("age_bound_2", int(c.breakdowns.age_class_bounds[1])),
+        ("age_bound_3", int(c.breakdowns.age_class_bounds[2])),
+        ("min_cell_firms", Arc::new(Int64Array::from(vec![c.disclosure.min_firms])) as ArrayRef),
+        ("max_firm_share", Arc::new(Float64Array::from(vec![c.disclosure.max_firm_share])) as ArrayRef),
     ];
     let batch = RecordBatch::try_from_iter(columns)?;
     register_batch(ctx, "params", batch)
@@ -92,6 +101,16 @@ pub fn register_settings(ctx: &SessionContext, settings: &Settings) -> Result<()
     register_batch(ctx, "rubric_map", rubric_map(settings)?)?;
     register_batch(ctx, "postcode_region", postcode_region(settings)?)?;
     register_batch(ctx, "nace_sections", nace_sections(settings)?)?;
+    let changes = &settings.config.breakdowns.province_changes;
+    register_batch(
+        ctx,
+        "province_change",
+        RecordBatch::try_from_iter(vec![
+            ("postcode", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.postcode))) as ArrayRef),
+            ("province_before", Arc::new(StringArray::from_iter_values(changes.iter().map(|c| c.province_before.as_str()))) as ArrayRef),
+            ("from_year", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.from_year))) as ArrayRef),
+        ])?,
+    )?;
     let reg = &settings.config.register;
     register_batch(ctx, "nace_version_preference", preference("nace_version", &reg.nace_versions)?)?;
     register_batch(ctx, "activity_group_preference", preference("activity_group", &reg.activity_groups)?)?;
@@ -280,7 +299,14 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
                 source: Box::new(e),
             };
             let plan = ctx.state().statement_to_plan(statement).await.map_err(sql_error)?;
-            ctx.execute_logical_plan(plan).await.map_err(sql_error)?.collect().await.map_err(sql_error)?;
+            // On its own task, so that a panic inside DataFusion (seen in DataFusion 55 when a
+            // repartition spills under --memory-limit) ends the run as an internal error naming
+            // the statement, with exit code 4, instead of aborting the process.
+            let session = ctx.clone();
+            tokio::spawn(async move { session.execute_logical_plan(plan).await?.collect().await })
+                .await
+                .map_err(|e| sql_error(datafusion::error::DataFusionError::Execution(format!("DataFusion panicked: {}", panic_message(e)))))?
+                .map_err(sql_error)?;
             let seconds = started.elapsed().as_secs_f64();
             tracing::debug!(step = file, statement = i + 1, creates = %creates, seconds, "sql statement done");
             timings.push(StepTiming { step: file.to_string(), reference_year: None, statement: i + 1, creates, seconds });
@@ -289,6 +315,18 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
     }
     progress.finish_and_clear();
     Ok(timings)
+}
+
+/// The message of a panicked task, for the error.
+fn panic_message(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into()),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// Each statement of each step with its logical plan, running them in order.

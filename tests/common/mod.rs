@@ -22,6 +22,7 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
         config: None,
         overwrite: false,
         memory_limit: None,
+        confidential: None,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let manifest = rt.block_on(cpi::run(&opts)).unwrap();
@@ -101,4 +102,18 @@ pub fn files_in(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
         })
         .collect()
+}
+
+/// Copies a folder recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
 }

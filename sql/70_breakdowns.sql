@@ -1,0 +1,124 @@
+-- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class, and the
+-- disclosure control of the published cells.
+-- Reads: growth_panel, growth_status, company, annual_figures, province_change, cluster_list,
+--        params.
+-- Creates: breakdown_result (one row per cluster, measure, dimension and category, with the
+-- suppression reasons).
+
+-- Each company with figures in B or T, in its category of each dimension for reference year T.
+CREATE TABLE breakdown_company AS
+WITH located AS (
+  SELECT c.enterprise_number,
+         c.region,
+         coalesce(c.nace_2025_section, 'unknown') AS nace_section,
+         CASE WHEN c.region = 'Flanders' THEN coalesce(pc.province_before, c.province, 'unknown')
+              WHEN c.region IN ('Brussels', 'Wallonia') THEN c.region
+              ELSE 'unknown' END AS province,
+         -- whole years between the KBO StartDate (dd-mm-yyyy) and 1 January of T
+         p.reference_year - try_cast(substr(c.start_date_text, 7, 4) AS INT)
+           - CASE WHEN substr(c.start_date_text, 1, 5) = '01-01' THEN 0 ELSE 1 END AS age_years,
+         f.fte AS fte_base
+  FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
+  JOIN company c ON c.enterprise_number = g.enterprise_number
+  CROSS JOIN params p
+  LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
+  LEFT JOIN province_change pc
+    ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
+)
+SELECT l.enterprise_number,
+       l.region,
+       l.nace_section,
+       l.province,
+       CASE WHEN l.fte_base IS NULL THEN 'unknown'
+            WHEN l.fte_base < p.size_bound_1 THEN '0-' || CAST(p.size_bound_1 - 1 AS VARCHAR)
+            WHEN l.fte_base < p.size_bound_2 THEN CAST(p.size_bound_1 AS VARCHAR) || '-' || CAST(p.size_bound_2 - 1 AS VARCHAR)
+            WHEN l.fte_base < p.size_bound_3 THEN CAST(p.size_bound_2 AS VARCHAR) || '-' || CAST(p.size_bound_3 - 1 AS VARCHAR)
+            ELSE CAST(p.size_bound_3 AS VARCHAR) || '+' END AS size_class,
+       CASE WHEN l.age_years IS NULL OR l.age_years < 0 THEN 'unknown'
+            WHEN l.age_years < p.age_bound_1 THEN '0-' || CAST(p.age_bound_1 - 1 AS VARCHAR)
+            WHEN l.age_years < p.age_bound_2 THEN CAST(p.age_bound_1 AS VARCHAR) || '-' || CAST(p.age_bound_2 - 1 AS VARCHAR)
+            WHEN l.age_years < p.age_bound_3 THEN CAST(p.age_bound_2 AS VARCHAR) || '-' || CAST(p.age_bound_3 - 1 AS VARCHAR)
+            ELSE CAST(p.age_bound_3 AS VARCHAR) || '+' END AS age_class
+FROM located l
+CROSS JOIN params p;
+
+CREATE VIEW breakdown_company_long AS
+SELECT enterprise_number, region, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company
+UNION ALL SELECT enterprise_number, region, 'size_class', size_class FROM breakdown_company
+UNION ALL SELECT enterprise_number, region, 'province', province FROM breakdown_company
+UNION ALL SELECT enterprise_number, region, 'age_class', age_class FROM breakdown_company;
+
+-- A cell: the constant sample of a cluster (population 'members') or of Flanders (population
+-- 'flanders', cluster_id '') in one category, with the largest company's base and end values
+-- for the dominance rule.
+CREATE VIEW breakdown_cell AS
+SELECT 'members' AS population,
+       s.cluster_id,
+       s.measure,
+       b.dimension,
+       b.category,
+       count(*) AS firms,
+       sum(s.value_base) AS value_base,
+       sum(s.value_end) AS value_end,
+       max(s.value_base) AS max_firm_base,
+       max(s.value_end) AS max_firm_end
+FROM growth_status s
+JOIN breakdown_company_long b ON b.enterprise_number = s.enterprise_number
+WHERE s.exclusion_reason IS NULL
+GROUP BY s.cluster_id, s.measure, b.dimension, b.category
+UNION ALL
+SELECT 'flanders', '', g.measure, b.dimension, b.category,
+       count(*), sum(g.value_base), sum(g.value_end), max(g.value_base), max(g.value_end)
+FROM growth_panel g
+JOIN breakdown_company_long b ON b.enterprise_number = g.enterprise_number
+WHERE b.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+GROUP BY g.measure, b.dimension, b.category;
+
+-- Disclosure control. Primary: fewer than min_cell_firms companies, or one company holding more
+-- than max_firm_share of the base or end value (dominance). Complementary: where exactly one
+-- cell of a group (population, cluster, measure, dimension) is primary-suppressed, the
+-- unsuppressed cell with the smallest base value (then the first category) is suppressed too,
+-- so that the suppressed one cannot be recovered by subtracting the others from the total.
+CREATE TABLE breakdown_cell_suppression AS
+WITH primary_rule AS (
+  SELECT c.*,
+         CASE WHEN c.firms < p.min_cell_firms THEN 'fewer_than_' || CAST(p.min_cell_firms AS VARCHAR) || '_firms'
+              WHEN CAST(c.max_firm_base AS DOUBLE) > p.max_firm_share * CAST(c.value_base AS DOUBLE)
+                OR CAST(c.max_firm_end AS DOUBLE) > p.max_firm_share * CAST(c.value_end AS DOUBLE) THEN 'dominance'
+         END AS primary_reason
+  FROM breakdown_cell c
+  CROSS JOIN params p
+), ranked AS (
+  SELECT r.*,
+         count(r.primary_reason) OVER (PARTITION BY r.population, r.cluster_id, r.measure, r.dimension) AS primary_in_group,
+         row_number() OVER (PARTITION BY r.population, r.cluster_id, r.measure, r.dimension
+                            ORDER BY CASE WHEN r.primary_reason IS NULL THEN 0 ELSE 1 END, r.value_base, r.category) AS unsuppressed_rank
+  FROM primary_rule r
+)
+SELECT population, cluster_id, measure, dimension, category, firms, value_base, value_end,
+       coalesce(primary_reason,
+                CASE WHEN primary_in_group = 1 AND unsuppressed_rank = 1 THEN 'complementary' END) AS suppressed_reason
+FROM ranked;
+
+-- Every cell of a cluster's sample, with the Flemish figure of the same category.
+CREATE TABLE breakdown_result AS
+SELECT m.cluster_id,
+       p.reference_year,
+       m.measure,
+       m.dimension,
+       m.category,
+       m.firms AS sample_firms,
+       m.value_base AS cluster_base,
+       m.value_end AS cluster_end,
+       CAST(m.value_end AS DOUBLE) / CAST(nullif(m.value_base, 0) AS DOUBLE) - 1 AS cluster_growth,
+       coalesce(f.firms, 0) AS flanders_firms,
+       f.value_base AS flanders_base,
+       f.value_end AS flanders_end,
+       CAST(f.value_end AS DOUBLE) / CAST(nullif(f.value_base, 0) AS DOUBLE) - 1 AS flanders_growth,
+       m.suppressed_reason,
+       CASE WHEN f.measure IS NULL THEN 'no_flemish_sample' ELSE f.suppressed_reason END AS flanders_suppressed_reason
+FROM breakdown_cell_suppression m
+CROSS JOIN params p
+LEFT JOIN breakdown_cell_suppression f
+  ON f.population = 'flanders' AND f.measure = m.measure AND f.dimension = m.dimension AND f.category = m.category
+WHERE m.population = 'members';
