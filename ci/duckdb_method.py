@@ -105,7 +105,8 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
           {w['max_official_gap_pp']} AS max_official_gap_pp,
           {sb[0]} AS size_bound_1, {sb[1]} AS size_bound_2, {sb[2]} AS size_bound_3,
           {ab[0]} AS age_bound_1, {ab[1]} AS age_bound_2, {ab[2]} AS age_bound_3,
-          {d['min_firms']} AS min_cell_firms, {d['max_firm_share']} AS max_firm_share""")
+          {d['min_firms']} AS min_cell_firms, {d['max_firm_share']} AS max_firm_share,
+          {config['comparison']['min_controls']} AS min_controls""")
     con.execute("CREATE TABLE province_change (postcode INT, province_before VARCHAR, from_year INT)")
     for c in config["breakdowns"]["province_changes"]:
         con.execute("INSERT INTO province_change VALUES (?, ?, ?)", [c["postcode"], c["province_before"], c["from_year"]])

@@ -5,42 +5,50 @@
 -- Creates: breakdown_result (one row per cluster, measure, dimension and category, with the
 -- suppression reasons).
 
+-- The size classes (FTE) and age classes (whole years) as ranges [lower, upper), from the
+-- bounds in the settings; also used by the matched comparison (step 80).
+CREATE VIEW size_class_def AS
+SELECT '0-' || CAST(size_bound_1 - 1 AS VARCHAR) AS class, 0 AS lower, size_bound_1 AS upper FROM params
+UNION ALL SELECT CAST(size_bound_1 AS VARCHAR) || '-' || CAST(size_bound_2 - 1 AS VARCHAR), size_bound_1, size_bound_2 FROM params
+UNION ALL SELECT CAST(size_bound_2 AS VARCHAR) || '-' || CAST(size_bound_3 - 1 AS VARCHAR), size_bound_2, size_bound_3 FROM params
+UNION ALL SELECT CAST(size_bound_3 AS VARCHAR) || '+', size_bound_3, 2147483647 FROM params;
+
+CREATE VIEW age_class_def AS
+SELECT '0-' || CAST(age_bound_1 - 1 AS VARCHAR) AS class, 0 AS lower, age_bound_1 AS upper FROM params
+UNION ALL SELECT CAST(age_bound_1 AS VARCHAR) || '-' || CAST(age_bound_2 - 1 AS VARCHAR), age_bound_1, age_bound_2 FROM params
+UNION ALL SELECT CAST(age_bound_2 AS VARCHAR) || '-' || CAST(age_bound_3 - 1 AS VARCHAR), age_bound_2, age_bound_3 FROM params
+UNION ALL SELECT CAST(age_bound_3 AS VARCHAR) || '+', age_bound_3, 2147483647 FROM params;
+
+-- A company's start year and whether it started on 1 January, from the KBO StartDate
+-- (dd-mm-yyyy), so that its age in whole years on 1 January of a year Y is
+-- Y - start_year - (0 if it started on 1 January, else 1).
+CREATE VIEW company_start AS
+SELECT enterprise_number,
+       try_cast(substr(start_date_text, 7, 4) AS INT) AS start_year,
+       CASE WHEN substr(start_date_text, 1, 5) = '01-01' THEN 0 ELSE 1 END AS started_after_1_january
+FROM company;
+
 -- Each company with figures in B or T, in its category of each dimension for reference year T.
 CREATE TABLE breakdown_company AS
-WITH located AS (
-  SELECT c.enterprise_number,
-         c.region,
-         coalesce(c.nace_2025_section, 'unknown') AS nace_section,
-         CASE WHEN c.region = 'Flanders' THEN coalesce(pc.province_before, c.province, 'unknown')
-              WHEN c.region IN ('Brussels', 'Wallonia') THEN c.region
-              ELSE 'unknown' END AS province,
-         -- whole years between the KBO StartDate (dd-mm-yyyy) and 1 January of T
-         p.reference_year - try_cast(substr(c.start_date_text, 7, 4) AS INT)
-           - CASE WHEN substr(c.start_date_text, 1, 5) = '01-01' THEN 0 ELSE 1 END AS age_years,
-         f.fte AS fte_base
-  FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
-  JOIN company c ON c.enterprise_number = g.enterprise_number
-  CROSS JOIN params p
-  LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
-  LEFT JOIN province_change pc
-    ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
-)
-SELECT l.enterprise_number,
-       l.region,
-       l.nace_section,
-       l.province,
-       CASE WHEN l.fte_base IS NULL THEN 'unknown'
-            WHEN l.fte_base < p.size_bound_1 THEN '0-' || CAST(p.size_bound_1 - 1 AS VARCHAR)
-            WHEN l.fte_base < p.size_bound_2 THEN CAST(p.size_bound_1 AS VARCHAR) || '-' || CAST(p.size_bound_2 - 1 AS VARCHAR)
-            WHEN l.fte_base < p.size_bound_3 THEN CAST(p.size_bound_2 AS VARCHAR) || '-' || CAST(p.size_bound_3 - 1 AS VARCHAR)
-            ELSE CAST(p.size_bound_3 AS VARCHAR) || '+' END AS size_class,
-       CASE WHEN l.age_years IS NULL OR l.age_years < 0 THEN 'unknown'
-            WHEN l.age_years < p.age_bound_1 THEN '0-' || CAST(p.age_bound_1 - 1 AS VARCHAR)
-            WHEN l.age_years < p.age_bound_2 THEN CAST(p.age_bound_1 AS VARCHAR) || '-' || CAST(p.age_bound_2 - 1 AS VARCHAR)
-            WHEN l.age_years < p.age_bound_3 THEN CAST(p.age_bound_2 AS VARCHAR) || '-' || CAST(p.age_bound_3 - 1 AS VARCHAR)
-            ELSE CAST(p.age_bound_3 AS VARCHAR) || '+' END AS age_class
-FROM located l
-CROSS JOIN params p;
+SELECT c.enterprise_number,
+       c.region,
+       coalesce(c.nace_2025_section, 'unknown') AS nace_section,
+       CASE WHEN c.region = 'Flanders' THEN coalesce(pc.province_before, c.province, 'unknown')
+            WHEN c.region IN ('Brussels', 'Wallonia') THEN c.region
+            ELSE 'unknown' END AS province,
+       coalesce(sc.class, 'unknown') AS size_class,
+       coalesce(ac.class, 'unknown') AS age_class
+FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
+JOIN company c ON c.enterprise_number = g.enterprise_number
+JOIN company_start st ON st.enterprise_number = g.enterprise_number
+CROSS JOIN params p
+LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
+LEFT JOIN province_change pc
+  ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
+LEFT JOIN size_class_def sc ON f.fte >= sc.lower AND f.fte < sc.upper
+LEFT JOIN age_class_def ac
+  ON p.reference_year - st.start_year - st.started_after_1_january >= ac.lower
+ AND p.reference_year - st.start_year - st.started_after_1_january < ac.upper;
 
 CREATE VIEW breakdown_company_long AS
 SELECT enterprise_number, region, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company

@@ -28,8 +28,13 @@ SELECT measure,
        CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
        CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth,
        CAST(sector_mix_growth AS DOUBLE) AS sector_mix_growth,
-       CAST(competitive_effect_pp AS DOUBLE) AS competitive_effect_pp
-FROM growth_result;
+       CAST(competitive_effect_pp AS DOUBLE) AS competitive_effect_pp,
+       CAST(matched_value_share AS DOUBLE) AS matched_value_share,
+       CAST(control_growth AS DOUBLE) AS control_growth,
+       CAST(control_gap_pp AS DOUBLE) AS control_gap_pp,
+       CAST(pre_period_matched_value_share AS DOUBLE) AS pre_period_matched_value_share,
+       CAST(pre_period_gap_pp AS DOUBLE) AS pre_period_gap_pp
+FROM growth_with_comparison;
 
 CREATE VIEW output_cpi7_turnover AS
 SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER BY cluster_id;
@@ -83,6 +88,10 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, indicator, 'coverage_value_share', coverage_value_share FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'sector_mix_growth', sector_mix_growth FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'competitive_effect_pp', competitive_effect_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'matched_value_share', matched_value_share FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'control_growth', control_growth FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'control_gap_pp', control_gap_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'pre_period_gap_pp', pre_period_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'cohort_firms', CAST(cohort_firms AS DOUBLE) FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'investment_eur', investment_eur FROM output_cpi6_investment

@@ -22,6 +22,7 @@ pub struct Config {
     pub register: RegisterConfig,
     pub breakdowns: BreakdownsConfig,
     pub disclosure: DisclosureConfig,
+    pub comparison: ComparisonConfig,
     pub warnings: WarningsConfig,
 }
 
@@ -75,6 +76,12 @@ pub struct ProvinceChange {
     pub postcode: i32,
     pub province_before: String,
     pub from_year: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonConfig {
+    pub min_controls: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +162,9 @@ impl Config {
         postcodes.sort();
         if postcodes.windows(2).any(|w| w[0] == w[1]) {
             return bad("breakdowns.province_changes lists a postcode twice".into());
+        }
+        if self.comparison.min_controls < 1 {
+            return bad("comparison.min_controls must be at least 1".into());
         }
         if self.disclosure.min_firms < 1 || !(self.disclosure.max_firm_share > 0.0 && self.disclosure.max_firm_share <= 1.0) {
             return bad("disclosure.min_firms must be at least 1 and disclosure.max_firm_share in (0, 1]".into());

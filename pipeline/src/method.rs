@@ -16,7 +16,7 @@ use crate::inputs::csv_file::{days_since_epoch, for_each_row};
 
 /// The transformation steps, compiled into the binary so a run cannot pick up edited files
 /// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 9] = [
+pub const SQL_STEPS: [(&str, &str); 10] = [
     ("10_register.sql", include_str!("../../sql/10_register.sql")),
     ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
     ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
@@ -25,6 +25,7 @@ pub const SQL_STEPS: [(&str, &str); 9] = [
     ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
     ("60_member_flows.sql", include_str!("../../sql/60_member_flows.sql")),
     ("70_breakdowns.sql", include_str!("../../sql/70_breakdowns.sql")),
+    ("80_matched.sql", include_str!("../../sql/80_matched.sql")),
     ("90_outputs.sql", include_str!("../../sql/90_outputs.sql")),
 ];
 
@@ -91,6 +92,7 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
         ("age_bound_3", int(c.breakdowns.age_class_bounds[2])),
         ("min_cell_firms", Arc::new(Int64Array::from(vec![c.disclosure.min_firms])) as ArrayRef),
         ("max_firm_share", Arc::new(Float64Array::from(vec![c.disclosure.max_firm_share])) as ArrayRef),
+        ("min_controls", Arc::new(Int64Array::from(vec![c.comparison.min_controls])) as ArrayRef),
     ];
     let batch = RecordBatch::try_from_iter(columns)?;
     register_batch(ctx, "params", batch)
