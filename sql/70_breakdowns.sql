@@ -33,6 +33,7 @@ CREATE TABLE breakdown_company AS
 SELECT c.enterprise_number,
        c.region,
        coalesce(c.nace_2025_section, 'unknown') AS nace_section,
+       coalesce(c.nace_2025_division, 'unknown') AS nace_division,
        CASE WHEN c.region = 'Flanders' THEN coalesce(pc.province_before, c.province, 'unknown')
             WHEN c.region IN ('Brussels', 'Wallonia') THEN c.region
             ELSE 'unknown' END AS province,

@@ -1,8 +1,8 @@
 -- Step 80: matched non-member comparison for CPI 7 and CPI 8 (coarsened exact matching).
 -- Descriptive: members are compared with Flemish companies like them on sector, size and age;
 -- this is not a causal effect of cluster support.
--- Reads: annual_figures, company, company_start, members, cohort_company, growth_status,
---        growth_measure, size_class_def, age_class_def, params.
+-- Reads: growth_panel, breakdown_company, annual_figures, company, company_start, members,
+--        cohort_company, growth_status, growth_measure, size_class_def, age_class_def, params.
 -- Creates: matched_result (one row per cluster, measure and period), growth_with_comparison
 -- (growth_result with the comparison's columns).
 
@@ -10,49 +10,59 @@
 -- B - (T - B) .. B ('pre', T-6 .. T-3 by default), to see whether members already outgrew
 -- their peers before. Size class is taken in the period's first year, age on 1 January of its
 -- last year (T for the main period, as for the cohort).
-CREATE VIEW match_period AS
-SELECT 'main' AS period, base_year AS from_year, end_year AS to_year, end_year AS age_year FROM params
-UNION ALL
-SELECT 'pre', base_year - growth_years AS from_year, base_year AS to_year, base_year AS age_year FROM params;
-
--- Each company's values in the first and last year of each period, when it has both.
-CREATE TABLE match_panel AS
-SELECT mp.period,
-       m.measure,
-       a.enterprise_number,
-       max(CASE WHEN a.year = mp.from_year THEN CASE m.measure WHEN 'turnover' THEN a.turnover_eur ELSE a.fte END END) AS value_from,
-       max(CASE WHEN a.year = mp.to_year THEN CASE m.measure WHEN 'turnover' THEN a.turnover_eur ELSE a.fte END END) AS value_to,
-       max(CASE WHEN a.year = mp.from_year THEN a.fte END) AS fte_from
+-- For the main period the values and cells are those of steps 40 and 70 (growth_panel,
+-- breakdown_company); the pre period's are computed here, in one pass over its two years.
+CREATE TABLE match_pre_panel AS
+SELECT a.enterprise_number,
+       max(CASE WHEN a.year = p.base_year - p.growth_years THEN a.turnover_eur END) AS turnover_from,
+       max(CASE WHEN a.year = p.base_year THEN a.turnover_eur END) AS turnover_to,
+       max(CASE WHEN a.year = p.base_year - p.growth_years THEN a.fte END) AS fte_from,
+       max(CASE WHEN a.year = p.base_year THEN a.fte END) AS fte_to
 FROM annual_figures a
-CROSS JOIN match_period mp
-CROSS JOIN growth_measure m
-WHERE a.year = mp.from_year OR a.year = mp.to_year
-GROUP BY mp.period, m.measure, a.enterprise_number
-HAVING max(CASE WHEN a.year = mp.from_year THEN CASE m.measure WHEN 'turnover' THEN a.turnover_eur ELSE a.fte END END) IS NOT NULL
-   AND max(CASE WHEN a.year = mp.to_year THEN CASE m.measure WHEN 'turnover' THEN a.turnover_eur ELSE a.fte END END) IS NOT NULL;
+CROSS JOIN params p
+WHERE a.year = p.base_year - p.growth_years OR a.year = p.base_year
+GROUP BY a.enterprise_number;
 
--- The matching cell of each company in each period: NACE-BEL 2025 division, size class by FTE
--- in the first year, age class on 1 January of the last year ('unknown' when missing).
+-- The matching cell of each company with values in both years of a period: NACE-BEL 2025
+-- division, size class, age class ('unknown' when missing), and whether it is a control:
+-- seated in Flanders and listed for no cluster at any date.
 CREATE TABLE match_company AS
-SELECT mp.period,
-       pn.measure,
-       pn.enterprise_number,
-       pn.value_from,
-       pn.value_to,
-       coalesce(c.nace_2025_division, 'unknown') AS division,
-       coalesce(sc.class, 'unknown') AS size_class,
-       coalesce(ac.class, 'unknown') AS age_class,
-       -- a control: seated in Flanders and listed for no cluster at any date
-       c.region = 'Flanders' AND listed.enterprise_number IS NULL AS is_control
-FROM match_panel pn
-JOIN match_period mp ON mp.period = pn.period
-JOIN company c ON c.enterprise_number = pn.enterprise_number
-JOIN company_start st ON st.enterprise_number = pn.enterprise_number
-LEFT JOIN (SELECT DISTINCT enterprise_number FROM members) listed ON listed.enterprise_number = pn.enterprise_number
-LEFT JOIN size_class_def sc ON pn.fte_from >= sc.lower AND pn.fte_from < sc.upper
-LEFT JOIN age_class_def ac
-  ON mp.age_year - st.start_year - st.started_after_1_january >= ac.lower
- AND mp.age_year - st.start_year - st.started_after_1_january < ac.upper;
+WITH listed AS (
+  SELECT DISTINCT enterprise_number FROM members
+), main_period AS (
+  SELECT 'main' AS period, g.measure, g.enterprise_number, g.value_base AS value_from, g.value_end AS value_to,
+         b.nace_division AS division, b.size_class, b.age_class, b.region
+  FROM growth_panel g
+  JOIN breakdown_company b ON b.enterprise_number = g.enterprise_number
+  WHERE g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+), pre_values AS (
+  SELECT enterprise_number, 'turnover' AS measure, turnover_from AS value_from, turnover_to AS value_to, fte_from AS size_fte FROM match_pre_panel
+  UNION ALL
+  SELECT enterprise_number, 'fte', fte_from AS value_from, fte_to AS value_to, fte_from AS size_fte FROM match_pre_panel
+), pre_period AS (
+  SELECT 'pre' AS period, v.measure, v.enterprise_number, v.value_from, v.value_to,
+         coalesce(c.nace_2025_division, 'unknown') AS division,
+         coalesce(sc.class, 'unknown') AS size_class,
+         coalesce(ac.class, 'unknown') AS age_class,
+         c.region
+  FROM pre_values v
+  CROSS JOIN params p
+  JOIN company c ON c.enterprise_number = v.enterprise_number
+  JOIN company_start st ON st.enterprise_number = v.enterprise_number
+  LEFT JOIN size_class_def sc ON v.size_fte >= sc.lower AND v.size_fte < sc.upper
+  LEFT JOIN age_class_def ac
+    ON p.base_year - st.start_year - st.started_after_1_january >= ac.lower
+   AND p.base_year - st.start_year - st.started_after_1_january < ac.upper
+  WHERE v.value_from IS NOT NULL AND v.value_to IS NOT NULL
+), both_periods AS (
+  SELECT * FROM main_period
+  UNION ALL
+  SELECT * FROM pre_period
+)
+SELECT b.period, b.measure, b.enterprise_number, b.value_from, b.value_to, b.division, b.size_class, b.age_class,
+       b.region = 'Flanders' AND l.enterprise_number IS NULL AS is_control
+FROM both_periods b
+LEFT JOIN listed l ON l.enterprise_number = b.enterprise_number;
 
 -- Control cells with at least min_controls non-members, and their growth.
 CREATE VIEW match_control_cell AS
@@ -111,3 +121,13 @@ SELECT g.*,
 FROM growth_result g
 LEFT JOIN matched_result mm ON mm.cluster_id = g.cluster_id AND mm.measure = g.measure AND mm.period = 'main'
 LEFT JOIN matched_result mp ON mp.cluster_id = g.cluster_id AND mp.measure = g.measure AND mp.period = 'pre';
+
+-- The per-company tables of steps 70 and 80 are not needed any more; dropping them frees their
+-- memory (they are made again for the next reference year). Views first: a view keeps the
+-- tables it reads alive.
+DROP VIEW match_control_cell;
+DROP VIEW breakdown_cell;
+DROP VIEW breakdown_company_long;
+DROP TABLE match_company;
+DROP TABLE match_pre_panel;
+DROP TABLE breakdown_company;

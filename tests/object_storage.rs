@@ -44,14 +44,26 @@ impl S3Server {
         server
     }
 
-    /// `PUT /bucket` (moto does not check signatures).
+    /// `PUT /bucket` (moto does not check signatures). Retried for a few seconds: the port
+    /// can accept connections a moment before the server answers them.
     fn create_bucket(&self) {
         use std::io::{Read, Write};
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(stream, "PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        assert!(response.starts_with("HTTP/1.1 200"), "create bucket: {response}");
+        let attempt = || -> std::io::Result<String> {
+            let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+            write!(stream, "PUT /{BUCKET} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port)?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            Ok(response)
+        };
+        let started = Instant::now();
+        let response = loop {
+            match attempt() {
+                Ok(r) if r.starts_with("HTTP/1.1 200") => break r,
+                other if started.elapsed() > Duration::from_secs(20) => panic!("create bucket: {other:?}"),
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        };
+        assert!(response.starts_with("HTTP/1.1 200"));
     }
 
     fn endpoint(&self) -> String {
