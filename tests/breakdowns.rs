@@ -143,3 +143,24 @@ fn the_dominance_rule_and_the_province_of_a_moved_postcode_follow_the_settings()
     let (_d2, after, _, _) = run_with(dir.path(), Some(dated_2024), false);
     assert_eq!((flemish(&after, "Antwerp"), flemish(&after, "East Flanders")), (1, 2));
 }
+
+#[test]
+fn the_confidential_folder_must_be_outside_the_published_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for confidential in [out.clone(), out.join("internal")] {
+        let opts = cpi::RunOptions {
+            input: fixture("handworked").to_string_lossy().into(),
+            output: out.to_string_lossy().into(),
+            years: vec![2024],
+            config: None,
+            overwrite: false,
+            memory_limit: None,
+            confidential: Some(confidential.to_string_lossy().into()),
+        };
+        let err = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap_err();
+        assert!(err.to_string().contains("must be a folder outside --output"), "{err}");
+        assert_eq!(err.exit_code(), std::process::ExitCode::from(2));
+        assert!(!out.exists(), "nothing is written");
+    }
+}

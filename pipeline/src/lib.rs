@@ -205,6 +205,16 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let clock = Instant::now();
     let settings = Settings::load(opts.config.as_deref())?;
+    if let Some(confidential) = &opts.confidential {
+        // The unsuppressed table must never land in (or replace) the folder that is published.
+        let (c, o) = (confidential.trim_end_matches('/'), opts.output.trim_end_matches('/'));
+        if c == o || c.starts_with(&format!("{o}/")) || o.starts_with(&format!("{c}/")) {
+            return Err(CpiError::Config(format!(
+                "--confidential {confidential} must be a folder outside --output {} (it holds unsuppressed figures)",
+                opts.output
+            )));
+        }
+    }
     let input = Location::open(&opts.input).await?;
     let publisher = Publisher::prepare(&opts.output, opts.overwrite).await?;
     let confidential = match &opts.confidential {
