@@ -86,7 +86,15 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
         SELECT CAST(p.range AS INT) AS postcode, province, region
         FROM read_csv('{ROOT}/config/postcode_provinces.csv', header = true, all_varchar = true) m,
              range(CAST(m.postcode_from AS INT), CAST(m.postcode_to AS INT) + 1) p""")
-    con.execute(f"CREATE TABLE nace_sections AS SELECT nace_version, section, CAST(division_from AS INT) AS division_from, CAST(division_to AS INT) AS division_to FROM read_csv('{ROOT}/config/nace_sections.csv', header = true, all_varchar = true)")
+    con.execute(f"""CREATE TABLE nace_division_section AS
+        SELECT m.nace_version, CAST(d.range AS INT) AS division, m.section
+        FROM read_csv('{ROOT}/config/nace_sections.csv', header = true, all_varchar = true) m,
+             range(CAST(m.division_from AS INT), CAST(m.division_to AS INT) + 1) d""")
+    for table, key, bounds in [("size_class_of", "fte_floor", config["breakdowns"]["size_class_bounds"]),
+                               ("age_class_of", "age", config["breakdowns"]["age_class_bounds"])]:
+        con.execute(f"CREATE TABLE {table} ({key} INT, class VARCHAR)")
+        label = lambda v: next((f"0-{b - 1}" if i == 0 else f"{bounds[i - 1]}-{b - 1}" for i, b in enumerate(bounds) if v < b), f"{bounds[2]}+")
+        con.executemany(f"INSERT INTO {table} VALUES (?, ?)", [(v, label(v)) for v in range(bounds[2] + 1)])
     reg = config["register"]
     con.execute("CREATE TABLE nace_version_preference (nace_version VARCHAR, preference INT)")
     con.executemany("INSERT INTO nace_version_preference VALUES (?, ?)", [(v, i + 1) for i, v in enumerate(reg["nace_versions"])])

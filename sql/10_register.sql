@@ -1,7 +1,7 @@
 -- Step 10: the company register (KBO/BCE Open Data full extract).
 -- One row per enterprise: where its registered seat is and what its main activity is.
 -- Reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code,
---        postcode_region, nace_sections, nace_version_preference, activity_group_preference, params.
+--        postcode_region, nace_division_section, nace_version_preference, activity_group_preference, params.
 -- Creates: company, nace_concordance.
 
 -- Registered seat = the address of type REGO. A seat abroad has a country name filled in.
@@ -80,9 +80,9 @@ SELECT m.enterprise_number,
        l.description AS nace_section_label,
        CASE m.entity_level WHEN 1 THEN 'enterprise' ELSE 'establishment' END AS nace_source
 FROM main_activity m
-LEFT JOIN nace_sections s
+LEFT JOIN nace_division_section s
   ON s.nace_version = m.nace_version
- AND try_cast(substr(m.nace_code, 1, 2) AS INT) BETWEEN s.division_from AND s.division_to
+ AND s.division = try_cast(substr(m.nace_code, 1, 2) AS INT)
 LEFT JOIN kbo_code l
   ON l.category = 'Nace' || m.nace_version
  AND l.code = s.section
@@ -143,9 +143,9 @@ FROM kbo_enterprise e
 LEFT JOIN seat_location l ON l.enterprise_number = e.enterprise_number
 LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number
 LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number
-LEFT JOIN nace_sections s25
+LEFT JOIN nace_division_section s25
   ON s25.nace_version = '2025'
- AND try_cast(substr(n.nace_2025_code, 1, 2) AS INT) BETWEEN s25.division_from AND s25.division_to;
+ AND s25.division = try_cast(substr(n.nace_2025_code, 1, 2) AS INT);
 
 -- The activity rows and the per-enterprise choice are in `company` and `nace_concordance`
 -- now; dropping them frees their memory for the later steps.

@@ -1,23 +1,13 @@
 -- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class, and the
 -- disclosure control of the published cells.
--- Reads: growth_panel, growth_status, company, annual_figures, province_change, cluster_list,
---        params.
+-- Reads: growth_panel, growth_status, company, annual_figures, province_change, size_class_of,
+--        age_class_of, params.
 -- Creates: breakdown_result (one row per cluster, measure, dimension and category, with the
 -- suppression reasons).
 
--- The size classes (FTE) and age classes (whole years) as ranges [lower, upper), from the
--- bounds in the settings; also used by the matched comparison (step 80).
-CREATE VIEW size_class_def AS
-SELECT '0-' || CAST(size_bound_1 - 1 AS VARCHAR) AS class, 0 AS lower, size_bound_1 AS upper FROM params
-UNION ALL SELECT CAST(size_bound_1 AS VARCHAR) || '-' || CAST(size_bound_2 - 1 AS VARCHAR), size_bound_1, size_bound_2 FROM params
-UNION ALL SELECT CAST(size_bound_2 AS VARCHAR) || '-' || CAST(size_bound_3 - 1 AS VARCHAR), size_bound_2, size_bound_3 FROM params
-UNION ALL SELECT CAST(size_bound_3 AS VARCHAR) || '+', size_bound_3, 2147483647 FROM params;
-
-CREATE VIEW age_class_def AS
-SELECT '0-' || CAST(age_bound_1 - 1 AS VARCHAR) AS class, 0 AS lower, age_bound_1 AS upper FROM params
-UNION ALL SELECT CAST(age_bound_1 AS VARCHAR) || '-' || CAST(age_bound_2 - 1 AS VARCHAR), age_bound_1, age_bound_2 FROM params
-UNION ALL SELECT CAST(age_bound_2 AS VARCHAR) || '-' || CAST(age_bound_3 - 1 AS VARCHAR), age_bound_2, age_bound_3 FROM params
-UNION ALL SELECT CAST(age_bound_3 AS VARCHAR) || '+', age_bound_3, 2147483647 FROM params;
+-- Size classes (FTE) and age classes (whole years) come from the tables size_class_of and
+-- age_class_of (one row per whole number up to the last bound, from the settings), looked up
+-- by equality: floor(FTE) and the age, capped at the last bound. Also used in step 80.
 
 -- A company's start year and whether it started on 1 January, from the KBO StartDate
 -- (dd-mm-yyyy), so that its age in whole years on 1 January of a year Y is
@@ -46,10 +36,9 @@ CROSS JOIN params p
 LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
 LEFT JOIN province_change pc
   ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
-LEFT JOIN size_class_def sc ON f.fte >= sc.lower AND f.fte < sc.upper
-LEFT JOIN age_class_def ac
-  ON p.reference_year - st.start_year - st.started_after_1_january >= ac.lower
- AND p.reference_year - st.start_year - st.started_after_1_january < ac.upper;
+LEFT JOIN size_class_of sc ON sc.fte_floor = least(CAST(floor(f.fte) AS INT), p.size_bound_3)
+LEFT JOIN age_class_of ac
+  ON ac.age = least(p.reference_year - st.start_year - st.started_after_1_january, p.age_bound_3);
 
 CREATE VIEW breakdown_company_long AS
 SELECT enterprise_number, region, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company

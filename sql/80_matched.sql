@@ -2,7 +2,7 @@
 -- Descriptive: members are compared with Flemish companies like them on sector, size and age;
 -- this is not a causal effect of cluster support.
 -- Reads: growth_panel, breakdown_company, annual_figures, company, company_start, members,
---        cohort_company, growth_status, growth_measure, size_class_def, age_class_def, params.
+--        cohort_company, growth_status, growth_measure, size_class_of, age_class_of, params.
 -- Creates: matched_result (one row per cluster, measure and period), growth_with_comparison
 -- (growth_result with the comparison's columns).
 
@@ -49,10 +49,8 @@ WITH listed AS (
   CROSS JOIN params p
   JOIN company c ON c.enterprise_number = v.enterprise_number
   JOIN company_start st ON st.enterprise_number = v.enterprise_number
-  LEFT JOIN size_class_def sc ON v.size_fte >= sc.lower AND v.size_fte < sc.upper
-  LEFT JOIN age_class_def ac
-    ON p.base_year - st.start_year - st.started_after_1_january >= ac.lower
-   AND p.base_year - st.start_year - st.started_after_1_january < ac.upper
+  LEFT JOIN size_class_of sc ON sc.fte_floor = least(CAST(floor(v.size_fte) AS INT), p.size_bound_3)
+  LEFT JOIN age_class_of ac ON ac.age = least(p.base_year - st.start_year - st.started_after_1_january, p.age_bound_3)
   WHERE v.value_from IS NOT NULL AND v.value_to IS NOT NULL
 ), both_periods AS (
   SELECT * FROM main_period

@@ -102,7 +102,10 @@ pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> 
 pub fn register_settings(ctx: &SessionContext, settings: &Settings) -> Result<()> {
     register_batch(ctx, "rubric_map", rubric_map(settings)?)?;
     register_batch(ctx, "postcode_region", postcode_region(settings)?)?;
-    register_batch(ctx, "nace_sections", nace_sections(settings)?)?;
+    register_batch(ctx, "nace_division_section", nace_division_section(settings)?)?;
+    let b = &settings.config.breakdowns;
+    register_batch(ctx, "size_class_of", class_table("fte_floor", b.size_class_bounds)?)?;
+    register_batch(ctx, "age_class_of", class_table("age", b.age_class_bounds)?)?;
     let changes = &settings.config.breakdowns.province_changes;
     register_batch(
         ctx,
@@ -226,20 +229,50 @@ fn postcode_region(settings: &Settings) -> Result<RecordBatch> {
     ])?)
 }
 
-fn nace_sections(settings: &Settings) -> Result<RecordBatch> {
+/// `nace_division_section(nace_version, division, section)`: the division ranges of the NACE
+/// sections table, one row per division, so that finding a code's section is an equality join
+/// (a range join would run as a nested-loop join, whose out-of-memory fallback in DataFusion
+/// 55 re-executes its input and fails under --memory-limit).
+fn nace_division_section(settings: &Settings) -> Result<RecordBatch> {
     let file = "NACE sections";
     let rows = settings_rows(file, &settings.nace_sections_csv, &["nace_version", "section", "division_from", "division_to"])?;
-    let mut from = vec![];
-    let mut to = vec![];
+    let (mut version, mut division, mut section) = (vec![], vec![], vec![]);
+    let mut seen = std::collections::BTreeSet::new();
     for (line, v) in &rows {
-        from.push(int_field(file, *line, "division_from", &v[2])?);
-        to.push(int_field(file, *line, "division_to", &v[3])?);
+        let from = int_field(file, *line, "division_from", &v[2])?;
+        let to = int_field(file, *line, "division_to", &v[3])?;
+        if to < from || to > 99 {
+            return Err(CpiError::bad_field(file, *line, "division_to", "must be at least division_from and at most 99"));
+        }
+        for d in from..=to {
+            if !seen.insert((v[0].clone(), d)) {
+                return Err(CpiError::bad_field(file, *line, "division_from", format!("division {d} is in two sections")));
+            }
+            version.push(v[0].clone());
+            division.push(d);
+            section.push(v[1].clone());
+        }
     }
     Ok(RecordBatch::try_from_iter(vec![
-        ("nace_version", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[0].as_str()))) as ArrayRef),
-        ("section", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1[1].as_str()))) as ArrayRef),
-        ("division_from", Arc::new(Int32Array::from(from)) as ArrayRef),
-        ("division_to", Arc::new(Int32Array::from(to)) as ArrayRef),
+        ("nace_version", Arc::new(StringArray::from(version)) as ArrayRef),
+        ("division", Arc::new(Int32Array::from(division)) as ArrayRef),
+        ("section", Arc::new(StringArray::from(section)) as ArrayRef),
+    ])?)
+}
+
+/// A class table for whole numbers 0..=the last bound, labelled `0-9`, `10-49`, ..., `250+`
+/// from three increasing bounds: values at or above the last bound are looked up as the last
+/// bound (an equality join, see [`nace_division_section`]).
+pub fn class_table(key: &str, bounds: [i32; 3]) -> Result<RecordBatch> {
+    let label = |v: i32| match bounds.iter().position(|b| v < *b) {
+        Some(0) => format!("0-{}", bounds[0] - 1),
+        Some(i) => format!("{}-{}", bounds[i - 1], bounds[i] - 1),
+        None => format!("{}+", bounds[2]),
+    };
+    let values: Vec<i32> = (0..=bounds[2]).collect();
+    Ok(RecordBatch::try_from_iter(vec![
+        (key, Arc::new(Int32Array::from(values.clone())) as ArrayRef),
+        ("class", Arc::new(StringArray::from_iter_values(values.iter().map(|v| label(*v)))) as ArrayRef),
     ])?)
 }
 
@@ -356,5 +389,26 @@ fn created_name(sql: &str) -> String {
         [create, _, name, ..] if create.eq_ignore_ascii_case("CREATE") => name.to_string(),
         [drop, _, name, ..] if drop.eq_ignore_ascii_case("DROP") => format!("drop {name}"),
         _ => sql.chars().take(40).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Array, Int32Array, StringArray};
+
+    #[test]
+    fn class_tables_label_every_whole_number_up_to_the_last_bound() {
+        let t = super::class_table("fte_floor", [10, 50, 250]).unwrap();
+        let keys = t.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+        let labels = t.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(t.num_rows(), 251);
+        let label_of = |v: i32| labels.value(keys.iter().position(|k| k == Some(v)).unwrap()).to_string();
+        assert_eq!(
+            [0, 9, 10, 49, 50, 249, 250].map(label_of),
+            ["0-9", "0-9", "10-49", "10-49", "50-249", "50-249", "250+"].map(String::from)
+        );
+        let ages = super::class_table("age", [5, 10, 20]).unwrap();
+        let labels = ages.column(1).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!((labels.value(4), labels.value(5), labels.value(19), labels.value(20)), ("0-4", "5-9", "10-19", "20+"));
     }
 }
