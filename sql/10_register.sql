@@ -71,22 +71,28 @@ FROM (
 -- Division = first two digits of the code; section from the NACE structure (division ranges),
 -- with its label from code.csv (category Nace<version>), which also proves the section exists
 -- in the published code list.
+-- Section and section label per NACE version and division: a small table (the large tables
+-- below are joined to it with the small table first, so that it is the hash table).
+CREATE TABLE division_section_label AS
+SELECT s.nace_version, s.division, s.section, l.description AS section_label
+FROM nace_division_section s
+LEFT JOIN kbo_code l
+  ON l.category = 'Nace' || s.nace_version
+ AND l.code = s.section
+ AND l.language = (SELECT label_language FROM params);
+
 CREATE VIEW main_activity_classified AS
 SELECT m.enterprise_number,
        m.nace_version,
        m.nace_code,
        substr(m.nace_code, 1, 2) AS nace_division,
-       s.section AS nace_section,
-       l.description AS nace_section_label,
+       d.section AS nace_section,
+       d.section_label AS nace_section_label,
        CASE m.entity_level WHEN 1 THEN 'enterprise' ELSE 'establishment' END AS nace_source
-FROM main_activity m
-LEFT JOIN nace_division_section s
-  ON s.nace_version = m.nace_version
- AND s.division = try_cast(substr(m.nace_code, 1, 2) AS INT)
-LEFT JOIN kbo_code l
-  ON l.category = 'Nace' || m.nace_version
- AND l.code = s.section
- AND l.language = (SELECT label_language FROM params);
+FROM division_section_label d
+RIGHT JOIN main_activity m
+  ON d.nace_version = m.nace_version
+ AND d.division = try_cast(substr(m.nace_code, 1, 2) AS INT);
 
 -- A NACE 2008 -> 2025 concordance derived from the register itself: for each 2008 code, the
 -- 2025 code most often given as MAIN activity to the same entities in the same activity group
@@ -114,12 +120,20 @@ GROUP BY b.nace_2008, b.support, b.entities_with_both;
 
 -- The main activity in NACE 2025 terms: as chosen when it is a 2025 code, else the 2008 code
 -- converted with the concordance (nace_2025_converted); section from the 2025 structure.
+-- (The section lookup joins the small section table to the per-enterprise table here, not at
+-- the end of the join chain over the register's CSV files in `company`.)
 CREATE VIEW main_activity_2025 AS
-SELECT m.enterprise_number,
-       CASE WHEN m.nace_version = '2025' THEN m.nace_code ELSE c.nace_2025 END AS nace_2025_code,
-       m.nace_version = '2008' AND c.nace_2025 IS NOT NULL AS nace_2025_converted
-FROM main_activity m
-LEFT JOIN nace_concordance c ON m.nace_version = '2008' AND c.nace_2008 = m.nace_code;
+SELECT x.enterprise_number, x.nace_2025_code, x.nace_2025_converted, s25.section AS nace_2025_section
+FROM nace_division_section s25
+RIGHT JOIN (
+  SELECT m.enterprise_number,
+         CASE WHEN m.nace_version = '2025' THEN m.nace_code ELSE c.nace_2025 END AS nace_2025_code,
+         m.nace_version = '2008' AND c.nace_2025 IS NOT NULL AS nace_2025_converted
+  FROM main_activity m
+  LEFT JOIN nace_concordance c ON m.nace_version = '2008' AND c.nace_2008 = m.nace_code
+) x
+  ON s25.nace_version = '2025'
+ AND s25.division = try_cast(substr(x.nace_2025_code, 1, 2) AS INT);
 
 CREATE TABLE company AS
 SELECT e.enterprise_number,
@@ -137,15 +151,12 @@ SELECT e.enterprise_number,
        m.nace_source,
        n.nace_2025_code,
        substr(n.nace_2025_code, 1, 2) AS nace_2025_division,
-       s25.section AS nace_2025_section,
+       n.nace_2025_section,
        n.nace_2025_converted
 FROM kbo_enterprise e
 LEFT JOIN seat_location l ON l.enterprise_number = e.enterprise_number
 LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number
-LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number
-LEFT JOIN nace_division_section s25
-  ON s25.nace_version = '2025'
- AND s25.division = try_cast(substr(n.nace_2025_code, 1, 2) AS INT);
+LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number;
 
 -- The activity rows and the per-enterprise choice are in `company` and `nace_concordance`
 -- now; dropping them frees their memory for the later steps.
