@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::csv::ReaderBuilder;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{CpiError, Result};
 use crate::inputs::kbo::{self, TABLES};
@@ -51,15 +51,13 @@ pub struct ConvertedFile {
 
 /// Converts `input` into `output` (a local folder, written atomically like a run's outputs).
 pub async fn ingest(input: &str, output: &str, overwrite: bool) -> Result<IngestRecord> {
+    if crate::storage::local_path(output).is_none() {
+        return Err(CpiError::Config(format!("{output}: cpi ingest writes a local folder")));
+    }
     let location = Location::open(input).await?;
     let extract = kbo::open(&location).await?;
     let publisher = Publisher::prepare(output, overwrite).await?;
-    let staging = publisher.staging()?;
-    if staging.is_remote() {
-        publisher.abandon().await;
-        return Err(CpiError::Config(format!("{output}: cpi ingest writes a local folder")));
-    }
-    let result = write_copy(&location, &extract, &staging.local_file("")).await;
+    let result = write_copy(&location, &extract, &publisher.staging()?.local_file("")).await;
     match result {
         Ok(record) => {
             publisher.publish().await?;
@@ -80,14 +78,8 @@ async fn write_copy(input: &Location, extract: &kbo::KboExtract, to: &Path) -> R
     let converted = parallel::map(&tables, |_, (table, name, path)| -> Result<ConvertedFile> {
         let stem = TABLES.iter().find(|t| t.1 == *table).map(|t| t.0.trim_end_matches(".csv")).unwrap_or(table);
         let file = format!("kbo/{stem}.parquet");
-        let rows = csv_to_parquet(path, name, table, &to.join(&file))?;
-        Ok(ConvertedFile {
-            source_file: name.trim_start_matches(&prefix).to_string(),
-            source_bytes: std::fs::metadata(path).map_err(|e| CpiError::io(*name, e))?.len(),
-            source_sha256: outputs::sha256_file(path)?,
-            file,
-            rows,
-        })
+        let (rows, source_bytes, source_sha256) = csv_to_parquet(path, name, table, &to.join(&file))?;
+        Ok(ConvertedFile { source_file: name.trim_start_matches(&prefix).to_string(), source_bytes, source_sha256, file, rows })
     });
     let files = converted.into_iter().collect::<Result<Vec<_>>>()?;
     let meta_to = kbo_dir.join(kbo::META);
@@ -118,21 +110,18 @@ async fn write_copy(input: &Location, extract: &kbo::KboExtract, to: &Path) -> R
     Ok(record)
 }
 
-/// The all-text schema of a KBO table, with our column names.
-pub fn text_schema(table: &str) -> Schema {
-    let columns = TABLES.iter().find(|t| t.1 == table).map(|t| t.3).unwrap_or(&[]);
-    Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>())
-}
-
 /// Streams one KBO CSV into a Parquet file, row for row and in order (so the same extract
-/// always gives the same bytes). Returns the rows written.
-fn csv_to_parquet(path: &Path, name: &str, table: &str, to: &PathBuf) -> Result<u64> {
-    let schema = Arc::new(text_schema(table));
+/// always gives the same bytes). Returns the rows written and the size and SHA-256 of the CSV,
+/// taken in the same pass.
+fn csv_to_parquet(path: &Path, name: &str, table: &str, to: &PathBuf) -> Result<(u64, u64, String)> {
+    let columns = TABLES.iter().find(|t| t.1 == table).map(|t| t.3).unwrap_or(&[]);
+    let schema = Arc::new(kbo::text_schema(columns));
     let file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
+    let mut hashing = HashingReader { inner: file, hasher: Sha256::new(), bytes: 0 };
     let reader = ReaderBuilder::new(schema.clone())
         .with_header(true)
         .with_batch_size(64 * 1024)
-        .build(std::io::BufReader::with_capacity(1 << 20, file))
+        .build(std::io::BufReader::with_capacity(1 << 20, &mut hashing))
         .map_err(|e| CpiError::bad_input(name, e.to_string()))?;
     let out = std::fs::File::create(to).map_err(|e| CpiError::io(to.display().to_string(), e))?;
     let props = WriterProperties::builder()
@@ -147,5 +136,21 @@ fn csv_to_parquet(path: &Path, name: &str, table: &str, to: &PathBuf) -> Result<
         writer.write(&batch)?;
     }
     writer.close()?;
-    Ok(rows)
+    Ok((rows, hashing.bytes, outputs::hex(&hashing.hasher.finalize())))
+}
+
+/// Hashes the bytes a reader passes on, so a file is hashed while it is converted.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }

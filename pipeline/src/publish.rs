@@ -24,12 +24,9 @@ impl Publisher {
     /// Refuses a non-empty output folder unless `overwrite`, cleans up after an interrupted
     /// run, and makes the staging folder.
     pub async fn prepare(output: &str, overwrite: bool) -> Result<Publisher> {
-        let target = Location::connect(output)?;
-        if target.is_remote() {
-            Ok(Publisher::Remote(RemotePublisher::prepare(output, target, overwrite).await?))
-        } else {
-            let path = output.strip_prefix("file://").unwrap_or(output);
-            Ok(Publisher::Local(LocalPublisher::prepare(Path::new(path), overwrite)?))
+        match crate::storage::local_path(output) {
+            Some(path) => Ok(Publisher::Local(LocalPublisher::prepare(&path, overwrite)?)),
+            None => Ok(Publisher::Remote(RemotePublisher::prepare(output, Location::connect(output)?, overwrite).await?)),
         }
     }
 

@@ -48,13 +48,20 @@ enum Parsed {
     Remote { store: Arc<dyn ObjectStore>, prefix: String },
 }
 
-fn parse(spec: &str) -> Result<Parsed> {
-    if let Some(rest) = spec.strip_prefix("file://") {
-        return Ok(Parsed::Local(PathBuf::from(rest)));
+/// The local folder a location names (a plain path or `file://`), or None for a remote store.
+pub fn local_path(spec: &str) -> Option<PathBuf> {
+    match spec.strip_prefix("file://") {
+        Some(rest) => Some(PathBuf::from(rest)),
+        None if spec.contains("://") => None,
+        None => Some(PathBuf::from(spec)),
     }
-    let Some((scheme, rest)) = spec.split_once("://") else {
-        return Ok(Parsed::Local(PathBuf::from(spec)));
-    };
+}
+
+fn parse(spec: &str) -> Result<Parsed> {
+    if let Some(path) = local_path(spec) {
+        return Ok(Parsed::Local(path));
+    }
+    let (scheme, rest) = spec.split_once("://").expect("a remote location has a scheme");
     let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {
         return Err(CpiError::Config(format!("{spec}: no bucket or container after {scheme}://")));
@@ -78,10 +85,7 @@ impl Location {
     /// every reader can work on local files.
     pub async fn open(spec: &str) -> Result<Location> {
         let location = Location::connect(spec)?;
-        if location.local_root.is_some() {
-            if !location.local_root.as_ref().is_some_and(|r| r.is_dir()) {
-                return Err(CpiError::bad_input(spec, "input folder does not exist"));
-            }
+        if !location.is_remote() {
             return Ok(location);
         }
         let files = location.list("").await?;
@@ -99,22 +103,12 @@ impl Location {
         Ok(local)
     }
 
-    /// A location without checking that anything is there (for outputs and `cpi verify`).
+    /// A location as it is, without downloading (for outputs and `cpi verify`). A local folder
+    /// must exist; a remote prefix need not hold anything yet.
     pub fn connect(spec: &str) -> Result<Location> {
         match parse(spec)? {
-            Parsed::Local(root) => {
-                if root.is_dir() {
-                    Location::local(spec, root)
-                } else {
-                    Ok(Location {
-                        display: display(spec),
-                        store: Arc::new(LocalFileSystem::new()),
-                        prefix: String::new(),
-                        local_root: Some(root),
-                        _download: None,
-                    })
-                }
-            }
+            Parsed::Local(root) if root.is_dir() => Location::local(spec, root),
+            Parsed::Local(_) => Err(CpiError::bad_input(spec, "folder does not exist")),
             Parsed::Remote { store, prefix } => {
                 Ok(Location { display: display(spec), store, prefix, local_root: None, _download: None })
             }

@@ -143,9 +143,7 @@ impl KboExtract {
     /// Registers every KBO table with the session, under the names in [`TABLES`].
     pub async fn register(&self, ctx: &SessionContext) -> Result<()> {
         for ((table, path), (_, _, _, columns)) in self.files.iter().zip(TABLES) {
-            let schema = Schema::new(
-                columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>(),
-            );
+            let schema = text_schema(columns);
             if path.extension().is_some_and(|e| e == "parquet") {
                 ctx.register_parquet(*table, path.to_string_lossy().as_ref(), ParquetReadOptions::default()).await?;
             } else {
@@ -193,6 +191,11 @@ fn unzip(zip_path: &Path, name: &str, into: &Path) -> Result<()> {
         return Err(CpiError::bad_input(name, format!("the zip holds no {missing}")));
     }
     Ok(())
+}
+
+/// The schema a KBO table is read with: every column text, with our column names.
+pub fn text_schema(columns: &[&str]) -> Schema {
+    Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>())
 }
 
 /// The first line of a KBO file must be the published header (quotes, BOM and CR ignored).
