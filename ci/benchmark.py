@@ -23,11 +23,14 @@ import sys
 import duckdb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Bump when `cpi generate` writes different inputs (2: value-added rubrics).
+GENERATOR_VERSION = 2
 # view of sql/90_outputs.sql -> (output file, key columns)
 TABLES = {
     "output_cpi6_investment": ("cpi6_investment", ["cluster_id"]),
     "output_cpi7_turnover": ("cpi7_turnover", ["cluster_id"]),
     "output_cpi8_employment": ("cpi8_employment", ["cluster_id"]),
+    "output_productivity": ("productivity", ["cluster_id"]),
     "output_cpi_breakdowns": ("cpi_breakdowns", ["cluster_id", "indicator", "dimension", "category"]),
 }
 
@@ -93,7 +96,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     for scale in [float(s) for s in args.scales.split(",")]:
-        data = work / f"scale-{scale}"
+        # The generator's version is in the folder name: a cached input of an older generator
+        # (without the rubrics a newer method reads) is not reused.
+        data = work / f"scale-{scale}-g{GENERATOR_VERSION}"
         if not (data / "clusters/members.csv").exists():
             subprocess.run([args.cpi, "-q", "generate", "--scale", str(scale), "--seed", "42", "--output", str(data)], check=True)
         out = work / f"out-{scale}"

@@ -81,7 +81,10 @@ def register(con: duckdb.DuckDBPyConnection, input_dir: pathlib.Path, year: int)
     else:
         con.execute("CREATE TABLE official_totals (year INT, measure VARCHAR, value DECIMAL(38, 4), source VARCHAR)")
 
-    con.execute(f"CREATE TABLE rubric_map AS SELECT measure, kind, missing_value, CAST(priority AS INT) AS priority, rubric_code FROM read_csv('{ROOT}/config/rubric_map.csv', header = true, all_varchar = true)")
+    con.execute(f"""CREATE TABLE rubric_map AS
+        SELECT measure, kind, missing_value, CAST(priority AS INT) AS priority, rubric_code,
+               CASE sign WHEN '-' THEN -1 ELSE 1 END AS sign, selects_level = 'yes' AS selects_level
+        FROM read_csv('{ROOT}/config/rubric_map.csv', header = true, all_varchar = true)""")
     con.execute(f"""CREATE TABLE postcode_region AS
         SELECT CAST(p.range AS INT) AS postcode, province, region
         FROM read_csv('{ROOT}/config/postcode_provinces.csv', header = true, all_varchar = true) m,
@@ -131,7 +134,7 @@ def main() -> None:
     for step in sorted((ROOT / "sql").glob("*.sql")):
         con.execute(step.read_text())
     results = {}
-    for table in ["output_cpi6_investment", "output_cpi7_turnover", "output_cpi8_employment", "output_cpi_breakdowns"]:
+    for table in ["output_cpi6_investment", "output_cpi7_turnover", "output_cpi8_employment", "output_productivity", "output_cpi_breakdowns"]:
         rel = con.execute(f"SELECT * FROM {table}")
         columns = [d[0] for d in rel.description]
         results[table] = [dict(zip(columns, row)) for row in rel.fetchall()]

@@ -15,7 +15,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUTPUTS = ["cpi6_investment", "cpi7_turnover", "cpi8_employment", "cpi_breakdowns", "member_flows", "indicators", "exclusions", "nace_concordance", "rejects"]
+OUTPUTS = ["cpi6_investment", "cpi7_turnover", "cpi8_employment", "productivity", "cpi_breakdowns", "member_flows", "indicators", "exclusions", "nace_concordance", "rejects"]
 failures = []
 
 

@@ -46,28 +46,54 @@ JOIN last_exercise y ON y.enterprise_number = f.enterprise_number AND y.year = f
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
 
--- A measure takes the most preferred rubric level that the filing reports (e.g. FTE = 1003,
--- else 9087; tangible investment = 8169, else the sum of 8161..8166): the sum of each level's
--- rubrics is NULL when the filing reports none of them, and the first non-NULL level wins.
--- Only the configured period (N) counts. One row per filing (one pass over the values).
+-- A measure takes the most preferred rubric level that the filing reports: a level counts as
+-- reported when the filing reports one of the level's rubrics marked selects_level (for most
+-- measures every rubric; for value added the model's own total, 70/76A in the full model and
+-- 9900 in the abbreviated and micro models). The level's value is the signed sum of its
+-- rubrics that the filing reports (e.g. FTE = 1003, else 9087; tangible investment = 8169,
+-- else the sum of 8161..8166; value added = 70/76A - 76A - 60 - 61 - 740 + 1521 + 1522, else
+-- 9900 - 76A). Only the configured period (N) counts. One row per filing (one pass).
 CREATE VIEW filing_measure_value AS
+WITH signed AS (
+  SELECT a.enterprise_number, a.reference_number, r.measure, r.priority, r.selects_level,
+         CASE WHEN r.sign < 0 THEN -a.value ELSE a.value END AS signed_value
+  FROM account_value a
+  JOIN rubric_map r ON a.rubric_code = r.rubric_code
+  JOIN params p ON a.period = p.period
+)
 SELECT a.enterprise_number,
        a.reference_number,
-       coalesce(sum(CASE WHEN r.measure = 'turnover' AND r.priority = 1 THEN a.value END),
-                sum(CASE WHEN r.measure = 'turnover' AND r.priority = 2 THEN a.value END),
-                sum(CASE WHEN r.measure = 'turnover' AND r.priority = 3 THEN a.value END)) AS turnover,
-       coalesce(sum(CASE WHEN r.measure = 'fte' AND r.priority = 1 THEN a.value END),
-                sum(CASE WHEN r.measure = 'fte' AND r.priority = 2 THEN a.value END),
-                sum(CASE WHEN r.measure = 'fte' AND r.priority = 3 THEN a.value END)) AS fte,
-       coalesce(sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 1 THEN a.value END),
-                sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 2 THEN a.value END),
-                sum(CASE WHEN r.measure = 'tangible_investment' AND r.priority = 3 THEN a.value END)) AS tangible_investment,
-       coalesce(sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 1 THEN a.value END),
-                sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 2 THEN a.value END),
-                sum(CASE WHEN r.measure = 'intangible_investment' AND r.priority = 3 THEN a.value END)) AS intangible_investment
-FROM account_value a
-JOIN rubric_map r ON a.rubric_code = r.rubric_code
-JOIN params p ON a.period = p.period
+       coalesce(CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 1 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 1 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 2 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 2 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 3 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 3 THEN a.signed_value END) END) AS turnover,
+       coalesce(CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 1 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 1 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 2 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 2 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 3 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 3 THEN a.signed_value END) END) AS fte,
+       coalesce(CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 1 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 1 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 2 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 2 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 3 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 3 THEN a.signed_value END) END) AS tangible_investment,
+       coalesce(CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 1 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 1 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 2 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 2 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 3 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 3 THEN a.signed_value END) END) AS intangible_investment,
+       coalesce(CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 1 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 1 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 2 THEN a.signed_value END) END,
+                CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 3 AND a.selects_level)
+                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 3 THEN a.signed_value END) END) AS value_added
+FROM signed a
 GROUP BY a.enterprise_number, a.reference_number;
 
 -- Each measure's rules from the rubric map, as one row: flow or stock, and whether a missing
@@ -80,7 +106,9 @@ SELECT max(CASE WHEN measure = 'turnover' THEN kind END) AS turnover_kind,
        max(CASE WHEN measure = 'tangible_investment' THEN kind END) AS tangible_investment_kind,
        max(CASE WHEN measure = 'tangible_investment' THEN missing_value END) AS tangible_investment_missing,
        max(CASE WHEN measure = 'intangible_investment' THEN kind END) AS intangible_investment_kind,
-       max(CASE WHEN measure = 'intangible_investment' THEN missing_value END) AS intangible_investment_missing
+       max(CASE WHEN measure = 'intangible_investment' THEN missing_value END) AS intangible_investment_missing,
+       max(CASE WHEN measure = 'value_added' THEN kind END) AS value_added_kind,
+       max(CASE WHEN measure = 'value_added' THEN missing_value END) AS value_added_missing
 FROM rubric_map;
 
 -- One row per company and year (its used filing), each measure with the rules applied:
@@ -91,7 +119,7 @@ FROM rubric_map;
 CREATE TABLE annual_figures AS
 WITH reported AS (
   SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added
   FROM filing_used f
   LEFT JOIN filing_measure_value v
     ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
@@ -118,6 +146,10 @@ SELECT r.enterprise_number,
        CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.intangible_investment_kind = 'flow' AND r.exercise_months <> 12
               THEN CAST(round(CAST(r.intangible_investment AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
-            ELSE r.intangible_investment END AS intangible_investment_eur
+            ELSE r.intangible_investment END AS intangible_investment_eur,
+       CASE WHEN r.value_added IS NULL AND m.value_added_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+            WHEN m.value_added_kind = 'flow' AND r.exercise_months <> 12
+              THEN CAST(round(CAST(r.value_added AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE r.value_added END AS value_added_eur
 FROM reported r
 CROSS JOIN measure_rule m;

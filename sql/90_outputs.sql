@@ -67,6 +67,38 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
 FROM investment_result
 ORDER BY cluster_id;
 
+-- Value added and productivity (step 45): money in euro, FTE, growths as fractions.
+CREATE VIEW output_productivity AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(cluster_name AS VARCHAR) AS cluster_name,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(base_year AS INT) AS base_year,
+       CAST(end_year AS INT) AS end_year,
+       CAST(cohort_firms AS BIGINT) AS cohort_firms,
+       CAST(firms_in_register AS BIGINT) AS firms_in_register,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(value_added_base AS DOUBLE) AS value_added_base,
+       CAST(value_added_end AS DOUBLE) AS value_added_end,
+       CAST(value_added_growth AS DOUBLE) AS value_added_growth,
+       CAST(fte_base AS DOUBLE) AS fte_base,
+       CAST(fte_end AS DOUBLE) AS fte_end,
+       CAST(value_added_per_fte_base AS DOUBLE) AS value_added_per_fte_base,
+       CAST(value_added_per_fte_end AS DOUBLE) AS value_added_per_fte_end,
+       CAST(productivity_growth AS DOUBLE) AS productivity_growth,
+       CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_value_added_base AS DOUBLE) AS flanders_value_added_base,
+       CAST(flanders_value_added_end AS DOUBLE) AS flanders_value_added_end,
+       CAST(flanders_value_added_growth AS DOUBLE) AS flanders_value_added_growth,
+       CAST(flanders_fte_base AS DOUBLE) AS flanders_fte_base,
+       CAST(flanders_fte_end AS DOUBLE) AS flanders_fte_end,
+       CAST(flanders_value_added_per_fte_base AS DOUBLE) AS flanders_value_added_per_fte_base,
+       CAST(flanders_value_added_per_fte_end AS DOUBLE) AS flanders_value_added_per_fte_end,
+       CAST(flanders_productivity_growth AS DOUBLE) AS flanders_productivity_growth,
+       CAST(value_added_gap_pp AS DOUBLE) AS value_added_gap_pp,
+       CAST(productivity_gap_pp AS DOUBLE) AS productivity_gap_pp
+FROM productivity_result
+ORDER BY cluster_id;
+
 -- The same figures in long form for dashboards: one row per cluster, indicator and measure.
 CREATE VIEW output_indicators AS
 WITH growth AS (
@@ -100,6 +132,13 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'share_of_flanders', share_of_flanders FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'fte_share_of_flanders', fte_share_of_flanders FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'additional_investment_eur', additional_investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_end', value_added_end FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_growth', value_added_growth FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_per_fte_end', value_added_per_fte_end FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_growth', productivity_growth FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_gap_pp', value_added_gap_pp FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_gap_pp', productivity_gap_pp FROM output_productivity
 )
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(reference_year AS INT) AS reference_year,
@@ -165,6 +204,9 @@ WITH excluded AS (
   UNION ALL
   SELECT cluster_id, 'CPI6' AS indicator, enterprise_number, exclusion_reason
   FROM investment_status WHERE exclusion_reason IS NOT NULL
+  UNION ALL
+  SELECT cluster_id, 'productivity' AS indicator, enterprise_number, exclusion_reason
+  FROM productivity_status WHERE exclusion_reason IS NOT NULL
 )
 SELECT CAST(e.cluster_id AS VARCHAR) AS cluster_id,
        CAST(p.reference_year AS INT) AS reference_year,
@@ -193,7 +235,9 @@ WITH growth AS (
            || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
   FROM (SELECT indicator, cluster_id, sample_firms FROM growth
         UNION ALL
-        SELECT 'CPI6' AS indicator, cluster_id, sample_firms FROM output_cpi6_investment) s
+        SELECT 'CPI6' AS indicator, cluster_id, sample_firms FROM output_cpi6_investment
+        UNION ALL
+        SELECT 'productivity' AS indicator, cluster_id, sample_firms FROM output_productivity) s
   CROSS JOIN params p
   WHERE s.sample_firms < p.min_sample_firms
   UNION ALL

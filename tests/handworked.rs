@@ -230,7 +230,17 @@ fn handworked_indicators() {
 
     // ---- exclusions: every cohort company out of a sample, with its reason ----
     let x = Table::read(&out.join("exclusions.parquet"));
-    let rows = x.texts(&["cluster_id", "indicator", "enterprise_number", "reason"]);
+    let all_rows = x.texts(&["cluster_id", "indicator", "enterprise_number", "reason"]);
+    // This fixture reports no value-added rubric (tests/productivity.rs adds them): every
+    // cohort company in the register is out of the productivity sample for lack of a value.
+    let productivity = Table::read(&out.join("productivity.parquet"));
+    for cluster in ["ALL", "C1", "C2", "C3"] {
+        let r = productivity.row_where("cluster_id", cluster);
+        assert_eq!(productivity.int("sample_firms", r), 0);
+        let excluded = all_rows.iter().filter(|x| x[0] == cluster && x[1] == "productivity").count() as i64;
+        assert_eq!(productivity.int("cohort_firms", r), excluded, "{cluster} productivity");
+    }
+    let rows: Vec<Vec<String>> = all_rows.into_iter().filter(|x| x[1] != "productivity").collect();
     let expected: Vec<Vec<String>> = [
         ["ALL", "CPI6", "0200.000.340", "seat_outside_flanders"],
         ["ALL", "CPI6", "0200.000.736", "not_in_register"],
@@ -311,6 +321,10 @@ fn handworked_indicators() {
             "CPI7 C3: the sample holds 1 companies (fewer than 3)",
             "CPI8 ALL: Flemish micro-benchmark growth 12.77 % differs from the official total's 2.5 % by more than 5.0 points",
             "CPI8 C3: the sample holds 1 companies (fewer than 3)",
+            "productivity ALL: the sample holds 0 companies (fewer than 3)",
+            "productivity C1: the sample holds 0 companies (fewer than 3)",
+            "productivity C2: the sample holds 0 companies (fewer than 3)",
+            "productivity C3: the sample holds 0 companies (fewer than 3)",
         ]
     );
     assert_ne!(manifest.tool.git_commit, "");

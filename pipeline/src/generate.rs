@@ -384,6 +384,10 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
     // Each filer's figures evolve year on year; keep the state per filer.
     let mut size: Vec<(f64, f64)> = filers.iter().map(|c| (c.fte, c.fte * c.productivity)).collect();
     let mut previous: Vec<Option<Vec<(&'static str, f64)>>> = vec![None; filers.len()];
+    // Value-added rubrics draw from their own stream, so the other figures stay those of the
+    // same seed before they were added. Intermediate consumption is a fixed share per filer.
+    let mut va_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5641_4444);
+    let consumption_share: Vec<f64> = filers.iter().map(|_| va_rng.random_range(0.45..0.85)).collect();
     let mut reference: u64 = 0;
     let totals_path = out.join("totals/flanders.csv");
     let mut totals = create(&totals_path)?;
@@ -432,6 +436,7 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
                 values.push(("8029", intangible.round()));
                 values.push(("9901", (*turnover * 0.05 * months_factor).round()));
             }
+            values.extend(value_added_rubrics(*turnover * months_factor, consumption_share[i], c.abbreviated, &mut va_rng));
             if c.region == Region::Flanders {
                 flemish_turnover += *turnover;
                 flemish_fte += *fte;
@@ -460,6 +465,34 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
     }
     totals.flush().map_err(io(&totals_path))?;
     Ok(())
+}
+
+/// The rubrics of value added (config/rubric_map.csv): the full model reports operating income
+/// 70/76A and its charges 60, 61 (and sometimes non-recurring income 76A, operating subsidies
+/// 740, agency-staff costs 1521); the abbreviated model reports the gross margin 9900 instead.
+fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool, rng: &mut ChaCha8Rng) -> Vec<(&'static str, f64)> {
+    let operating_income = turnover * (1.0 + rng.random_range(0.0..0.03));
+    let non_recurring = if rng.random_bool(0.1) { turnover * rng.random_range(0.0..0.02) } else { 0.0 };
+    let goods = turnover * consumption_share * 0.6 * rng.random_range(0.95..1.05);
+    let services = turnover * consumption_share * 0.4 * rng.random_range(0.95..1.05);
+    let mut rows = vec![];
+    if abbreviated {
+        rows.push(("9900", (operating_income + non_recurring - goods - services).round()));
+    } else {
+        rows.push(("70/76A", (operating_income + non_recurring).round()));
+        rows.push(("60", goods.round()));
+        rows.push(("61", services.round()));
+        if rng.random_bool(0.1) {
+            rows.push(("740", (turnover * rng.random_range(0.0..0.01)).round()));
+        }
+        if rng.random_bool(0.15) {
+            rows.push(("1521", (turnover * rng.random_range(0.0..0.02)).round()));
+        }
+    }
+    if non_recurring > 0.0 {
+        rows.push(("76A", non_recurring.round()));
+    }
+    rows
 }
 
 struct Filing<'a> {

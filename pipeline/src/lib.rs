@@ -39,11 +39,12 @@ use crate::storage::Location;
 
 /// The published tables: file name, the view of sql/ that fills it, and whether it has rows
 /// per reference year (the others are written once, whatever the years).
-pub const OUTPUT_TABLES: [(&str, &str, bool); 8] = [
+pub const OUTPUT_TABLES: [(&str, &str, bool); 9] = [
     ("cpi6_investment.parquet", "output_cpi6_investment", true),
     ("member_flows.parquet", "output_member_flows", true),
     ("cpi7_turnover.parquet", "output_cpi7_turnover", true),
     ("cpi8_employment.parquet", "output_cpi8_employment", true),
+    ("productivity.parquet", "output_productivity", true),
     ("cpi_breakdowns.parquet", "output_cpi_breakdowns", true),
     ("indicators.parquet", "output_indicators", true),
     ("exclusions.parquet", "output_exclusions", true),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::array::{ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
@@ -16,12 +16,13 @@ use crate::inputs::csv_file::{days_since_epoch, for_each_row};
 
 /// The transformation steps, compiled into the binary so a run cannot pick up edited files
 /// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 10] = [
+pub const SQL_STEPS: [(&str, &str); 11] = [
     ("10_register.sql", include_str!("../../sql/10_register.sql")),
     ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
     ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
     ("30_cohorts.sql", include_str!("../../sql/30_cohorts.sql")),
     ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
+    ("45_productivity.sql", include_str!("../../sql/45_productivity.sql")),
     ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
     ("60_member_flows.sql", include_str!("../../sql/60_member_flows.sql")),
     ("70_breakdowns.sql", include_str!("../../sql/70_breakdowns.sql")),
@@ -30,7 +31,7 @@ pub const SQL_STEPS: [(&str, &str); 10] = [
 ];
 
 /// The measures the SQL expects the rubric map to define.
-pub const MEASURES: [&str; 4] = ["turnover", "fte", "tangible_investment", "intangible_investment"];
+pub const MEASURES: [&str; 5] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added"];
 
 /// Timing of one SQL statement, for the log and the manifest.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -152,12 +153,14 @@ fn int_field(file: &str, line: u64, field: &str, v: &str) -> Result<i32> {
 
 fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     let file = "rubric map";
-    let cols = ["measure", "kind", "missing_value", "priority", "rubric_code"];
+    let cols = ["measure", "kind", "missing_value", "priority", "rubric_code", "sign", "selects_level"];
     let rows = settings_rows(file, &settings.rubric_map_csv, &cols)?;
     let mut kinds: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut seen = HashSet::new();
+    // (measure, priority) -> whether the level has a rubric that selects it.
+    let mut levels: BTreeMap<(String, i32), bool> = BTreeMap::new();
     let mut out: [Vec<String>; 5] = Default::default();
-    let mut priority = vec![];
+    let (mut priority, mut sign, mut selects) = (vec![], vec![], vec![]);
     for (line, v) in &rows {
         if !MEASURES.contains(&v[0].as_str()) {
             return Err(CpiError::bad_field(file, *line, "measure", format!("{:?} is not one of {}", v[0], MEASURES.join(", "))));
@@ -172,14 +175,26 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
         if *k != (v[1].clone(), v[2].clone()) {
             return Err(CpiError::bad_field(file, *line, "kind", format!("measure {} has rows with different kind or missing_value", v[0])));
         }
-        if !seen.insert((v[0].clone(), v[4].clone())) {
-            return Err(CpiError::bad_field(file, *line, "rubric_code", format!("rubric {} is listed twice for {}", v[4], v[0])));
-        }
         let p = int_field(file, *line, "priority", &v[3])?;
         // sql/20 takes the first level present among 1, 2 and 3.
         if !(1..=3).contains(&p) {
             return Err(CpiError::bad_field(file, *line, "priority", "must be 1, 2 or 3"));
         }
+        if !seen.insert((v[0].clone(), p, v[4].clone())) {
+            return Err(CpiError::bad_field(file, *line, "rubric_code", format!("rubric {} is listed twice for {} at priority {p}", v[4], v[0])));
+        }
+        sign.push(match v[5].as_str() {
+            "+" => 1,
+            "-" => -1,
+            _ => return Err(CpiError::bad_field(file, *line, "sign", "must be + or -")),
+        });
+        let selects_level = match v[6].as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(CpiError::bad_field(file, *line, "selects_level", "must be yes or no")),
+        };
+        *levels.entry((v[0].clone(), p)).or_default() |= selects_level;
+        selects.push(selects_level);
         priority.push(p);
         for i in [0, 1, 2, 4] {
             out[i].push(v[i].clone());
@@ -188,6 +203,10 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     if let Some(m) = MEASURES.iter().find(|m| !kinds.contains_key(**m)) {
         return Err(CpiError::bad_input(file, format!("defines no rubric for measure {m}")));
     }
+    // A level none of whose rubrics selects it could never be used: a mistake in the map.
+    if let Some(((m, p), _)) = levels.iter().find(|(_, selected)| !**selected) {
+        return Err(CpiError::bad_input(file, format!("measure {m}, priority {p}: no rubric has selects_level = yes")));
+    }
     let [measure, kind, missing, _, rubric] = out;
     Ok(RecordBatch::try_from_iter(vec![
         ("measure", Arc::new(StringArray::from(measure)) as ArrayRef),
@@ -195,6 +214,8 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
         ("missing_value", Arc::new(StringArray::from(missing)) as ArrayRef),
         ("priority", Arc::new(Int32Array::from(priority)) as ArrayRef),
         ("rubric_code", Arc::new(StringArray::from(rubric)) as ArrayRef),
+        ("sign", Arc::new(Int32Array::from(sign)) as ArrayRef),
+        ("selects_level", Arc::new(BooleanArray::from(selects)) as ArrayRef),
     ])?)
 }
 
@@ -410,5 +431,29 @@ mod tests {
         let ages = super::class_table("age", [5, 10, 20]).unwrap();
         let labels = ages.column(1).as_any().downcast_ref::<StringArray>().unwrap();
         assert_eq!((labels.value(4), labels.value(5), labels.value(19), labels.value(20)), ("0-4", "5-9", "10-19", "20+"));
+    }
+
+    #[test]
+    fn the_rubric_map_reads_signs_and_level_selection_and_names_mistakes() {
+        let mut settings = crate::config::Settings::defaults().unwrap();
+        let map = super::rubric_map(&settings).unwrap();
+        let column = |name: &str| map.column_by_name(name).unwrap().clone();
+        let (rubric, sign) = (column("rubric_code"), column("sign"));
+        let (rubric, sign) = (rubric.as_any().downcast_ref::<StringArray>().unwrap(), sign.as_any().downcast_ref::<Int32Array>().unwrap());
+        let sign_of = |code: &str| (0..map.num_rows()).filter(|&i| rubric.value(i) == code).map(|i| sign.value(i)).collect::<Vec<_>>();
+        // 76A is subtracted at both levels of value added; 70/76A and 9900 are added.
+        assert_eq!((sign_of("70/76A"), sign_of("76A"), sign_of("9900"), sign_of("60")), (vec![1], vec![-1, -1], vec![1], vec![-1]));
+
+        let default_map = settings.rubric_map_csv.clone();
+        // Line 17 of the shipped map (header = line 1) is the first value-added row (70/76A, + , yes).
+        let line_17 = default_map.lines().nth(16).unwrap().to_string();
+        assert!(line_17.starts_with("value_added,flow,unknown,1,70/76A,+,yes,"), "{line_17}");
+        settings.rubric_map_csv = default_map.replace(&line_17, &line_17.replace(",+,yes,", ",plus,yes,"));
+        let err = super::rubric_map(&settings).unwrap_err().to_string();
+        assert!(err.contains("rubric map") && err.contains("line 17") && err.contains("sign") && err.contains("+ or -"), "{err}");
+        // Without 70/76A selecting it, level 1 of value added could never be used.
+        settings.rubric_map_csv = default_map.replace(&line_17, &line_17.replace(",+,yes,", ",+,no,"));
+        let err = super::rubric_map(&settings).unwrap_err().to_string();
+        assert!(err.contains("measure value_added, priority 1: no rubric has selects_level = yes"), "{err}");
     }
 }

@@ -1,0 +1,177 @@
+//! Value added and productivity, on a copy of tests/fixtures/handworked (companies as in
+//! tests/handworked.rs) with value-added rubrics added to existing deposits. T = 2024, B = 2021.
+//!
+//! Value added per company-year (rubric map: full model 70/76A - 76A - 60 - 61 - 740 + 1521 +
+//! 1522 when the filing reports 70/76A; else abbreviated/micro 9900 - 76A when it reports 9900):
+//!   A (Antwerp; C1 C2 C3)  2021 full: 1 050 000 - 10 000 - 400 000 - 200 000 - 20 000 + 30 000
+//!       = 450 000; 2024 (refiled deposit 2025-00000009): 1 400 000 - 500 000 - 300 000 = 600 000
+//!       (a stray 9900 = 5 added to it is the second level: not used when 70/76A is there; the superseded
+//!       deposit's 70/76A 9 999 999 is not used either). FTE 10 -> 12.
+//!   B (Ghent; C1)  abbreviated: 2021 9900 200 000 - 76A 20 000 = 180 000; 2024 150 000. FTE 5 -> 6.
+//!   C (Brussels; C1)  2021 250 000 - 100 000 = 150 000; 2024 300 000 - 120 000 - 30 000 = 150 000.
+//!       FTE 2 -> 3. In C1 and ALL, outside Flanders.
+//!   D (Leuven; C2)  no value-added rubric in 2021: excluded (no_value_added_base_year).
+//!   E (Kortrijk; C2)  2021 exercise of 18 months: 1 200 000 - 600 000 = 600 000 -> 12/18 =
+//!       400 000; 2024 900 000 - 500 000 = 400 000. FTE 4 -> 4.
+//!   J (C2)  no 2021 filing: excluded (no_filing_base_year). G (C1): not_in_register.
+//!   N1 (Mechelen, non-member)  9900: 2021 900 000; 2024 the 6-month exercise 500 000 -> 1 000 000.
+//!       FTE 20 -> 21.
+//!   N2 (Liège, non-member)  9900 100 000 -> 999 999: in Wallonia, outside the Flemish figure.
+//!
+//! Samples (value added and FTE in both years):
+//!   C1 = A B C: VA 780 000 -> 900 000, FTE 17 -> 21.   C2 = A E: VA 850 000 -> 1 000 000, FTE 14 -> 16.
+//!   C3 = A: VA 450 000 -> 600 000, FTE 10 -> 12.      ALL = A B C E: VA 1 180 000 -> 1 300 000, FTE 21 -> 25.
+//!   Flanders = A B E N1: VA 1 930 000 -> 2 150 000, FTE 39 -> 43.
+
+mod common;
+
+use std::path::Path;
+
+use common::{assert_close, copy_dir, fixture, run, Table};
+
+const EPS: f64 = 1e-9;
+
+fn value_added_fixture(dir: &Path) {
+    copy_dir(&fixture("handworked"), dir);
+    let accounts = dir.join("accounts/accounts.csv");
+    let mut text = std::fs::read_to_string(&accounts).unwrap();
+    let rows = [
+        // A 2021 (full model)
+        ("0200000142", "2022-00000001", "2022-06-01", "2021-01-01", "2021-12-31", "m01", &[("70/76A", "1050000"), ("76A", "10000"), ("60", "400000"), ("61", "200000"), ("740", "20000"), ("1521", "30000")][..]),
+        // A 2024: the superseded first deposit, then the refiled one that is used
+        ("0200.000.142", "2025-00000001", "2025-03-01", "2024-01-01", "2024-12-31", "m01", &[("70/76A", "9999999")][..]),
+        ("0200.000.142", "2025-00000009", "2025-06-01", "2024-01-01", "2024-12-31", "m01", &[("70/76A", "1400000"), ("60", "500000"), ("61", "300000"), ("9900", "5")][..]),
+        // B (abbreviated)
+        ("0200.000.241", "2022-00000002", "2022-07-01", "2021-01-01", "2021-12-31", "m02", &[("9900", "200000"), ("76A", "20000")][..]),
+        ("0200.000.241", "2025-00000002", "2025-07-01", "2024-01-01", "2024-12-31", "m02", &[("9900", "150000")][..]),
+        // C (Brussels)
+        ("0200.000.340", "2022-00000003", "2022-07-01", "2021-01-01", "2021-12-31", "m01", &[("70/76A", "250000"), ("60", "100000")][..]),
+        ("0200.000.340", "2025-00000003", "2025-07-01", "2024-01-01", "2024-12-31", "m01", &[("70/76A", "300000"), ("60", "120000"), ("61", "30000")][..]),
+        // D: 2024 only
+        ("0200.000.439", "2025-00000004", "2025-07-01", "2024-01-01", "2024-12-31", "m02", &[("9900", "77777")][..]),
+        // E: 18-month 2021 exercise
+        ("0200.000.538", "2022-00000005", "2022-07-01", "2020-07-01", "2021-12-31", "m01", &[("70/76A", "1200000"), ("60", "600000")][..]),
+        ("0200.000.538", "2025-00000005", "2025-07-01", "2024-01-01", "2024-12-31", "m01", &[("70/76A", "900000"), ("60", "500000")][..]),
+        // N1: the 6-month exercise ending in 2024 is the one used
+        ("0200.001.132", "2022-00000011", "2022-07-01", "2021-01-01", "2021-12-31", "m01", &[("9900", "900000")][..]),
+        ("0200.001.132", "2025-00000011", "2025-03-01", "2024-07-01", "2024-12-31", "m01", &[("9900", "500000")][..]),
+        // N2 (Wallonia)
+        ("0200.001.231", "2022-00000012", "2022-07-01", "2021-01-01", "2021-12-31", "m01", &[("9900", "100000")][..]),
+        ("0200.001.231", "2025-00000012", "2025-07-01", "2024-01-01", "2024-12-31", "m01", &[("9900", "999999")][..]),
+    ];
+    for (number, reference, deposit, start, end, model, values) in rows {
+        for (rubric, value) in values {
+            text.push_str(&format!("{number},{reference},{deposit},{start},{end},{model},{rubric},N,{value}\n"));
+        }
+    }
+    std::fs::write(&accounts, text).unwrap();
+}
+
+#[test]
+fn value_added_and_productivity_per_cluster() {
+    let input = tempfile::tempdir().unwrap();
+    value_added_fixture(input.path());
+    let (_dir, out, _) = run(input.path(), 2024);
+    let t = Table::read(&out.join("productivity.parquet"));
+    assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"], vec!["C3"]]);
+
+    let (fva_b, fva_e, ffte_b, ffte_e) = (1_930_000.0, 2_150_000.0, 39.0, 43.0);
+    let f_va_growth = fva_e / fva_b - 1.0;
+    let f_prod_growth = (fva_e / ffte_e) / (fva_b / ffte_b) - 1.0;
+    // (cluster, sample firms, VA base, VA end, FTE base, FTE end)
+    let expect = [
+        ("ALL", 4, 1_180_000.0, 1_300_000.0, 21.0, 25.0),
+        ("C1", 3, 780_000.0, 900_000.0, 17.0, 21.0),
+        ("C2", 2, 850_000.0, 1_000_000.0, 14.0, 16.0),
+        ("C3", 1, 450_000.0, 600_000.0, 10.0, 12.0),
+    ];
+    for (cluster, firms, va_b, va_e, fte_b, fte_e) in expect {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("sample_firms", r), firms, "{cluster} sample");
+        assert_close(t.float("value_added_base", r), va_b, EPS, "VA base");
+        assert_close(t.float("value_added_end", r), va_e, EPS, "VA end");
+        assert_close(t.float("fte_base", r), fte_b, EPS, "FTE base");
+        assert_close(t.float("fte_end", r), fte_e, EPS, "FTE end");
+        assert_close(t.float("value_added_per_fte_base", r), va_b / fte_b, 1e-6, "VA per FTE base");
+        assert_close(t.float("value_added_per_fte_end", r), va_e / fte_e, 1e-6, "VA per FTE end");
+        let va_growth = va_e / va_b - 1.0;
+        let prod_growth = (va_e / fte_e) / (va_b / fte_b) - 1.0;
+        assert_close(t.float("value_added_growth", r), va_growth, EPS, "VA growth");
+        assert_close(t.float("productivity_growth", r), prod_growth, EPS, "productivity growth");
+        assert_eq!(t.int("flanders_firms", r), 4);
+        assert_close(t.float("flanders_value_added_base", r), fva_b, EPS, "Flemish VA base");
+        assert_close(t.float("flanders_value_added_end", r), fva_e, EPS, "Flemish VA end");
+        assert_close(t.float("flanders_value_added_growth", r), f_va_growth, EPS, "Flemish VA growth");
+        assert_close(t.float("flanders_productivity_growth", r), f_prod_growth, EPS, "Flemish productivity growth");
+        assert_close(t.float("value_added_gap_pp", r), 100.0 * (va_growth - f_va_growth), 1e-7, "VA gap");
+        assert_close(t.float("productivity_gap_pp", r), 100.0 * (prod_growth - f_prod_growth), 1e-7, "productivity gap");
+    }
+    // C1 by hand: 900 000 / 780 000 - 1 = 15.38 %; productivity (900 000 / 21) / (780 000 / 17) - 1
+    // = 42 857.14 / 45 882.35 - 1 = -6.59 %; Flanders 2 150 000 / 1 930 000 - 1 = 11.40 %.
+    let c1 = t.row_where("cluster_id", "C1");
+    assert_close(t.float("value_added_growth", c1), 0.153846153846, 1e-9, "C1 VA growth");
+    assert_close(t.float("productivity_growth", c1), -0.065934065934, 1e-9, "C1 productivity growth");
+    assert_close(t.float("flanders_value_added_growth", c1), 0.113989637306, 1e-9, "Flemish VA growth");
+
+    // Everyone left out is in exclusions with the reason; counts reconcile per cluster.
+    let x = Table::read(&out.join("exclusions.parquet"));
+    let mut excluded: Vec<Vec<String>> = x
+        .texts(&["cluster_id", "indicator", "enterprise_number", "reason"])
+        .into_iter()
+        .filter(|r| r[1] == "productivity")
+        .collect();
+    excluded.sort();
+    let row = |c: &str, n: &str, why: &str| vec![c.to_string(), "productivity".to_string(), n.to_string(), why.to_string()];
+    assert_eq!(
+        excluded,
+        vec![
+            row("ALL", "0200.000.439", "no_value_added_base_year"),
+            row("ALL", "0200.000.736", "not_in_register"),
+            row("ALL", "0200.001.033", "no_filing_base_year"),
+            row("C1", "0200.000.736", "not_in_register"),
+            row("C2", "0200.000.439", "no_value_added_base_year"),
+            row("C2", "0200.001.033", "no_filing_base_year"),
+        ]
+    );
+    for r in 0..t.len() {
+        let cluster = t.text("cluster_id", r).unwrap();
+        let left_out = excluded.iter().filter(|e| e[0] == cluster).count() as i64;
+        assert_eq!(t.int("cohort_firms", r), t.int("sample_firms", r) + left_out, "{cluster}: cohort = sample + excluded");
+    }
+
+    // The long form carries the same figures.
+    let ind = Table::read(&out.join("indicators.parquet"));
+    let r = (0..ind.len())
+        .find(|&r| {
+            ind.text("cluster_id", r).as_deref() == Some("C1")
+                && ind.text("indicator", r).as_deref() == Some("productivity")
+                && ind.text("measure", r).as_deref() == Some("productivity_growth")
+        })
+        .expect("C1 productivity_growth in indicators");
+    assert_close(ind.float("value", r), -0.065934065934, 1e-9, "indicators productivity_growth");
+}
+
+#[test]
+fn a_growth_from_a_negative_base_is_not_reported() {
+    // C3 = A alone. With A's 2021 purchases raised to 1 000 000 its 2021 value added is
+    // 1 050 000 - 10 000 - 1 000 000 - 200 000 - 20 000 + 30 000 = -150 000: the level and the
+    // per-FTE value are reported, a growth from a negative base is not.
+    let input = tempfile::tempdir().unwrap();
+    value_added_fixture(input.path());
+    let accounts = input.path().join("accounts/accounts.csv");
+    let text = std::fs::read_to_string(&accounts).unwrap();
+    let from = "2021-12-31,m01,60,N,400000";
+    assert!(text.contains(from));
+    std::fs::write(&accounts, text.replace(from, "2021-12-31,m01,60,N,1000000")).unwrap();
+    let (_dir, out, _) = run(input.path(), 2024);
+    let t = Table::read(&out.join("productivity.parquet"));
+    let r = t.row_where("cluster_id", "C3");
+    assert_close(t.float("value_added_base", r), -150_000.0, EPS, "negative VA base");
+    assert_close(t.float("value_added_per_fte_base", r), -15_000.0, EPS, "negative VA per FTE");
+    assert_eq!(t.float("value_added_growth", r), None);
+    assert_eq!(t.float("productivity_growth", r), None);
+    assert_eq!(t.float("value_added_gap_pp", r), None);
+    // C1 = A B C: -150 000 + 180 000 + 150 000 = 180 000 > 0, so C1 still has a growth.
+    let c1 = t.row_where("cluster_id", "C1");
+    assert_close(t.float("value_added_growth", c1), 900_000.0 / 180_000.0 - 1.0, EPS, "C1 growth");
+}
