@@ -52,7 +52,9 @@ SELECT * FROM filing_status WHERE status = 'used';
 -- 9900 in the abbreviated and micro models). The level's value is the signed sum of its
 -- rubrics that the filing reports (e.g. FTE = 1003, else 9087; tangible investment = 8169,
 -- else the sum of 8161..8166; value added = 70/76A - 76A - 60 - 61 - 740 + 1521 + 1522, else
--- 9900 - 76A). Only the configured period (N) counts. One row per filing (one pass).
+-- 9900 - 76A). Two levels at most: each level is two aggregates per filing, and the
+-- aggregation over all filings is one of the two memory peaks of a run. Only the configured
+-- period (N) counts. One row per filing (one pass).
 CREATE VIEW filing_measure_value AS
 WITH signed AS (
   SELECT a.enterprise_number, a.reference_number, r.measure, r.priority, r.selects_level,
@@ -66,33 +68,23 @@ SELECT a.enterprise_number,
        coalesce(CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 2 THEN a.signed_value END) END,
-                CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 3 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 3 THEN a.signed_value END) END) AS turnover,
+                     THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 2 THEN a.signed_value END) END) AS turnover,
        coalesce(CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 2 THEN a.signed_value END) END,
-                CASE WHEN bool_or(a.measure = 'fte' AND a.priority = 3 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 3 THEN a.signed_value END) END) AS fte,
+                     THEN sum(CASE WHEN a.measure = 'fte' AND a.priority = 2 THEN a.signed_value END) END) AS fte,
        coalesce(CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 2 THEN a.signed_value END) END,
-                CASE WHEN bool_or(a.measure = 'tangible_investment' AND a.priority = 3 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 3 THEN a.signed_value END) END) AS tangible_investment,
+                     THEN sum(CASE WHEN a.measure = 'tangible_investment' AND a.priority = 2 THEN a.signed_value END) END) AS tangible_investment,
        coalesce(CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 2 THEN a.signed_value END) END,
-                CASE WHEN bool_or(a.measure = 'intangible_investment' AND a.priority = 3 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 3 THEN a.signed_value END) END) AS intangible_investment,
+                     THEN sum(CASE WHEN a.measure = 'intangible_investment' AND a.priority = 2 THEN a.signed_value END) END) AS intangible_investment,
        coalesce(CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 2 THEN a.signed_value END) END,
-                CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 3 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 3 THEN a.signed_value END) END) AS value_added
+                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 2 THEN a.signed_value END) END) AS value_added
 FROM signed a
 GROUP BY a.enterprise_number, a.reference_number;
 

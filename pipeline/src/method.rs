@@ -176,9 +176,9 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
             return Err(CpiError::bad_field(file, *line, "kind", format!("measure {} has rows with different kind or missing_value", v[0])));
         }
         let p = int_field(file, *line, "priority", &v[3])?;
-        // sql/20 takes the first level present among 1, 2 and 3.
-        if !(1..=3).contains(&p) {
-            return Err(CpiError::bad_field(file, *line, "priority", "must be 1, 2 or 3"));
+        // sql/20 takes the first level present among 1 and 2.
+        if !(1..=2).contains(&p) {
+            return Err(CpiError::bad_field(file, *line, "priority", "must be 1 or 2"));
         }
         if !seen.insert((v[0].clone(), p, v[4].clone())) {
             return Err(CpiError::bad_field(file, *line, "rubric_code", format!("rubric {} is listed twice for {} at priority {p}", v[4], v[0])));
