@@ -23,8 +23,8 @@ import sys
 import duckdb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Bump when `cpi generate` writes different inputs (2: value-added rubrics).
-GENERATOR_VERSION = 2
+# Bump when `cpi generate` writes different inputs (2: value-added rubrics, 3: official value-added totals).
+GENERATOR_VERSION = 3
 # view of sql/90_outputs.sql -> (output file, key columns)
 TABLES = {
     "output_cpi6_investment": ("cpi6_investment", ["cluster_id"]),

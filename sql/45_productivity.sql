@@ -1,6 +1,6 @@
 -- Step 45: value added and labour productivity (value added per FTE) of a constant sample over
 -- B = T - 3 .. T, the window of CPI 7 and CPI 8.
--- Reads: annual_figures, company, cohort_company, cluster_list, params.
+-- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
 -- Creates: productivity_status (one row per cohort company), productivity_result.
 
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
@@ -53,6 +53,13 @@ WHERE c.region = 'Flanders'
   AND g.value_added_base IS NOT NULL AND g.value_added_end IS NOT NULL
   AND g.fte_base IS NOT NULL AND g.fte_end IS NOT NULL;
 
+-- Official Flemish value added (e.g. the regional accounts) for B and T, when given.
+CREATE VIEW official_value_added AS
+SELECT b.value AS official_value_added_base, e.value AS official_value_added_end
+FROM params p
+LEFT JOIN official_totals b ON b.measure = 'value_added_eur' AND b.year = p.base_year
+LEFT JOIN official_totals e ON e.measure = 'value_added_eur' AND e.year = p.end_year;
+
 CREATE VIEW cluster_productivity AS
 SELECT l.cluster_id,
        l.cluster_name,
@@ -102,6 +109,10 @@ SELECT g.*,
        p.base_year,
        p.end_year,
        100 * (g.value_added_growth - g.flanders_value_added_growth) AS value_added_gap_pp,
-       100 * (g.productivity_growth - g.flanders_productivity_growth) AS productivity_gap_pp
+       100 * (g.productivity_growth - g.flanders_productivity_growth) AS productivity_gap_pp,
+       CASE WHEN o.official_value_added_base > 0
+            THEN CAST(o.official_value_added_end AS DOUBLE) / CAST(o.official_value_added_base AS DOUBLE) - 1
+       END AS official_flanders_value_added_growth
 FROM growth g
-CROSS JOIN params p;
+CROSS JOIN params p
+CROSS JOIN official_value_added o;

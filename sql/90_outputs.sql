@@ -95,7 +95,8 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(flanders_value_added_per_fte_end AS DOUBLE) AS flanders_value_added_per_fte_end,
        CAST(flanders_productivity_growth AS DOUBLE) AS flanders_productivity_growth,
        CAST(value_added_gap_pp AS DOUBLE) AS value_added_gap_pp,
-       CAST(productivity_gap_pp AS DOUBLE) AS productivity_gap_pp
+       CAST(productivity_gap_pp AS DOUBLE) AS productivity_gap_pp,
+       CAST(official_flanders_value_added_growth AS DOUBLE) AS official_flanders_value_added_growth
 FROM productivity_result
 ORDER BY cluster_id;
 
@@ -247,6 +248,13 @@ WITH growth AS (
            || ' % by more than ' || CAST(p.max_official_gap_pp AS VARCHAR) || ' points' AS message
   FROM growth g CROSS JOIN params p
   WHERE abs(100 * (g.flanders_growth - g.official_flanders_growth)) > p.max_official_gap_pp
+  UNION ALL
+  SELECT DISTINCT 'productivity' AS indicator, 'ALL' AS cluster_id,
+         'Flemish micro-benchmark value-added growth ' || CAST(round(100 * v.flanders_value_added_growth, 2) AS VARCHAR)
+           || ' % differs from the official total''s ' || CAST(round(100 * v.official_flanders_value_added_growth, 2) AS VARCHAR)
+           || ' % by more than ' || CAST(p.max_official_gap_pp AS VARCHAR) || ' points' AS message
+  FROM output_productivity v CROSS JOIN params p
+  WHERE abs(100 * (v.flanders_value_added_growth - v.official_flanders_value_added_growth)) > p.max_official_gap_pp
 )
 SELECT CAST(indicator AS VARCHAR) AS indicator,
        CAST(cluster_id AS VARCHAR) AS cluster_id,

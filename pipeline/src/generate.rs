@@ -394,7 +394,7 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
     writeln!(totals, "year,measure,value,source").map_err(io(&totals_path))?;
     for year in FIRST_YEAR..=LAST_YEAR {
         let mut sink = AccountSink::new(&dir, year, opts.accounts_format)?;
-        let (mut flemish_turnover, mut flemish_fte, mut flemish_investment) = (0.0, 0.0, 0.0);
+        let (mut flemish_turnover, mut flemish_fte, mut flemish_investment, mut flemish_value_added) = (0.0, 0.0, 0.0, 0.0);
         for (i, c) in filers.iter().enumerate() {
             if year < c.start_year || year > c.stop_year {
                 continue;
@@ -436,8 +436,10 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
                 values.push(("8029", intangible.round()));
                 values.push(("9901", (*turnover * 0.05 * months_factor).round()));
             }
-            values.extend(value_added_rubrics(*turnover * months_factor, consumption_share[i], c.abbreviated, &mut va_rng));
+            let (value_added, rows) = value_added_rubrics(*turnover * months_factor, consumption_share[i], c.abbreviated, &mut va_rng);
+            values.extend(rows);
             if c.region == Region::Flanders {
+                flemish_value_added += value_added / months_factor;
                 flemish_turnover += *turnover;
                 flemish_fte += *fte;
                 flemish_investment += tangible + intangible;
@@ -459,7 +461,12 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
         }
         sink.finish()?;
         // Official totals are larger than the micro sum: they include non-filers.
-        for (measure, v) in [("turnover_eur", flemish_turnover * 1.25), ("fte", flemish_fte * 1.4), ("investment_eur", flemish_investment * 1.2)] {
+        for (measure, v) in [
+            ("turnover_eur", flemish_turnover * 1.25),
+            ("fte", flemish_fte * 1.4),
+            ("investment_eur", flemish_investment * 1.2),
+            ("value_added_eur", flemish_value_added * 1.3),
+        ] {
             writeln!(totals, "{year},{measure},{:.0},synthetic official total", v).map_err(io(&totals_path))?;
         }
     }
@@ -470,12 +477,14 @@ fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng
 /// The rubrics of value added (config/rubric_map.csv): the full model reports operating income
 /// 70/76A and its charges 60, 61 (and sometimes non-recurring income 76A, operating subsidies
 /// 740, agency-staff costs 1521); the abbreviated model reports the gross margin 9900 instead.
-fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool, rng: &mut ChaCha8Rng) -> Vec<(&'static str, f64)> {
+/// Returns the value added these rubrics give and the rubrics.
+fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool, rng: &mut ChaCha8Rng) -> (f64, Vec<(&'static str, f64)>) {
     let operating_income = turnover * (1.0 + rng.random_range(0.0..0.03));
     let non_recurring = if rng.random_bool(0.1) { turnover * rng.random_range(0.0..0.02) } else { 0.0 };
     let goods = turnover * consumption_share * 0.6 * rng.random_range(0.95..1.05);
     let services = turnover * consumption_share * 0.4 * rng.random_range(0.95..1.05);
     let mut rows = vec![];
+    let mut value_added = operating_income - goods - services;
     if abbreviated {
         rows.push(("9900", (operating_income + non_recurring - goods - services).round()));
     } else {
@@ -483,16 +492,20 @@ fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool,
         rows.push(("60", goods.round()));
         rows.push(("61", services.round()));
         if rng.random_bool(0.1) {
-            rows.push(("740", (turnover * rng.random_range(0.0..0.01)).round()));
+            let subsidies = turnover * rng.random_range(0.0..0.01);
+            rows.push(("740", subsidies.round()));
+            value_added -= subsidies;
         }
         if rng.random_bool(0.15) {
-            rows.push(("1521", (turnover * rng.random_range(0.0..0.02)).round()));
+            let agency_staff = turnover * rng.random_range(0.0..0.02);
+            rows.push(("1521", agency_staff.round()));
+            value_added += agency_staff;
         }
     }
     if non_recurring > 0.0 {
         rows.push(("76A", non_recurring.round()));
     }
-    rows
+    (value_added, rows)
 }
 
 struct Filing<'a> {

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::storage::Location;
 
 pub const PATH: &str = "totals/flanders.csv";
-const MEASURES: [&str; 3] = ["turnover_eur", "fte", "investment_eur"];
+const MEASURES: [&str; 4] = ["turnover_eur", "fte", "investment_eur", "value_added_eur"];
 
 /// Reads the totals when the file exists; an absent file gives an empty table.
 pub async fn read(input: &Location, log: &mut InputLog) -> Result<RecordBatch> {
