@@ -190,7 +190,9 @@ fn handworked_indicators() {
 
     // ---- member flows between the cohorts of 2021-01-01 and 2024-01-01 ----
     let f = Table::read(&out.join("member_flows.parquet"));
-    let rows: Vec<(String, String, i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> = (0..f.len())
+    // (cluster, flow, companies, companies in the register, turnover B, turnover T, FTE B, FTE T)
+    type FlowRow = (String, String, i64, i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let rows: Vec<FlowRow> = (0..f.len())
         .map(|r| {
             (
                 f.text("cluster_id", r).unwrap(),

@@ -326,7 +326,7 @@ async fn compute_and_write(
     staging.put(REJECTS_FILE, bytes).await?;
 
     let mut input_rows = log.counts();
-    input_rows.extend(kbo_counts(&extract)?);
+    input_rows.extend(kbo_counts(extract)?);
     let prefix = format!("{}/", input.display);
     input_rows.iter_mut().for_each(|f| f.file = f.file.trim_start_matches(&prefix).to_string());
     for f in &input_rows {
@@ -525,7 +525,7 @@ pub async fn validate(input: &str, config: Option<&std::path::Path>) -> Result<V
     method::run_account_checks(&ctx).await?;
     collect_sql_rejects(&ctx, &mut log).await?;
     let mut files = log.counts();
-    files.extend(kbo_counts(&extract)?);
+    files.extend(kbo_counts(extract)?);
     Ok(ValidationReport { input: input.to_string(), kbo: extract.meta.clone(), files, rejects: log.rejects })
 }
 

@@ -316,7 +316,7 @@ pub async fn run_common_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
 /// of them created and registering that year's `params`.
 pub async fn run_year_steps(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<Vec<StepTiming>> {
     for (file, sql) in &SQL_STEPS[COMMON_STEPS..] {
-        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e.into()) })?;
+        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e) })?;
         for statement in statements {
             ctx.deregister_table(created_name(&statement.to_string()).as_str())?;
         }
@@ -343,7 +343,7 @@ async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<V
         let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql {
             file: file.to_string(),
             statement: 0,
-            source: Box::new(e.into()),
+            source: Box::new(e),
         })?;
         for (i, statement) in statements.into_iter().enumerate() {
             let text = statement.to_string();
@@ -390,7 +390,7 @@ pub async fn explain_steps(ctx: &SessionContext) -> Result<String> {
     use std::fmt::Write;
     let mut out = String::new();
     for (file, sql) in SQL_STEPS {
-        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e.into()) })?;
+        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e) })?;
         for (i, statement) in statements.into_iter().enumerate() {
             let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql { file: file.to_string(), statement: i + 1, source: Box::new(e) };
             let _ = writeln!(out, "-- ===== {file}, statement {} =====\n{statement};\n", i + 1);

@@ -298,6 +298,11 @@ fn column_index(name: &str, header: &[String]) -> Result<[usize; 9]> {
     Ok(positions.try_into().expect("one position per column"))
 }
 
+/// Deposit date, exercise start and end as written in the file.
+type DatesAsWritten = (String, String, String);
+/// The same parsed: days since the epoch of each, and the exercise length in months.
+type ParsedDates = (i32, i32, i32, i32);
+
 /// Checks rows and appends the valid ones to Arrow columns.
 struct AccountsBuilder<'a> {
     file: &'a str,
@@ -305,9 +310,9 @@ struct AccountsBuilder<'a> {
     rules: &'a AccountRules,
     last_number: (String, String),
     /// The last valid (deposit, start, end) as written, with the parsed dates and months.
-    last_dates: Option<((String, String, String), (i32, i32, i32, i32))>,
+    last_dates: Option<(DatesAsWritten, ParsedDates)>,
     /// The deposit of the last filing block: (enterprise number, reference, dates as written).
-    last_block: Option<(String, String, (String, String, String))>,
+    last_block: Option<(String, String, DatesAsWritten)>,
     /// The (rubric, period) pairs the method needs that the current block has given.
     block_rubrics: Vec<(String, String)>,
     values: ValueColumns,
