@@ -84,7 +84,11 @@ SELECT a.enterprise_number,
        coalesce(CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 1 THEN a.signed_value END) END,
                 CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level)
-                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 2 THEN a.signed_value END) END) AS value_added
+                     THEN sum(CASE WHEN a.measure = 'value_added' AND a.priority = 2 THEN a.signed_value END) END) AS value_added,
+       -- which level gave value added (1 = full model, 2 = abbreviated and micro models with the
+       -- shipped map), counted in the manifest because the two formulas differ
+       CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 1 AND a.selects_level) THEN 1
+            WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level) THEN 2 END AS value_added_level
 FROM signed a
 GROUP BY a.enterprise_number, a.reference_number;
 
@@ -111,7 +115,7 @@ FROM rubric_map;
 CREATE TABLE annual_figures AS
 WITH reported AS (
   SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level
   FROM filing_used f
   LEFT JOIN filing_measure_value v
     ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
@@ -142,6 +146,7 @@ SELECT r.enterprise_number,
        CASE WHEN r.value_added IS NULL AND m.value_added_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
             WHEN m.value_added_kind = 'flow' AND r.exercise_months <> 12
               THEN CAST(round(CAST(r.value_added AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
-            ELSE r.value_added END AS value_added_eur
+            ELSE r.value_added END AS value_added_eur,
+       r.value_added_level
 FROM reported r
 CROSS JOIN measure_rule m;

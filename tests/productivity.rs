@@ -84,6 +84,10 @@ fn value_added_and_productivity_per_cluster() {
     for r in 0..t.len() {
         assert_close(t.float("official_flanders_value_added_growth", r), 0.05, EPS, "official VA growth");
     }
+    // Company-years by formula, in the used deposits: full model A, C, E in 2021 and 2024 = 6;
+    // abbreviated B 2021, 2024, D 2024, N1 2021, 2024 (July-December), N2 2021, 2024 = 7.
+    assert_eq!(manifest.method_counts["company_years_value_added_level_1"], 6);
+    assert_eq!(manifest.method_counts["company_years_value_added_level_2"], 7);
     assert!(
         manifest.warnings.iter().any(|w| w
             == "productivity ALL: Flemish micro-benchmark value-added growth 11.4 % differs from the official total's 5.0 % by more than 5.0 points"),

@@ -572,7 +572,9 @@ async fn method_counts(ctx: &SessionContext) -> Result<BTreeMap<String, i64>> {
                UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
                UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
                UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
-               UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months";
+               UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
+               UNION ALL SELECT 'company_years_value_added_level_1', count(*) FROM annual_figures WHERE value_added_level = 1
+               UNION ALL SELECT 'company_years_value_added_level_2', count(*) FROM annual_figures WHERE value_added_level = 2";
     let mut counts = BTreeMap::new();
     for batch in ctx.sql(sql).await?.collect().await? {
         let k = text_column(&batch, 0)?;
