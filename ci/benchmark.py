@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Benchmark: cpi against DuckDB running the same sql/ files on the same generated inputs.
+"""Benchmark: cpi against DuckDB on the same generated inputs, and the cross-check of values.
 
-For each scale F it generates an input folder (`cpi generate`, cached), then runs
-  * `cpi run` end to end, and
-  * ci/duckdb_method.py (DuckDB, the same SQL steps, inputs registered as views),
-each under /usr/bin/time -v for wall time and peak memory, checks that both give the same
-indicator values (to 1e-9), and prints a table. This is a benchmark, not a test: CI runs only
-the cross-check at a small scale (`--check-only`).
+For each scale F it generates an input folder (`cpi generate`, cached) and measures, each under
+/usr/bin/time -v for wall time and peak resident memory:
+  * `cpi run` on the published files, end to end (reading and checking every row, hashing
+    every input, writing the outputs);
+  * ci/duckdb_plain.py: the plain DuckDB script a statistician would write for CPI 6, 7 and 8
+    from the same files (the peer a user would pick instead of cpi; other rules, so only its
+    time is compared);
+  * `cpi ingest` (stage the inputs once), then `cpi run` on the staged copy (a re-run);
+  * ci/duckdb_method.py: cpi's own sql/ steps on DuckDB over the same staged copy, and checks
+    that every value of every output table of the catalogue (schemas/) equals cpi's (1e-9).
+This is a benchmark, not a test: CI runs only the cross-check at a small scale (--check-only).
 
 usage: benchmark.py [--scales 0.01,0.1,0.25,1.0] [--work DIR] [--cpi PATH] [--check-only]
 """
@@ -25,14 +30,7 @@ import duckdb
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Bump when `cpi generate` writes different inputs (2: value-added rubrics, 3: official value-added totals).
 GENERATOR_VERSION = 3
-# view of sql/90_outputs.sql -> (output file, key columns)
-TABLES = {
-    "output_cpi6_investment": ("cpi6_investment", ["cluster_id"]),
-    "output_cpi7_turnover": ("cpi7_turnover", ["cluster_id"]),
-    "output_cpi8_employment": ("cpi8_employment", ["cluster_id"]),
-    "output_productivity": ("productivity", ["cluster_id"]),
-    "output_cpi_breakdowns": ("cpi_breakdowns", ["cluster_id", "indicator", "dimension", "category"]),
-}
+CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output"]
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
@@ -56,30 +54,32 @@ def count_rows(folder: pathlib.Path) -> int:
     return total
 
 
+def same(x, y) -> bool:
+    if isinstance(x, float) or isinstance(y, float):
+        if x is None or y is None:
+            return x is None and y is None
+        return math.isclose(x, float(y), rel_tol=1e-9, abs_tol=1e-6)
+    return str(x) == str(y)
+
+
 def compare(cpi_out: pathlib.Path, duck_json: pathlib.Path) -> int:
-    """Compares every value of the indicator tables; returns the number compared."""
+    """Compares every value of every output table; returns the number compared."""
     duck = json.loads(duck_json.read_text())["results"]
     compared = 0
-    for view, (file, key) in TABLES.items():
-        ours = duckdb.sql(f"SELECT * FROM '{cpi_out / file}.parquet' ORDER BY {', '.join(key)}")
-        columns = [d[0] for d in ours.description]
-        rows = [dict(zip(columns, r)) for r in ours.fetchall()]
-        theirs = sorted(duck[view], key=lambda r: tuple(r[k] for k in key))
-        if len(rows) != len(theirs):
-            sys.exit(f"{file}: cpi has {len(rows)} rows, DuckDB {len(theirs)}")
-        for a, b in zip(rows, theirs):
+    for table in CATALOGUE:
+        rel = duckdb.sql(f"SELECT * FROM '{cpi_out / table['file']}'")
+        columns = [d[0] for d in rel.description]
+        ours = [dict(zip(columns, r)) for r in rel.fetchall()]
+        theirs = duck[table["table"]]
+        # Rows in the order of their non-float values (the keys of every table).
+        key = lambda r: tuple(str(r[c]) for c in columns if not isinstance(r[c], float))
+        ours, theirs = sorted(ours, key=key), sorted(theirs, key=key)
+        if len(ours) != len(theirs):
+            sys.exit(f"{table['table']}: cpi has {len(ours)} rows, DuckDB {len(theirs)}")
+        for a, b in zip(ours, theirs):
             for c in columns:
-                x, y = a[c], b[c]
-                if isinstance(x, float) or isinstance(y, float):
-                    if x is None or y is None:
-                        ok = x is None and y is None
-                    else:
-                        y = float(y)
-                        ok = math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-6)
-                else:
-                    ok = str(x) == str(y)
-                if not ok:
-                    sys.exit(f"{file} {[a[k] for k in key]} {c}: cpi {x!r}, DuckDB {y!r}")
+                if not same(a[c], b[c]):
+                    sys.exit(f"{table['table']} {key(a)} {c}: cpi {a[c]!r}, DuckDB {b[c]!r}")
                 compared += 1
     return compared
 
@@ -94,6 +94,7 @@ def main() -> None:
     args = ap.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    year = str(args.year)
     results = []
     for scale in [float(s) for s in args.scales.split(",")]:
         # The generator's version is in the folder name: a cached input of an older generator
@@ -101,32 +102,32 @@ def main() -> None:
         data = work / f"scale-{scale}-g{GENERATOR_VERSION}"
         if not (data / "clusters/members.csv").exists():
             subprocess.run([args.cpi, "-q", "generate", "--scale", str(scale), "--seed", "42", "--output", str(data)], check=True)
-        out = work / f"out-{scale}"
-        duck_json = work / f"duckdb-{scale}.json"
-        cpi_s, cpi_mib = timed([args.cpi, "-q", "run", "--input", str(data), "--output", str(out), "--year", str(args.year), "--overwrite"])
-        duck_s, duck_mib = timed([sys.executable, str(ROOT / "ci/duckdb_method.py"), str(data), str(args.year), str(duck_json)])
-        compared = compare(out, duck_json)
-        rows = count_rows(data)
-        result = {"scale": scale, "rows_in": rows, "cpi_s": cpi_s, "duckdb_s": duck_s, "ratio": cpi_s / duck_s, "cpi_mib": cpi_mib, "duckdb_mib": duck_mib, "values_compared": compared}
+        out, copy, out_copy = work / f"out-{scale}", work / f"staged-{scale}", work / f"out-staged-{scale}"
+        r = {"scale": scale}
+        r["cpi_s"], r["cpi_mib"] = timed([args.cpi, "-q", "run", "--input", str(data), "--output", str(out), "--year", year, "--overwrite"])
+        r["ingest_s"], r["ingest_mib"] = timed([args.cpi, "-q", "ingest", "--input", str(data), "--output", str(copy), "--overwrite"])
+        r["rerun_s"], r["rerun_mib"] = timed([args.cpi, "-q", "run", "--input", str(copy), "--output", str(out_copy), "--year", year, "--overwrite"])
+        for f in out.glob("*.parquet"):
+            if f.read_bytes() != (out_copy / f.name).read_bytes():
+                sys.exit(f"scale {scale}: {f.name} differs between the run on the inputs and on the staged copy")
+        duck_json = work / f"duckdb-method-{scale}.json"
+        r["duck_method_s"], r["duck_method_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_method.py"), str(copy), year, str(duck_json)])
+        r["values_compared"] = compare(out, duck_json)
+        print(f"scale {scale}: {r['values_compared']} output values equal in cpi and DuckDB (1e-9)", flush=True)
         if not args.check_only:
-            # A repeated run on a converted copy (`cpi ingest`): the conversion once, then runs
-            # that skip the KBO CSV parse; their outputs must be the same bytes.
-            copy, out_copy = work / f"ingest-{scale}", work / f"out-ingest-{scale}"
-            result["ingest_s"], _ = timed([args.cpi, "-q", "ingest", "--input", str(data), "--output", str(copy), "--overwrite"])
-            result["cpi_copy_s"], result["cpi_copy_mib"] = timed([args.cpi, "-q", "run", "--input", str(copy), "--output", str(out_copy), "--year", str(args.year), "--overwrite"])
-            for f in out.glob("*.parquet"):
-                if f.read_bytes() != (out_copy / f.name).read_bytes():
-                    sys.exit(f"scale {scale}: {f.name} differs between the run on the inputs and on the ingested copy")
-        results.append(result)
-        print(f"scale {scale}: {compared} indicator values equal in cpi and DuckDB (1e-9)", flush=True)
+            plain_json = work / f"duckdb-plain-{scale}.json"
+            r["duck_plain_s"], r["duck_plain_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_plain.py"), str(data), year, str(plain_json)])
+            r["rows_in"] = count_rows(data)
+        results.append(r)
     if args.check_only:
         print(f"benchmark cross-check: {len(results)} passed, 0 failed")
         return
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB")
-    print("| scale | rows in | cpi s | DuckDB s | ratio cpi/DuckDB | cpi peak MiB | DuckDB peak MiB | s per M rows (cpi) | cpi ingest s | cpi on ingested copy s | its peak MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scale | rows in | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['scale']} | {r['rows_in']:,} | {r['cpi_s']:.1f} | {r['duckdb_s']:.1f} | {r['ratio']:.2f} | {r['cpi_mib']:.0f} | {r['duckdb_mib']:.0f} | {r['cpi_s'] / r['rows_in'] * 1e6:.2f} | {r['ingest_s']:.1f} | {r['cpi_copy_s']:.1f} | {r['cpi_copy_mib']:.0f} |")
+        print(f"| {r['scale']} | {r['rows_in']:,} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f} "
+              f"| {r['ingest_s']:.1f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
     (work / "results.json").write_text(json.dumps(results, indent=2))
 
 

@@ -15,7 +15,8 @@ import polars as pl
 import pyarrow.parquet as pq
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUTPUTS = ["cpi6_investment", "cpi7_turnover", "cpi8_employment", "productivity", "cpi_breakdowns", "member_flows", "indicators", "exclusions", "nace_concordance", "rejects"]
+# The catalogue of outputs: every schemas/*.json of kind output.
+CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output"]
 failures = []
 
 
@@ -26,9 +27,9 @@ def check(cond, what):
 
 def main(out: pathlib.Path, handworked: bool) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
-    for name in OUTPUTS:
-        path = out / f"{name}.parquet"
-        schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text())
+    for schema in CATALOGUE:
+        name = schema["table"]
+        path = out / schema["file"]
         expected = [(c["name"], c["type"]) for c in schema["columns"]]
         table = pq.read_table(path)
         actual = [(f.name, str(f.type)) for f in table.schema]
@@ -37,7 +38,7 @@ def main(out: pathlib.Path, handworked: bool) -> None:
         check(meta.get(b"kbo.snapshot_date") is not None, f"{name}: no kbo.snapshot_date metadata")
         n_duck = duckdb.sql(f"SELECT count(*) FROM '{path}'").fetchall()[0][0]
         n_polars = pl.read_parquet(path).height
-        rows = next(o["rows"] for o in manifest["outputs"] if o["file"] == f"{name}.parquet")
+        rows = next(o["rows"] for o in manifest["outputs"] if o["file"] == schema["file"])
         check(table.num_rows == n_duck == n_polars == rows,
               f"{name}: rows pyarrow {table.num_rows}, duckdb {n_duck}, polars {n_polars}, manifest {rows}")
     for f in manifest["input_rows"]:
@@ -54,7 +55,7 @@ def main(out: pathlib.Path, handworked: bool) -> None:
         all_row = next(r for r in fte if r["cluster_id"] == "ALL")
         check(math.isclose(all_row["cluster_growth"], 35 / 29 - 1, abs_tol=1e-12), f"pyarrow ALL FTE growth {all_row['cluster_growth']}")
 
-    checks = len(OUTPUTS) + (4 if handworked else 0)
+    checks = len(CATALOGUE) + (4 if handworked else 0)
     if failures:
         print("\n".join(failures))
         print(f"read_back: {checks - len(failures)} passed, {len(failures)} failed")

@@ -1,8 +1,10 @@
+-- scope: common
+-- reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code, postcode_region, nace_division_section, nace_version_preference, activity_group_preference, settings
+-- creates: seat, seat_location, division_section_label, nace_concordance, company, output_nace_concordance
+-- publishes: output_nace_concordance
+--
 -- Step 10: the company register (KBO/BCE Open Data full extract).
 -- One row per enterprise: where its registered seat is and what its main activity is.
--- Reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code,
---        postcode_region, nace_division_section, nace_version_preference, activity_group_preference, params.
--- Creates: company, nace_concordance.
 
 -- Registered seat = the address of type REGO. A seat abroad has a country name filled in.
 CREATE VIEW seat AS
@@ -79,7 +81,7 @@ FROM nace_division_section s
 LEFT JOIN kbo_code l
   ON l.category = 'Nace' || s.nace_version
  AND l.code = s.section
- AND l.language = (SELECT label_language FROM params);
+ AND l.language = (SELECT label_language FROM settings);
 
 CREATE VIEW main_activity_classified AS
 SELECT m.enterprise_number,
@@ -157,6 +159,16 @@ FROM kbo_enterprise e
 LEFT JOIN seat_location l ON l.enterprise_number = e.enterprise_number
 LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number
 LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number;
+
+-- The concordance as published (nace_concordance.parquet, written once whatever the years).
+CREATE VIEW output_nace_concordance AS
+SELECT CAST(nace_2008 AS VARCHAR) AS nace_2008,
+       CAST(nace_2025 AS VARCHAR) AS nace_2025,
+       CAST(support AS BIGINT) AS support,
+       CAST(entities_with_both AS BIGINT) AS entities_with_both,
+       CAST(support AS DOUBLE) / CAST(entities_with_both AS DOUBLE) AS support_share
+FROM nace_concordance
+ORDER BY nace_2008;
 
 -- The activity rows and the per-enterprise choice are in `company` and `nace_concordance`
 -- now; dropping them frees their memory for the later steps.

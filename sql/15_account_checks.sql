@@ -1,6 +1,9 @@
+-- scope: common
+-- reads: accounts, account_filings, account_files, input_rejects, input_files
+-- creates: account_duplicate, account_value, output_rejects, input_rows
+-- publishes: output_rejects, input_rows
+--
 -- Step 15: checks on the account rows that need more than one row at a time.
--- Reads: accounts and account_filings (checked row by row while read), account_files.
--- Creates: account_duplicate (rejected rows), account_value (the rows the method uses).
 
 -- A deposit that reports the same rubric twice for the same period: the first row (in file
 -- order: file, then line) counts; every later copy is rejected as duplicate_row. The reader
@@ -44,3 +47,32 @@ CREATE VIEW account_value AS
 SELECT a.*
 FROM accounts a
 WHERE NOT EXISTS (SELECT 1 FROM account_duplicate d WHERE d.file_id = a.file_id AND d.line = a.line);
+
+-- Every input row that could not be used, as published in rejects.parquet: the rows the
+-- readers rejected (input_rejects, with file, line, field and reason) and the duplicates found
+-- above, in file and line order. (Lines are whole numbers from 1; the published column is an
+-- unsigned integer, schemas/rejects.json.)
+CREATE VIEW output_rejects AS
+SELECT CAST(file AS VARCHAR) AS file,
+       CAST(line AS BIGINT) AS line,
+       CAST(field AS VARCHAR) AS field,
+       CAST(raw_value AS VARCHAR) AS raw_value,
+       CAST(reason AS VARCHAR) AS reason
+FROM (
+  SELECT file, CAST(line AS BIGINT) AS line, field, raw_value, reason FROM input_rejects
+  UNION ALL
+  SELECT file, CAST(line AS BIGINT), 'rubric_code', rubric_code, reason FROM account_duplicate
+) r
+ORDER BY file, line, field, raw_value, reason;
+
+-- Row conservation per input file, for manifest.json: rows read (counted by the readers) =
+-- rows used + rows rejected (counted from the rejects above, so the two cannot disagree).
+CREATE VIEW input_rows AS
+SELECT f.file,
+       CAST(f.rows_read AS BIGINT) AS rows_read,
+       CAST(f.rows_read - count(r.file) AS BIGINT) AS rows_used,
+       CAST(count(r.file) AS BIGINT) AS rows_rejected
+FROM input_files f
+LEFT JOIN output_rejects r ON r.file = f.file
+GROUP BY f.file_order, f.file, f.rows_read
+ORDER BY f.file_order;

@@ -1,7 +1,9 @@
+-- scope: common
+-- reads: account_filings, account_value, rubric_map, settings, company
+-- creates: filing, filing_status, filing_used, filing_measure_value, measure_rule, annual_figures, method_counts
+-- publishes: method_counts
+--
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
--- Reads: account_filings (one row per block of a deposit's rows), account_value (step 15:
--- the rubric values without duplicate rows), rubric_map, params.
--- Creates: filing_status, annual_figures (one row per company and year).
 
 -- Every deposit once (from the blocks of rows the reader saw). A deposit belongs to the
 -- calendar year of its exercise end.
@@ -61,7 +63,7 @@ WITH signed AS (
          CASE WHEN r.sign < 0 THEN -a.value ELSE a.value END AS signed_value
   FROM account_value a
   JOIN rubric_map r ON a.rubric_code = r.rubric_code
-  JOIN params p ON a.period = p.period
+  JOIN settings p ON a.period = p.period
 )
 SELECT a.enterprise_number,
        a.reference_number,
@@ -150,3 +152,15 @@ SELECT r.enterprise_number,
        r.value_added_level
 FROM reported r
 CROSS JOIN measure_rule m;
+
+-- What the method kept and set aside, counted for manifest.json (name, value).
+CREATE VIEW method_counts AS
+SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status
+UNION ALL SELECT 'companies_in_register', count(*) FROM company
+UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM company WHERE region = 'Flanders'
+UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
+UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
+UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
+UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
+UNION ALL SELECT 'company_years_value_added_level_1', count(*) FROM annual_figures WHERE value_added_level = 1
+UNION ALL SELECT 'company_years_value_added_level_2', count(*) FROM annual_figures WHERE value_added_level = 2;

@@ -1,6 +1,8 @@
+-- scope: per_year
+-- reads: clusters, members, company, params
+-- creates: cluster_list, cohort_company
+--
 -- Step 30: the cohort of each cluster.
--- Reads: clusters, members (enterprise numbers already normalised and checked), company, params.
--- Creates: cluster_list, cohort_company.
 
 -- Every cluster, plus ALL = the union of all clusters.
 CREATE TABLE cluster_list AS

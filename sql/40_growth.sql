@@ -1,7 +1,8 @@
+-- scope: per_year
+-- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
+-- creates: growth_measure, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, growth_ratio, growth_result
+--
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
--- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
--- Creates: growth_status (one row per cohort company and measure), growth_result (with the
--- sector-mix benchmark).
 
 CREATE VIEW growth_measure AS
 SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte'))

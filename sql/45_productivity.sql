@@ -1,8 +1,9 @@
+-- scope: per_year
+-- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
+-- creates: productivity_panel, productivity_status, flanders_productivity, official_value_added, cluster_productivity, productivity_level, productivity_result
+--
 -- Step 45: value added and labour productivity (value added per FTE) of a constant sample over
 -- B = T - 3 .. T, the window of CPI 7 and CPI 8.
--- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
--- Creates: productivity_panel (one row per company filing in B or T), productivity_status (one
--- row per cohort company), productivity_result.
 
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
 -- unknown value).

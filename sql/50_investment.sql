@@ -1,6 +1,8 @@
+-- scope: per_year
+-- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
+-- creates: investment_panel, investment_status, flanders_investment, official_investment, cluster_investment, investment_result
+--
 -- Step 50: CPI 6, investment in Flanders by the members over T - 4 .. T.
--- Reads: annual_figures, company, cohort_company, cluster_list, official_totals, params.
--- Creates: investment_status (one row per cohort company), investment_result.
 
 -- Per company: investment and FTE summed over the window years that have a filing.
 -- A year whose FTE is unknown adds nothing to the FTE sum.

@@ -1,7 +1,10 @@
+-- scope: per_year
+-- reads: members, company, growth_panel, cluster_list, params
+-- creates: member_flow, output_member_flows
+-- publishes: output_member_flows
+--
 -- Step 60: member flows between the cohort of B and the cohort of T, per cluster, so that a
 -- reader sees how much of a cluster's change comes from who joined or left.
--- Reads: members, company, growth_panel, cluster_list, params.
--- Creates: member_flow (one row per company and cluster), output_member_flows.
 
 -- Membership on the cohort date of B (1 January of B) and of T. In ALL, a company counts as a
 -- member on a date when it is listed for any cluster on that date.

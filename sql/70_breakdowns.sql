@@ -1,13 +1,14 @@
+-- scope: per_year
+-- reads: growth_panel, growth_status, company, annual_figures, province_change, size_class_of, age_class_of, params
+-- creates: company_start, breakdown_company, breakdown_company_long, breakdown_cell, breakdown_cell_suppression, breakdown_result
+--
 -- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class, and the
 -- disclosure control of the published cells.
--- Reads: growth_panel, growth_status, company, annual_figures, province_change, size_class_of,
---        age_class_of, params.
--- Creates: breakdown_result (one row per cluster, measure, dimension and category, with the
--- suppression reasons).
 
 -- Size classes (FTE) and age classes (whole years) come from the tables size_class_of and
 -- age_class_of (one row per whole number up to the last bound, from the settings), looked up
--- by equality: floor(FTE) and the age, capped at the last bound. Also used in step 80.
+-- by equality: floor(FTE) and the age, capped at the last bound. Also used in step 80. An
+-- unknown FTE or start date gives no class ('unknown'), not the top one: least() ignores NULLs.
 
 -- A company's start year and whether it started on 1 January, from the KBO StartDate
 -- (dd-mm-yyyy), so that its age in whole years on 1 January of a year Y is
@@ -36,9 +37,9 @@ CROSS JOIN params p
 LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
 LEFT JOIN province_change pc
   ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
-LEFT JOIN size_class_of sc ON sc.fte_floor = least(CAST(floor(f.fte) AS INT), p.size_bound_3)
+LEFT JOIN size_class_of sc ON sc.fte_floor = CASE WHEN f.fte IS NOT NULL THEN least(CAST(floor(f.fte) AS INT), p.size_bound_3) END
 LEFT JOIN age_class_of ac
-  ON ac.age = least(p.reference_year - st.start_year - st.started_after_1_january, p.age_bound_3);
+  ON ac.age = CASE WHEN st.start_year IS NOT NULL THEN least(p.reference_year - st.start_year - st.started_after_1_january, p.age_bound_3) END;
 
 CREATE VIEW breakdown_company_long AS
 SELECT enterprise_number, region, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company

@@ -1,10 +1,11 @@
+-- scope: per_year
+-- reads: growth_panel, breakdown_company, annual_figures, company, company_start, members, cohort_company, growth_status, growth_measure, growth_result, size_class_of, age_class_of, params
+-- creates: match_member, matched_result, growth_with_comparison
+-- drops: breakdown_cell, breakdown_company_long, breakdown_company
+--
 -- Step 80: matched non-member comparison for CPI 7 and CPI 8 (coarsened exact matching).
 -- Descriptive: members are compared with Flemish companies like them on sector, size and age;
 -- this is not a causal effect of cluster support.
--- Reads: growth_panel, breakdown_company, annual_figures, company, company_start, members,
---        cohort_company, growth_status, growth_measure, size_class_of, age_class_of, params.
--- Creates: matched_result (one row per cluster, measure and period), growth_with_comparison
--- (growth_result with the comparison's columns).
 
 -- Two periods: the indicator's window B .. T ('main'), and the window as long just before it,
 -- B - (T - B) .. B ('pre', T-6 .. T-3 by default), to see whether members already outgrew
@@ -49,8 +50,9 @@ WITH listed AS (
   CROSS JOIN params p
   JOIN company c ON c.enterprise_number = v.enterprise_number
   JOIN company_start st ON st.enterprise_number = v.enterprise_number
-  LEFT JOIN size_class_of sc ON sc.fte_floor = least(CAST(floor(v.size_fte) AS INT), p.size_bound_3)
-  LEFT JOIN age_class_of ac ON ac.age = least(p.base_year - st.start_year - st.started_after_1_january, p.age_bound_3)
+  LEFT JOIN size_class_of sc ON sc.fte_floor = CASE WHEN v.size_fte IS NOT NULL THEN least(CAST(floor(v.size_fte) AS INT), p.size_bound_3) END
+  LEFT JOIN age_class_of ac
+    ON ac.age = CASE WHEN st.start_year IS NOT NULL THEN least(p.base_year - st.start_year - st.started_after_1_january, p.age_bound_3) END
   WHERE v.value_from IS NOT NULL AND v.value_to IS NOT NULL
 ), both_periods AS (
   SELECT * FROM main_period

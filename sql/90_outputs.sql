@@ -1,3 +1,8 @@
+-- scope: per_year
+-- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, growth_status, investment_status, productivity_status, params
+-- creates: growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
+-- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
+--
 -- Step 90: the published tables, with their documented column order and types (schemas/).
 -- Money in euro and FTE as DOUBLE (converted from exact decimal sums), growths as fractions.
 -- Every table is sorted on its key so that reruns write identical files.
@@ -186,16 +191,6 @@ SELECT cluster_id, reference_year, indicator, dimension, category, sample_firms,
        flanders_suppressed_reason
 FROM output_cpi_breakdowns_confidential
 ORDER BY cluster_id, indicator, dimension, category;
-
--- The NACE 2008 -> 2025 concordance derived from the register (step 10).
-CREATE VIEW output_nace_concordance AS
-SELECT CAST(nace_2008 AS VARCHAR) AS nace_2008,
-       CAST(nace_2025 AS VARCHAR) AS nace_2025,
-       CAST(support AS BIGINT) AS support,
-       CAST(entities_with_both AS BIGINT) AS entities_with_both,
-       CAST(support AS DOUBLE) / CAST(entities_with_both AS DOUBLE) AS support_share
-FROM nace_concordance
-ORDER BY nace_2008;
 
 -- Every cohort company left out of a sample, with the indicator and the reason.
 CREATE VIEW output_exclusions AS

@@ -1,5 +1,5 @@
 //! Each rule of the method on its own, on small planted inputs and on the real KBO files in
-//! ../shared/reference (an update extract, assembled here into the layout of a full extract).
+//! tests/fixtures/kbo-reference (an update extract, assembled here into the layout of a full extract).
 
 mod common;
 
@@ -8,25 +8,18 @@ use std::path::{Path, PathBuf};
 
 use common::{fixture, run, Table};
 use cpi::config::Settings;
-use cpi::inputs::InputLog;
-use cpi::storage::Location;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::prelude::SessionContext;
 
-/// Loads an input folder, runs every SQL step for `year`, and returns the session so a test can
-/// query the intermediate tables.
-fn computed(input: &Path, year: i32) -> (SessionContext, InputLog) {
+/// Stages an input folder, runs every SQL step for `year`, and returns the year's session so a
+/// test can query the intermediate tables.
+fn computed(input: &Path, year: i32) -> (SessionContext, cpi::stage::Staged) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let ctx = cpi::session();
-        let settings = Settings::defaults().unwrap();
-        let location = Location::open(&input.to_string_lossy()).await.unwrap();
-        let mut log = InputLog::default();
-        let loaded = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
-        cpi::method::register_params(&ctx, &settings, year).unwrap();
-        cpi::method::run_steps(&ctx).await.unwrap();
-        std::mem::forget(loaded); // keep the temporary files alive for the queries below
-        (ctx, log)
+        let pipeline = cpi::Pipeline::new(Settings::defaults().unwrap()).unwrap();
+        let staged = pipeline.stage(&input.to_string_lossy()).await.unwrap();
+        let ctx = pipeline.computed_session(&staged, year).await.unwrap();
+        (ctx, staged) // the staged tables' temporary files live as long as `staged`
     })
 }
 
@@ -58,7 +51,7 @@ fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
 
 #[test]
 fn main_nace_rule_region_and_section() {
-    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let (ctx, _staged) = computed(&fixture("handworked"), 2024);
     let rows = query(
         &ctx,
         "SELECT enterprise_number, nace_version, nace_code, nace_division, nace_section, nace_source, region, province
@@ -110,7 +103,7 @@ fn main_nace_rule_region_and_section() {
 
 #[test]
 fn annual_figures_refiling_scaling_rubric_priority_and_missing_values() {
-    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let (ctx, _staged) = computed(&fixture("handworked"), 2024);
     let rows = query(
         &ctx,
         "SELECT enterprise_number, year, reference_number, exercise_months, scaled_to_12_months,
@@ -152,7 +145,7 @@ fn annual_figures_refiling_scaling_rubric_priority_and_missing_values() {
 
 #[test]
 fn cohort_on_first_of_january() {
-    let (ctx, _) = computed(&fixture("handworked"), 2024);
+    let (ctx, _staged) = computed(&fixture("handworked"), 2024);
     let rows = query(&ctx, "SELECT cluster_id, enterprise_number, in_register FROM cohort_company ORDER BY 1, 2");
     // H left on 2023-06-30 and I joined on 2024-03-01: neither is a member on 2024-01-01.
     // G is listed (as 200000736, leading zero lost) but not in the register.
@@ -176,7 +169,7 @@ fn cohort_on_first_of_january() {
     ]);
     assert_eq!(rows, expected);
     // In 2023 H (member until 2023-06-30) is in, I (from 2024-03-01) is not.
-    let (ctx, _) = computed(&fixture("handworked"), 2023);
+    let (ctx, _staged) = computed(&fixture("handworked"), 2023);
     let c2 = query(&ctx, "SELECT enterprise_number FROM cohort_company WHERE cluster_id = 'C2' ORDER BY 1");
     assert!(c2.contains(&vec!["0200.000.835".to_string()]));
     assert!(!c2.contains(&vec!["0200.000.934".to_string()]));
@@ -185,14 +178,14 @@ fn cohort_on_first_of_january() {
 /// The real extract's files, renamed to a full extract's names. Its meta.csv says "update";
 /// the copy says "full" so the readers can be run on real rows (the only change made).
 fn real_extract_as_full() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kbo-open-data-sample");
+    let src = fixture("kbo-reference");
     let dir = tempfile::tempdir().unwrap();
     let kbo = dir.path().join("kbo");
     std::fs::create_dir_all(&kbo).unwrap();
     for t in ["enterprise", "establishment", "activity", "address"] {
         std::fs::copy(src.join(format!("{t}_insert.csv")), kbo.join(format!("{t}.csv"))).unwrap();
     }
-    std::fs::copy(src.join("code.csv"), kbo.join("code.csv")).unwrap();
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipeline/assets/kbo_code.csv"), kbo.join("code.csv")).unwrap();
     let meta = std::fs::read_to_string(src.join("meta.csv")).unwrap().replace("\"update\"", "\"full\"");
     std::fs::write(kbo.join("meta.csv"), meta).unwrap();
     let handworked = fixture("handworked");
@@ -209,7 +202,7 @@ fn real_extract_as_full() -> tempfile::TempDir {
 #[test]
 fn real_kbo_files_are_read_as_published() {
     let dir = real_extract_as_full();
-    let (ctx, _) = computed(dir.path(), 2024);
+    let (ctx, _staged) = computed(dir.path(), 2024);
     // Row counts = lines minus header (wc -l: enterprise 29, establishment 23, activity 426,
     // address 69, code 21501).
     let counts = query(
@@ -243,7 +236,7 @@ fn real_kbo_files_are_read_as_published() {
 #[test]
 fn an_update_extract_is_refused_with_a_clear_message() {
     let dir = real_extract_as_full();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kbo-open-data-sample/meta.csv");
+    let src = fixture("kbo-reference").join("meta.csv");
     std::fs::copy(src, dir.path().join("kbo/meta.csv")).unwrap();
     let out = dir.path().join("out");
     let err = tokio::runtime::Runtime::new()
@@ -312,7 +305,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
     let opts = cpi::RunOptions {
         input: fixture("handworked").to_string_lossy().into(),
         output: out.to_string_lossy().into(),
-        years: cpi::parse_years("2023..2024").unwrap(),
+        years: cpi::args::years("2023..2024").unwrap(),
         config: None,
         overwrite: false,
         memory_limit: None,
@@ -362,10 +355,10 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
 
 #[test]
 fn a_memory_limit_changes_nothing_in_the_results() {
-    assert_eq!(cpi::parse_memory("4G").unwrap(), 4 << 30);
-    assert_eq!(cpi::parse_memory("512MiB").unwrap(), 512 << 20);
-    assert!(cpi::parse_memory("100M").unwrap_err().to_string().contains("below the 512M minimum"));
-    assert!(cpi::parse_memory("lots").is_err());
+    assert_eq!(cpi::args::memory("4G").unwrap(), 4 << 30);
+    assert_eq!(cpi::args::memory("512MiB").unwrap(), 512 << 20);
+    assert!(cpi::args::memory("100M").unwrap_err().to_string().contains("below the 512M minimum"));
+    assert!(cpi::args::memory("lots").is_err());
     let (_a, _, free) = run(&fixture("handworked"), 2024);
     let dir = tempfile::tempdir().unwrap();
     let opts = cpi::RunOptions {
@@ -401,15 +394,12 @@ fn nested_loops_without_params(plan: &str) -> usize {
 #[test]
 fn no_nested_loop_join_except_with_params() {
     use datafusion::physical_plan::displayable;
-    use datafusion::sql::parser::DFParser;
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let ctx = cpi::session();
-        let settings = Settings::defaults().unwrap();
-        let location = Location::open(&fixture("handworked").to_string_lossy()).await.unwrap();
-        let mut log = InputLog::default();
-        let _loaded = cpi::load_inputs(&ctx, &location, &settings, &mut log).await.unwrap();
-        cpi::method::register_params(&ctx, &settings, 2024).unwrap();
+        let pipeline = cpi::Pipeline::new(Settings::defaults().unwrap()).unwrap();
+        let staged = pipeline.stage(&fixture("handworked").to_string_lossy()).await.unwrap();
+        let ctx = pipeline.session(&staged).await.unwrap();
+        ctx.register_batch("reference_year", cpi::settings_tables::reference_year(pipeline.settings(), 2024).unwrap()).unwrap();
         let physical = |sql: String| {
             let ctx = ctx.clone();
             async move {
@@ -428,11 +418,13 @@ fn no_nested_loop_join_except_with_params() {
         .await;
         assert_eq!(nested_loops_without_params(&range_join), 1, "{range_join}");
         let mut found = vec![];
-        for (file, sql) in cpi::method::SQL_STEPS {
-            for (i, statement) in DFParser::parse_sql(sql).unwrap().into_iter().enumerate() {
+        // Every step in one session (the common and the per-year ones), so each statement is
+        // planned on the tables of the steps before it.
+        for step in cpi::steps::all().unwrap() {
+            for (i, statement) in cpi::steps::statements(step).unwrap().into_iter().enumerate() {
                 let (df, plan) = physical(statement.to_string()).await;
                 if nested_loops_without_params(&plan) > 0 {
-                    found.push(format!("{file} statement {}:\n{plan}", i + 1));
+                    found.push(format!("{} statement {}:\n{plan}", step.file, i + 1));
                 }
                 df.collect().await.unwrap();
             }

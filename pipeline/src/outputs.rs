@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
@@ -15,7 +15,6 @@ use datafusion::parquet::file::properties::WriterProperties;
 use sha2::{Digest, Sha256};
 
 use crate::error::{CpiError, Result};
-use crate::inputs::Reject;
 
 /// A written output file, for the manifest.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -36,6 +35,9 @@ pub fn parquet_bytes(schema: SchemaRef, batches: &[RecordBatch], metadata: &BTre
             DataType::Utf8View | DataType::LargeUtf8 => f.as_ref().clone().with_data_type(DataType::Utf8),
             _ => f.as_ref().clone(),
         })
+        // Field metadata (a Parquet field id, when a relation was read back from a staged copy)
+        // is not part of an output: without it the same rows give the same bytes.
+        .map(|f| f.with_metadata(Default::default()))
         .collect();
     let out_schema = Arc::new(Schema::new(fields));
     let batch = concat_batches(&schema, batches)?;
@@ -58,30 +60,6 @@ pub fn parquet_bytes(schema: SchemaRef, batches: &[RecordBatch], metadata: &BTre
     writer.write(&batch)?;
     writer.close()?;
     Ok((bytes, batch.num_rows() as u64))
-}
-
-/// The rejects table, sorted by file and line.
-pub fn rejects_batch(rejects: &[Reject]) -> Result<RecordBatch> {
-    let mut sorted: Vec<&Reject> = rejects.iter().collect();
-    sorted.sort();
-    let text = |f: fn(&Reject) -> &str| Arc::new(StringArray::from_iter_values(sorted.iter().map(|r| f(r)))) as ArrayRef;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("file", DataType::Utf8, false),
-        Field::new("line", DataType::UInt64, false),
-        Field::new("field", DataType::Utf8, false),
-        Field::new("raw_value", DataType::Utf8, false),
-        Field::new("reason", DataType::Utf8, false),
-    ]));
-    Ok(RecordBatch::try_new(
-        schema,
-        vec![
-            text(|r| &r.file),
-            Arc::new(UInt64Array::from_iter_values(sorted.iter().map(|r| r.line))),
-            text(|r| &r.field),
-            text(|r| &r.raw_value),
-            text(|r| &r.reason),
-        ],
-    )?)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

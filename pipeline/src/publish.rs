@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{CpiError, Result};
 use crate::storage::Location;
-use crate::MANIFEST_FILE;
+use crate::run::MANIFEST_FILE;
 
 pub enum Publisher {
     Local(LocalPublisher),

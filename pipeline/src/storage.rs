@@ -30,6 +30,8 @@ pub struct Location {
     prefix: String,
     /// The folder on disk, when the location is local (or a downloaded copy of a remote one).
     local_root: Option<PathBuf>,
+    /// `scheme://bucket` of a remote store, under which DataFusion reads its files.
+    store_url: Option<String>,
     /// Keeps a downloaded copy alive as long as the location.
     _download: Option<Arc<tempfile::TempDir>>,
 }
@@ -45,7 +47,7 @@ pub struct FileEntry {
 /// A location split into its kind: a local folder or a prefix in a remote store.
 enum Parsed {
     Local(PathBuf),
-    Remote { store: Arc<dyn ObjectStore>, prefix: String },
+    Remote { store: Arc<dyn ObjectStore>, prefix: String, url: String },
 }
 
 /// The local folder a location names (a plain path or `file://`), or None for a remote store.
@@ -77,7 +79,7 @@ fn parse(spec: &str) -> Result<Parsed> {
             )))
         }
     };
-    Ok(Parsed::Remote { store, prefix: prefix.trim_matches('/').to_string() })
+    Ok(Parsed::Remote { store, prefix: prefix.trim_matches('/').to_string(), url })
 }
 
 impl Location {
@@ -109,21 +111,21 @@ impl Location {
         match parse(spec)? {
             Parsed::Local(root) if root.is_dir() => Location::local(spec, root),
             Parsed::Local(_) => Err(CpiError::bad_input(spec, "folder does not exist")),
-            Parsed::Remote { store, prefix } => {
-                Ok(Location { display: display(spec), store, prefix, local_root: None, _download: None })
+            Parsed::Remote { store, prefix, url } => {
+                Ok(Location { display: display(spec), store, prefix, local_root: None, store_url: Some(url), _download: None })
             }
         }
     }
 
     /// A location on a given store, under `prefix` (tests use an in-memory store).
     pub fn in_store(display: &str, store: Arc<dyn ObjectStore>, prefix: &str) -> Location {
-        Location { display: display.to_string(), store, prefix: prefix.trim_matches('/').to_string(), local_root: None, _download: None }
+        Location { display: display.to_string(), store, prefix: prefix.trim_matches('/').to_string(), local_root: None, store_url: None, _download: None }
     }
 
     fn local(spec: &str, root: PathBuf) -> Result<Location> {
         let root = root.canonicalize().map_err(|e| CpiError::io(spec, e))?;
         let store = LocalFileSystem::new_with_prefix(&root)?;
-        Ok(Location { display: display(spec), store: Arc::new(store), prefix: String::new(), local_root: Some(root), _download: None })
+        Ok(Location { display: display(spec), store: Arc::new(store), prefix: String::new(), local_root: Some(root), store_url: None, _download: None })
     }
 
     /// A sub-location (a folder below this one) on the same store.
@@ -133,6 +135,7 @@ impl Location {
             store: self.store.clone(),
             prefix: self.key(name),
             local_root: self.local_root.as_ref().map(|r| r.join(name)),
+            store_url: self.store_url.clone(),
             _download: self._download.clone(),
         }
     }
@@ -229,6 +232,29 @@ impl Location {
     /// CSV). Inputs are always local: [`Location::open`] downloads remote ones.
     pub fn local_file(&self, path: &str) -> PathBuf {
         self.local_root.as_ref().expect("inputs are opened as local folders").join(path)
+    }
+
+    /// Where DataFusion reads `path` of this location: a local path, or the object-store URL
+    /// (`s3://bucket/prefix/path`) once [`Location::register_store`] has told the session the store.
+    pub fn table_path(&self, path: &str) -> String {
+        match (&self.local_root, &self.store_url) {
+            (Some(root), _) => root.join(path).to_string_lossy().to_string(),
+            (None, Some(url)) => format!("{url}/{}", self.key(path)),
+            (None, None) => format!("memory:///{}", self.key(path)),
+        }
+    }
+
+    /// Lets a DataFusion session read this location's files by URL (nothing to do for a local
+    /// folder: DataFusion reads local paths itself).
+    pub fn register_store(&self, ctx: &datafusion::prelude::SessionContext) -> Result<()> {
+        let url = match (&self.local_root, &self.store_url) {
+            (Some(_), _) => return Ok(()),
+            (None, Some(url)) => url.clone(),
+            (None, None) => "memory://".to_string(),
+        };
+        let url = datafusion::execution::object_store::ObjectStoreUrl::parse(&url)?;
+        ctx.register_object_store(url.as_ref(), self.store.clone());
+        Ok(())
     }
 
     /// Display name of a file under this location, for messages and the manifest.

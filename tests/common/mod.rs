@@ -92,15 +92,14 @@ pub fn assert_close(actual: Option<f64>, expected: f64, tolerance: f64, what: &s
     assert!((a - expected).abs() <= tolerance, "{what}: got {a}, expected {expected}");
 }
 
-/// Every file of a folder (not recursive) with its bytes, by name.
+/// Every file of a folder (not its sub-folders) with its bytes, by name.
 #[allow(dead_code)]
 pub fn files_in(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap())
-        })
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), std::fs::read(&p).unwrap()))
         .collect()
 }
 

@@ -7,7 +7,6 @@
 
 use std::path::{Path, PathBuf};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 
 use super::csv_file::for_each_row;
 use crate::error::{CpiError, Result};
@@ -49,7 +48,7 @@ pub const TABLES: [(&str, &str, &[&str], &[&str]); 5] = [
 pub const META: &str = "meta.csv";
 
 /// What meta.csv says about the extract.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KboMeta {
     pub snapshot_date: String,
     pub extract_number: String,
@@ -65,7 +64,6 @@ pub struct KboExtract {
     files: Vec<(&'static str, PathBuf)>,
     /// Display name of each file of [`TABLES`], for messages and the manifest.
     names: Vec<String>,
-    meta_path: PathBuf,
     _unzipped: Option<tempfile::TempDir>,
 }
 
@@ -77,9 +75,6 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         .filter(|p| p.to_ascii_lowercase().ends_with(".zip"))
         .collect();
     let has_csv = entries.iter().any(|e| e.path == "kbo/enterprise.csv");
-    if entries.iter().any(|e| e.path == format!("kbo/{}", crate::ingest::INGEST_FILE)) && zips.is_empty() && !has_csv {
-        return open_converted(input);
-    }
     let (dir, source, unzipped) = match (zips.as_slice(), has_csv) {
         ([], true) => (input.local_file("kbo"), input.name_of("kbo"), None),
         ([zip], false) => {
@@ -112,51 +107,13 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         files.push((table, path));
     }
     let names = TABLES.iter().map(|t| member(t.0)).collect();
-    Ok(KboExtract { meta, source, files, names, meta_path: dir.join(META), _unzipped: unzipped })
-}
-
-/// A copy made by `cpi ingest`: the tables as Parquet files with our column names (checked
-/// here, as the published header is for CSVs), meta.csv as published.
-fn open_converted(input: &Location) -> Result<KboExtract> {
-    let meta_path = input.local_file(&format!("kbo/{META}"));
-    let meta = read_meta(&meta_path, &input.name_of(&format!("kbo/{META}")))?;
-    let mut files = vec![];
-    let mut names = vec![];
-    for (file, table, _, columns) in TABLES {
-        let relative = format!("kbo/{}", file.replace(".csv", ".parquet"));
-        let (path, name) = (input.local_file(&relative), input.name_of(&relative));
-        let f = std::fs::File::open(&path).map_err(|_| CpiError::bad_input(&name, "required file is missing from the converted extract"))?;
-        let reader = datafusion::parquet::file::reader::SerializedFileReader::new(f)
-            .map_err(|e| CpiError::bad_input(&name, format!("not a readable Parquet file: {e}")))?;
-        use datafusion::parquet::file::reader::FileReader;
-        let found: Vec<String> = reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
-        if found != *columns {
-            return Err(CpiError::bad_input(&name, format!("expected columns {}, found {}", columns.join(","), found.join(","))));
-        }
-        files.push((table, path));
-        names.push(name);
-    }
-    Ok(KboExtract { meta, source: input.name_of("kbo"), files, names, meta_path, _unzipped: None })
+    Ok(KboExtract { meta, source, files, names, _unzipped: unzipped })
 }
 
 impl KboExtract {
-    /// Registers every KBO table with the session, under the names in [`TABLES`].
-    pub async fn register(&self, ctx: &SessionContext) -> Result<()> {
-        for ((table, path), (_, _, _, columns)) in self.files.iter().zip(TABLES) {
-            let schema = text_schema(columns);
-            if path.extension().is_some_and(|e| e == "parquet") {
-                ctx.register_parquet(*table, path.to_string_lossy().as_ref(), ParquetReadOptions::default()).await?;
-            } else {
-                let options = CsvReadOptions::new().has_header(true).schema(&schema).file_extension(".csv");
-                ctx.register_csv(*table, path.to_string_lossy().as_ref(), options).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// meta.csv of the extract, on disk.
-    pub fn meta_path(&self) -> &Path {
-        &self.meta_path
+    /// The temporary folder of an unzipped extract, to keep alive as long as its tables are read.
+    pub fn keep_alive(self) -> Option<tempfile::TempDir> {
+        self._unzipped
     }
 
     /// Each registered table with the display name of its file and its local path.
@@ -296,8 +253,11 @@ mod tests {
     async fn count_enterprises(dir: &Path) -> Result<usize> {
         let input = Location::open(&dir.to_string_lossy()).await?;
         let extract = open(&input).await?;
-        let ctx = SessionContext::new();
-        extract.register(&ctx).await?;
+        let ctx = datafusion::prelude::SessionContext::new();
+        let (_, _, path) = extract.tables().next().expect("enterprise.csv first");
+        let schema = text_schema(TABLES[0].3);
+        let options = datafusion::prelude::CsvReadOptions::new().has_header(true).schema(&schema);
+        ctx.register_csv("kbo_enterprise", path.to_string_lossy().as_ref(), options).await?;
         let batches = ctx.sql("SELECT * FROM kbo_enterprise").await?.collect().await?;
         Ok(batches.iter().map(|b| b.num_rows()).sum())
     }

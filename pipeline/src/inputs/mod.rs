@@ -7,7 +7,7 @@ pub mod kbo;
 pub mod members;
 pub mod totals;
 
-use serde::Serialize;
+pub use crate::manifest::FileCounts;
 
 /// A row that could not be used, kept with where it came from and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,15 +17,6 @@ pub struct Reject {
     pub field: String,
     pub raw_value: String,
     pub reason: String,
-}
-
-/// Row conservation of one input file: `rows_read = rows_used + rows_rejected`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FileCounts {
-    pub file: String,
-    pub rows_read: u64,
-    pub rows_used: u64,
-    pub rows_rejected: u64,
 }
 
 /// Collects rejects and per-file counts while the inputs are read.
@@ -56,6 +47,11 @@ impl InputLog {
     /// Records how many data rows a file had once it is read.
     pub fn finish_file(&mut self, file: &str, rows_read: u64) {
         self.read.push((file.to_string(), rows_read));
+    }
+
+    /// Each input file read, in order, with its number of data rows.
+    pub fn files(&self) -> &[(String, u64)] {
+        &self.read
     }
 
     /// Names files relative to the input location (`clusters/members.csv`, not

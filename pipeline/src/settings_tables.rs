@@ -1,126 +1,98 @@
-//! The method: registers the parameter and settings tables and runs the sql/ steps in order.
-//! All set logic lives in sql/; this module only feeds it and reports what each step did.
+//! Stage 1 for the method settings: the tables the sql/ steps read from the settings (one-row
+//! `settings`, rubric map, postcode map, NACE sections, class tables, preferences), checked
+//! here so that a mistake names the settings file, line and field. The reference year is data
+//! too: a one-row `reference_year` table, from which sql/25_reference_year.sql derives `params`.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
-use datafusion::arrow::array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
-use datafusion::datasource::MemTable;
-use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::DFParser;
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 
 use crate::config::Settings;
 use crate::error::{CpiError, Result};
-use crate::inputs::csv_file::{days_since_epoch, for_each_row};
-
-/// The transformation steps, compiled into the binary so a run cannot pick up edited files
-/// by accident; `cpi explain` prints them.
-pub const SQL_STEPS: [(&str, &str); 11] = [
-    ("10_register.sql", include_str!("../../sql/10_register.sql")),
-    ("15_account_checks.sql", include_str!("../../sql/15_account_checks.sql")),
-    ("20_annual_figures.sql", include_str!("../../sql/20_annual_figures.sql")),
-    ("30_cohorts.sql", include_str!("../../sql/30_cohorts.sql")),
-    ("40_growth.sql", include_str!("../../sql/40_growth.sql")),
-    ("45_productivity.sql", include_str!("../../sql/45_productivity.sql")),
-    ("50_investment.sql", include_str!("../../sql/50_investment.sql")),
-    ("60_member_flows.sql", include_str!("../../sql/60_member_flows.sql")),
-    ("70_breakdowns.sql", include_str!("../../sql/70_breakdowns.sql")),
-    ("80_matched.sql", include_str!("../../sql/80_matched.sql")),
-    ("90_outputs.sql", include_str!("../../sql/90_outputs.sql")),
-];
+use crate::inputs::csv_file::for_each_row;
 
 /// The measures the SQL expects the rubric map to define.
 pub const MEASURES: [&str; 5] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added"];
 
-/// Timing of one SQL statement, for the log and the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StepTiming {
-    pub step: String,
-    /// The reference year for the per-year steps.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference_year: Option<i32>,
-    pub statement: usize,
-    pub creates: String,
-    pub seconds: f64,
+/// The settings tables, by the names the sql/ steps read them under.
+pub const NAMES: [&str; 9] = [
+    "settings",
+    "rubric_map",
+    "postcode_region",
+    "nace_division_section",
+    "size_class_of",
+    "age_class_of",
+    "province_change",
+    "nace_version_preference",
+    "activity_group_preference",
+];
+
+/// Every settings table (in the order of [`NAMES`]), checked.
+pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
+    let b = &settings.config.breakdowns;
+    let changes = &b.province_changes;
+    let reg = &settings.config.register;
+    let province_change = RecordBatch::try_from_iter(vec![
+        ("postcode", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.postcode))) as ArrayRef),
+        ("province_before", Arc::new(StringArray::from_iter_values(changes.iter().map(|c| c.province_before.as_str()))) as ArrayRef),
+        ("from_year", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.from_year))) as ArrayRef),
+    ])?;
+    let batches = [
+        settings_row(settings)?,
+        rubric_map(settings)?,
+        postcode_region(settings)?,
+        nace_division_section(settings)?,
+        class_table("fte_floor", b.size_class_bounds)?,
+        class_table("age", b.age_class_bounds)?,
+        province_change,
+        preference("nace_version", &reg.nace_versions)?,
+        preference("activity_group", &reg.activity_groups)?,
+    ];
+    Ok(NAMES.into_iter().zip(batches).collect())
 }
 
-pub fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> {
-    let table = MemTable::try_new(batch.schema(), vec![vec![batch]])?;
-    ctx.register_table(name, Arc::new(table))?;
-    Ok(())
-}
-
-/// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.
-pub fn account_files_batch(files: &[String]) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_from_iter(vec![
-        ("file_id", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
-        ("file", Arc::new(StringArray::from(files.to_vec())) as ArrayRef),
-    ])?)
-}
-
-/// One-row `params` table: the reference year and everything derived from it.
-pub fn register_params(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<()> {
+/// One-row `settings`: every scalar setting the steps read. The per-year parameters (`params`)
+/// are derived from it in sql/25_reference_year.sql.
+fn settings_row(settings: &Settings) -> Result<RecordBatch> {
     let c = &settings.config;
-    let date = |y: i32| {
-        chrono::NaiveDate::from_ymd_opt(y, c.cohort.month, c.cohort.day)
-            .ok_or_else(|| CpiError::Config(format!("cohort date does not exist in {y}")))
-    };
-    let cohort_date = date(year)?;
-    let base_cohort_date = date(year - c.growth.window_years)?;
     let int = |v: i32| Arc::new(Int32Array::from(vec![v])) as ArrayRef;
+    let long = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
+    let float = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
     let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
-    let columns = vec![
-        ("reference_year", int(year)),
-        ("base_year", int(year - c.growth.window_years)),
-        ("end_year", int(year)),
-        ("growth_years", int(c.growth.window_years)),
-        ("window_start", int(year - c.investment.window_years + 1)),
-        ("window_end", int(year)),
-        ("cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(cohort_date)])) as ArrayRef),
-        // The cohort date of the base year B, for the member flows between B and T.
-        ("base_cohort_date", Arc::new(Date32Array::from(vec![days_since_epoch(base_cohort_date)])) as ArrayRef),
+    let month_day = |v: u32| int(v as i32);
+    Ok(RecordBatch::try_from_iter(vec![
+        ("growth_window_years", int(c.growth.window_years)),
+        ("investment_window_years", int(c.investment.window_years)),
+        ("cohort_month", month_day(c.cohort.month)),
+        ("cohort_day", month_day(c.cohort.day)),
         ("period", text(&c.accounts.period)),
         ("label_language", text(&c.register.label_language)),
-        ("min_coverage", Arc::new(Float64Array::from(vec![c.warnings.min_coverage])) as ArrayRef),
-        ("min_sample_firms", Arc::new(Int64Array::from(vec![c.warnings.min_sample_firms])) as ArrayRef),
-        ("max_official_gap_pp", Arc::new(Float64Array::from(vec![c.warnings.max_official_gap_pp])) as ArrayRef),
+        ("min_coverage", float(c.warnings.min_coverage)),
+        ("min_sample_firms", long(c.warnings.min_sample_firms)),
+        ("max_official_gap_pp", float(c.warnings.max_official_gap_pp)),
         ("size_bound_1", int(c.breakdowns.size_class_bounds[0])),
         ("size_bound_2", int(c.breakdowns.size_class_bounds[1])),
         ("size_bound_3", int(c.breakdowns.size_class_bounds[2])),
         ("age_bound_1", int(c.breakdowns.age_class_bounds[0])),
         ("age_bound_2", int(c.breakdowns.age_class_bounds[1])),
         ("age_bound_3", int(c.breakdowns.age_class_bounds[2])),
-        ("min_cell_firms", Arc::new(Int64Array::from(vec![c.disclosure.min_firms])) as ArrayRef),
-        ("max_firm_share", Arc::new(Float64Array::from(vec![c.disclosure.max_firm_share])) as ArrayRef),
-        ("min_controls", Arc::new(Int64Array::from(vec![c.comparison.min_controls])) as ArrayRef),
-    ];
-    let batch = RecordBatch::try_from_iter(columns)?;
-    register_batch(ctx, "params", batch)
+        ("min_cell_firms", long(c.disclosure.min_firms)),
+        ("max_firm_share", float(c.disclosure.max_firm_share)),
+        ("min_controls", long(c.comparison.min_controls)),
+    ])?)
 }
 
-/// The settings tables: rubric map, postcode map, NACE sections and the NACE preferences.
-pub fn register_settings(ctx: &SessionContext, settings: &Settings) -> Result<()> {
-    register_batch(ctx, "rubric_map", rubric_map(settings)?)?;
-    register_batch(ctx, "postcode_region", postcode_region(settings)?)?;
-    register_batch(ctx, "nace_division_section", nace_division_section(settings)?)?;
-    let b = &settings.config.breakdowns;
-    register_batch(ctx, "size_class_of", class_table("fte_floor", b.size_class_bounds)?)?;
-    register_batch(ctx, "age_class_of", class_table("age", b.age_class_bounds)?)?;
-    let changes = &settings.config.breakdowns.province_changes;
-    register_batch(
-        ctx,
-        "province_change",
-        RecordBatch::try_from_iter(vec![
-            ("postcode", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.postcode))) as ArrayRef),
-            ("province_before", Arc::new(StringArray::from_iter_values(changes.iter().map(|c| c.province_before.as_str()))) as ArrayRef),
-            ("from_year", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.from_year))) as ArrayRef),
-        ])?,
-    )?;
-    let reg = &settings.config.register;
-    register_batch(ctx, "nace_version_preference", preference("nace_version", &reg.nace_versions)?)?;
-    register_batch(ctx, "activity_group_preference", preference("activity_group", &reg.activity_groups)?)?;
-    Ok(())
+/// One-row `reference_year`: the year T a per-year session computes. The cohort date must exist
+/// in T (a 29 February cohort date does not, in most years).
+pub fn reference_year(settings: &Settings, year: i32) -> Result<RecordBatch> {
+    let c = &settings.config.cohort;
+    for y in [year, year - settings.config.growth.window_years] {
+        if chrono::NaiveDate::from_ymd_opt(y, c.month, c.day).is_none() {
+            return Err(CpiError::Config(format!("the cohort date (month {}, day {}) does not exist in {y}", c.month, c.day)));
+        }
+    }
+    Ok(RecordBatch::try_from_iter(vec![("reference_year", Arc::new(Int32Array::from(vec![year])) as ArrayRef)])?)
 }
 
 fn preference(column: &str, values: &[String]) -> Result<RecordBatch> {
@@ -295,122 +267,6 @@ pub fn class_table(key: &str, bounds: [i32; 3]) -> Result<RecordBatch> {
         (key, Arc::new(Int32Array::from(values.clone())) as ArrayRef),
         ("class", Arc::new(StringArray::from_iter_values(values.iter().map(|v| label(*v)))) as ArrayRef),
     ])?)
-}
-
-/// The steps that do not depend on the reference year (register, account checks, annual
-/// figures) run once; the others once per reference year.
-const COMMON_STEPS: usize = 3;
-
-/// Runs every statement of every step, in order; the first failure stops the run and names
-/// the file and statement.
-pub async fn run_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
-    run_sql_files(ctx, &SQL_STEPS).await
-}
-
-/// The year-independent steps (10, 15, 20).
-pub async fn run_common_steps(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
-    run_sql_files(ctx, &SQL_STEPS[..COMMON_STEPS]).await
-}
-
-/// The steps of one reference year (30 and after), after dropping what an earlier year's run
-/// of them created and registering that year's `params`.
-pub async fn run_year_steps(ctx: &SessionContext, settings: &Settings, year: i32) -> Result<Vec<StepTiming>> {
-    for (file, sql) in &SQL_STEPS[COMMON_STEPS..] {
-        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e) })?;
-        for statement in statements {
-            ctx.deregister_table(created_name(&statement.to_string()).as_str())?;
-        }
-    }
-    ctx.deregister_table("params")?;
-    register_params(ctx, settings, year)?;
-    let mut timings = run_sql_files(ctx, &SQL_STEPS[COMMON_STEPS..]).await?;
-    for t in &mut timings {
-        t.reference_year = Some(year);
-    }
-    Ok(timings)
-}
-
-/// Only the checks on account rows (step 15), for `cpi validate`.
-pub async fn run_account_checks(ctx: &SessionContext) -> Result<Vec<StepTiming>> {
-    run_sql_files(ctx, &SQL_STEPS[1..2]).await
-}
-
-async fn run_sql_files(ctx: &SessionContext, steps: &[(&str, &str)]) -> Result<Vec<StepTiming>> {
-    let mut timings = vec![];
-    let progress = crate::progress::bar(steps.len() as u64, "SQL steps");
-    for &(file, sql) in steps {
-        progress.set_message(file.to_string());
-        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql {
-            file: file.to_string(),
-            statement: 0,
-            source: Box::new(e),
-        })?;
-        for (i, statement) in statements.into_iter().enumerate() {
-            let text = statement.to_string();
-            let creates = created_name(&text);
-            let started = Instant::now();
-            let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql {
-                file: file.to_string(),
-                statement: i + 1,
-                source: Box::new(e),
-            };
-            let plan = ctx.state().statement_to_plan(statement).await.map_err(sql_error)?;
-            // On its own task, so that a panic inside DataFusion (seen in DataFusion 55 when a
-            // repartition spills under --memory-limit) ends the run as an internal error naming
-            // the statement, with exit code 4, instead of aborting the process.
-            let session = ctx.clone();
-            tokio::spawn(async move { session.execute_logical_plan(plan).await?.collect().await })
-                .await
-                .map_err(|e| sql_error(datafusion::error::DataFusionError::Execution(format!("DataFusion panicked: {}", panic_message(e)))))?
-                .map_err(sql_error)?;
-            let seconds = started.elapsed().as_secs_f64();
-            tracing::debug!(step = file, statement = i + 1, creates = %creates, seconds, "sql statement done");
-            timings.push(StepTiming { step: file.to_string(), reference_year: None, statement: i + 1, creates, seconds });
-        }
-        progress.inc(1);
-    }
-    progress.finish_and_clear();
-    Ok(timings)
-}
-
-/// The message of a panicked task, for the error.
-fn panic_message(e: tokio::task::JoinError) -> String {
-    match e.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into()),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// Each statement of each step with its logical plan, running them in order.
-pub async fn explain_steps(ctx: &SessionContext) -> Result<String> {
-    use std::fmt::Write;
-    let mut out = String::new();
-    for (file, sql) in SQL_STEPS {
-        let statements = DFParser::parse_sql(sql).map_err(|e| CpiError::Sql { file: file.to_string(), statement: 0, source: Box::new(e) })?;
-        for (i, statement) in statements.into_iter().enumerate() {
-            let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql { file: file.to_string(), statement: i + 1, source: Box::new(e) };
-            let _ = writeln!(out, "-- ===== {file}, statement {} =====\n{statement};\n", i + 1);
-            let plan = ctx.state().statement_to_plan(statement).await.map_err(sql_error)?;
-            let optimized = ctx.state().optimize(&plan).map_err(sql_error)?;
-            let _ = writeln!(out, "-- plan:\n{}\n", optimized.display_indent());
-            ctx.execute_logical_plan(plan).await.map_err(sql_error)?.collect().await.map_err(sql_error)?;
-        }
-    }
-    Ok(out)
-}
-
-/// The name after CREATE/DROP TABLE/VIEW, for logs.
-fn created_name(sql: &str) -> String {
-    let words: Vec<&str> = sql.split_whitespace().take(4).collect();
-    match words.as_slice() {
-        [create, _, name, ..] if create.eq_ignore_ascii_case("CREATE") => name.to_string(),
-        [drop, _, name, ..] if drop.eq_ignore_ascii_case("DROP") => format!("drop {name}"),
-        _ => sql.chars().take(40).collect(),
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
-//! The `cpi` command line: parses arguments, sets up logging, runs the library and maps its
-//! errors to the exit codes documented in README.md.
+//! The `cpi` command line: parses arguments (typed by clap value parsers), sets up logging,
+//! calls the library and maps its errors to the exit codes documented in README.md. The
+//! generator of synthetic inputs lives here, beside the command line, not in the library: it is
+//! a tool for tests and benchmarks, not part of the method.
+
+mod generate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,8 +44,8 @@ enum Command {
         output: String,
         /// Reference year T (cohort on 1 January of T, growth over T-3..T, investment over
         /// T-4..T), or an inclusive range such as 2019..2024 for one row per year.
-        #[arg(long)]
-        year: String,
+        #[arg(long, value_parser = years)]
+        year: Years,
         /// Method settings (TOML); the shipped defaults when absent (see `cpi config`).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -50,22 +54,27 @@ enum Command {
         overwrite: bool,
         /// Memory for sorts, joins and aggregates (e.g. 4G); beyond it they spill to
         /// temporary files instead of failing. Default: no limit.
-        #[arg(long)]
-        memory_limit: Option<String>,
+        #[arg(long, value_parser = memory)]
+        memory_limit: Option<usize>,
         /// Also write the unsuppressed breakdowns (cells below the disclosure thresholds not
         /// hidden) to this separate folder, for internal use only.
         #[arg(long)]
         confidential: Option<String>,
     },
-    /// Make a converted copy of an input folder for repeated runs on the same KBO snapshot:
-    /// the KBO CSVs become Parquet (later runs skip the CSV parse), the rest is copied as is.
+    /// Stage an input folder once for repeated runs: every input read and checked into
+    /// Parquet tables, and the year-independent steps computed; `cpi run --input COPY` then
+    /// gives the same outputs without reading the published files again.
     Ingest {
         /// Input folder as published (path or s3://, gs://, az:// URL).
         #[arg(long, default_value = "data-samples")]
         input: String,
-        /// Local folder for the copy; use it as `cpi run --input`.
+        /// Local folder for the staged copy; use it as `cpi run --input`.
         #[arg(long)]
         output: String,
+        /// Method settings (TOML) the inputs are checked with; runs on the copy must use
+        /// settings that check the same way.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Replace a folder that already holds files.
         #[arg(long)]
         overwrite: bool,
@@ -116,9 +125,9 @@ enum Command {
         /// Input folder to plan against.
         #[arg(long, default_value = "data-samples")]
         input: String,
-        /// Reference year T.
-        #[arg(long, default_value_t = 2024)]
-        year: i32,
+        /// Reference year T of the per-year steps (required unless --sql-only).
+        #[arg(long, required_unless_present = "sql_only")]
+        year: Option<i32>,
         /// Method settings (TOML).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -126,6 +135,18 @@ enum Command {
         #[arg(long)]
         sql_only: bool,
     },
+}
+
+/// Reference years of `--year`, in order.
+#[derive(Clone, Debug)]
+struct Years(Vec<i32>);
+
+fn years(text: &str) -> Result<Years, String> {
+    cpi::args::years(text).map(Years).map_err(|e| e.to_string())
+}
+
+fn memory(text: &str) -> Result<usize, String> {
+    cpi::args::memory(text).map_err(|e| e.to_string())
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -151,33 +172,31 @@ async fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,cpi={level}")));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only on a terminal: logs redirected to a file or a pipe stay plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     match cli.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().init(),
     }
     let result = match cli.command {
         Command::Run { input, output, year, config, overwrite, memory_limit, confidential } => {
-            let run = async {
-                let memory_limit = memory_limit.as_deref().map(cpi::parse_memory).transpose()?;
-                let opts = cpi::RunOptions { input, output: output.clone(), years: cpi::parse_years(&year)?, config, overwrite, memory_limit, confidential };
-                cpi::run(&opts).await
-            };
-            run.await.map(|m| {
+            let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential };
+            cpi::run(&opts).await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
             })
         }
         Command::Generate { scale, output, seed, zip, accounts_format } => {
-            let opts = cpi::generate::GenerateOptions {
+            let opts = generate::GenerateOptions {
                 scale,
                 seed,
                 zip,
                 accounts_format: match accounts_format {
-                    AccountsFormatArg::Csv => cpi::generate::AccountsFormat::Csv,
-                    AccountsFormatArg::Parquet => cpi::generate::AccountsFormat::Parquet,
+                    AccountsFormatArg::Csv => generate::AccountsFormat::Csv,
+                    AccountsFormatArg::Parquet => generate::AccountsFormat::Parquet,
                 },
             };
-            cpi::generate::generate(&output, &opts).map(|s| {
+            generate::generate(&output, &opts).map(|s| {
                 tracing::info!(?s, output = %output.display(), "generated");
             })
         }
@@ -191,17 +210,18 @@ async fn main() -> ExitCode {
         Command::Verify { output } => cpi::verify(&output).await.map(|files| {
             out(&format!("{output}: {} files match manifest.json\n", files.len()));
         }),
-        Command::Ingest { input, output, overwrite } => cpi::ingest::ingest(&input, &output, overwrite).await.map(|record| {
-            let rows: u64 = record.files.iter().map(|f| f.rows).sum();
-            tracing::info!(output = %output, rows, snapshot = %record.snapshot_date, "converted copy written");
+        Command::Ingest { input, output, config, overwrite } => cpi::ingest::ingest(&input, &output, config.as_deref(), overwrite).await.map(|record| {
+            let rows: u64 = record.tables.iter().map(|f| f.rows).sum();
+            tracing::info!(output = %output, rows, snapshot = %record.kbo.snapshot_date, common_key = %record.common.key, "staged copy written");
         }),
         Command::Explain { sql_only: true, .. } => {
-            for (file, sql) in cpi::method::SQL_STEPS {
+            for (file, sql) in cpi::steps::SQL_FILES {
                 out(&format!("-- ===== {file} =====\n{sql}\n"));
             }
             Ok(())
         }
         Command::Explain { input, year, config, .. } => {
+            let year = year.expect("clap requires --year without --sql-only");
             cpi::explain(&input, year, config.as_deref()).await.map(|text| out(&text))
         }
     };

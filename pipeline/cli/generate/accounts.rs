@@ -1,0 +1,278 @@
+//! Annual accounts in long form (CSV or Parquet), one file per exercise year, and the official
+//! Flemish totals they add up to.
+
+use std::fs::File;
+use std::io::BufWriter;
+
+use rand::SeedableRng;
+use std::io::Write;
+use std::path::Path;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use cpi::error::Result;
+
+use super::*;
+
+/// Annual accounts in long form, one file per exercise year.
+pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateOptions, rng: &mut ChaCha8Rng, summary: &mut GenerateSummary) -> Result<()> {
+    let dir = out.join("accounts");
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let filers: Vec<&Company> = companies.iter().filter(|c| c.filer).collect();
+    // Each filer's figures evolve year on year; keep the state per filer.
+    let mut size: Vec<(f64, f64)> = filers.iter().map(|c| (c.fte, c.fte * c.productivity)).collect();
+    let mut previous: Vec<Option<Vec<(&'static str, f64)>>> = vec![None; filers.len()];
+    // Value-added rubrics draw from their own stream, so the other figures stay those of the
+    // same seed before they were added. Intermediate consumption is a fixed share per filer.
+    let mut va_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5641_4444);
+    let consumption_share: Vec<f64> = filers.iter().map(|_| va_rng.random_range(0.45..0.85)).collect();
+    let mut reference: u64 = 0;
+    let totals_path = out.join("totals/flanders.csv");
+    let mut totals = create(&totals_path)?;
+    writeln!(totals, "year,measure,value,source").map_err(io(&totals_path))?;
+    for year in FIRST_YEAR..=LAST_YEAR {
+        let mut sink = AccountSink::new(&dir, year, opts.accounts_format)?;
+        let (mut flemish_turnover, mut flemish_fte, mut flemish_investment, mut flemish_value_added) = (0.0, 0.0, 0.0, 0.0);
+        for (i, c) in filers.iter().enumerate() {
+            if year < c.start_year || year > c.stop_year {
+                continue;
+            }
+            let (fte, turnover) = &mut size[i];
+            let shock: f64 = rng.random_range(-0.08..0.08);
+            *fte = (*fte * (1.0 + c.growth * 0.6 + shock)).max(0.0);
+            *turnover = (*turnover * (1.0 + c.growth + shock + rng.random_range(-0.05..0.05))).max(0.0);
+            // 1% of filings are missing (late or never filed).
+            if rng.random_bool(0.01) {
+                previous[i] = None;
+                continue;
+            }
+            let first_year = year == c.start_year;
+            let (start, end) = exercise(year, c.closing_month, first_year, rng);
+            let months_factor = months_between(&start, &end) / 12.0;
+            let tangible = *turnover * rng.random_range(0.0..0.08) * months_factor;
+            let intangible = if rng.random_bool(0.3) { *turnover * rng.random_range(0.0..0.02) * months_factor } else { 0.0 };
+            let fte_value = (*fte * 10.0).round() / 10.0;
+            let mut values: Vec<(&'static str, f64)> = vec![];
+            if c.abbreviated {
+                // Turnover is optional in the abbreviated model; some report it anyway.
+                if c.reports_turnover {
+                    values.push(("70", (*turnover * months_factor).round()));
+                }
+                if rng.random_bool(0.5) {
+                    values.push(("1003", fte_value));
+                }
+                values.push(("9087", fte_value));
+                values.push(("8161", (tangible * 0.4).round()));
+                values.push(("8162", (tangible * 0.6).round()));
+                values.push(("8029", intangible.round()));
+                values.push(("9901", (*turnover * 0.05 * months_factor).round()));
+            } else {
+                values.push(("70", (*turnover * months_factor).round()));
+                values.push(("1003", fte_value));
+                values.push(("9087", fte_value));
+                values.push(("8169", tangible.round()));
+                values.push(("8029", intangible.round()));
+                values.push(("9901", (*turnover * 0.05 * months_factor).round()));
+            }
+            let (value_added, rows) = value_added_rubrics(*turnover * months_factor, consumption_share[i], c.abbreviated, &mut va_rng);
+            values.extend(rows);
+            if c.region == Region::Flanders {
+                flemish_value_added += value_added / months_factor;
+                flemish_turnover += *turnover;
+                flemish_fte += *fte;
+                flemish_investment += tangible + intangible;
+            }
+            reference += 1;
+            let deposit = deposit_date(&end, rng);
+            let model = if c.abbreviated { "m02-f" } else { "m01-f" };
+            let number = written_number(&c.number, rng);
+            let filing = Filing { number: &number, reference: format!("{}-{:08}", &deposit[..4], reference), deposit, start, end, model };
+            sink.write(&filing, &values, previous[i].as_deref(), summary)?;
+            // 2% are refiled later with corrected figures (the latest deposit must win).
+            if rng.random_bool(0.02) {
+                reference += 1;
+                let corrected: Vec<(&'static str, f64)> = values.iter().map(|(r, v)| (*r, (v * 1.03).round())).collect();
+                let refiled = Filing { reference: format!("{}-{:08}", &filing.deposit[..4], reference), deposit: later(&filing.deposit), ..filing };
+                sink.write(&refiled, &corrected, previous[i].as_deref(), summary)?;
+            }
+            previous[i] = Some(values);
+        }
+        sink.finish()?;
+        // Official totals are larger than the micro sum: they include non-filers.
+        for (measure, v) in [
+            ("turnover_eur", flemish_turnover * 1.25),
+            ("fte", flemish_fte * 1.4),
+            ("investment_eur", flemish_investment * 1.2),
+            ("value_added_eur", flemish_value_added * 1.3),
+        ] {
+            writeln!(totals, "{year},{measure},{:.0},synthetic official total", v).map_err(io(&totals_path))?;
+        }
+    }
+    totals.flush().map_err(io(&totals_path))?;
+    Ok(())
+}
+
+/// The rubrics of value added (config/rubric_map.csv): the full model reports operating income
+/// 70/76A and its charges 60, 61 (and sometimes non-recurring income 76A, operating subsidies
+/// 740, agency-staff costs 1521); the abbreviated model reports the gross margin 9900 instead.
+/// Returns the value added these rubrics give and the rubrics.
+fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool, rng: &mut ChaCha8Rng) -> (f64, Vec<(&'static str, f64)>) {
+    let operating_income = turnover * (1.0 + rng.random_range(0.0..0.03));
+    let non_recurring = if rng.random_bool(0.1) { turnover * rng.random_range(0.0..0.02) } else { 0.0 };
+    let goods = turnover * consumption_share * 0.6 * rng.random_range(0.95..1.05);
+    let services = turnover * consumption_share * 0.4 * rng.random_range(0.95..1.05);
+    let mut rows = vec![];
+    let mut value_added = operating_income - goods - services;
+    if abbreviated {
+        rows.push(("9900", (operating_income + non_recurring - goods - services).round()));
+    } else {
+        rows.push(("70/76A", (operating_income + non_recurring).round()));
+        rows.push(("60", goods.round()));
+        rows.push(("61", services.round()));
+        if rng.random_bool(0.1) {
+            let subsidies = turnover * rng.random_range(0.0..0.01);
+            rows.push(("740", subsidies.round()));
+            value_added -= subsidies;
+        }
+        if rng.random_bool(0.15) {
+            let agency_staff = turnover * rng.random_range(0.0..0.02);
+            rows.push(("1521", agency_staff.round()));
+            value_added += agency_staff;
+        }
+    }
+    if non_recurring > 0.0 {
+        rows.push(("76A", non_recurring.round()));
+    }
+    (value_added, rows)
+}
+
+struct Filing<'a> {
+    number: &'a str,
+    reference: String,
+    deposit: String,
+    start: String,
+    end: String,
+    model: &'static str,
+}
+
+/// Writes account rows to CSV or Parquet.
+enum AccountSink {
+    Csv(BufWriter<File>, std::path::PathBuf),
+    Parquet(Box<ParquetSink>),
+}
+
+struct ParquetSink {
+    writer: datafusion::parquet::arrow::ArrowWriter<File>,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    rows: [Vec<String>; 9],
+}
+
+impl AccountSink {
+    fn new(dir: &Path, year: i32, format: AccountsFormat) -> Result<AccountSink> {
+        match format {
+            AccountsFormat::Csv => {
+                let p = dir.join(format!("accounts_{year}.csv"));
+                let mut w = create(&p)?;
+                writeln!(w, "{}", cpi::inputs::accounts::COLUMNS.join(",")).map_err(io(&p))?;
+                Ok(AccountSink::Csv(w, p))
+            }
+            AccountsFormat::Parquet => {
+                let p = dir.join(format!("accounts_{year}.parquet"));
+                let file = File::create(&p).map_err(io(&p))?;
+                let schema = std::sync::Arc::new(datafusion::arrow::datatypes::Schema::new(
+                    cpi::inputs::accounts::COLUMNS
+                        .iter()
+                        .map(|c| datafusion::arrow::datatypes::Field::new(*c, datafusion::arrow::datatypes::DataType::Utf8, false))
+                        .collect::<Vec<_>>(),
+                ));
+                let props = datafusion::parquet::file::properties::WriterProperties::builder()
+                    .set_compression(datafusion::parquet::basic::Compression::ZSTD(Default::default()))
+                    .build();
+                let writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))?;
+                Ok(AccountSink::Parquet(Box::new(ParquetSink { writer, schema, rows: Default::default() })))
+            }
+        }
+    }
+
+    fn write(&mut self, f: &Filing, values: &[(&'static str, f64)], previous: Option<&[(&'static str, f64)]>, summary: &mut GenerateSummary) -> Result<()> {
+        let mut rows: Vec<(&str, &str, f64)> = values.iter().map(|(r, v)| (*r, "N", *v)).collect();
+        if let Some(prev) = previous {
+            rows.extend(prev.iter().map(|(r, v)| (*r, "NM1", *v)));
+        }
+        for (rubric, period, value) in rows {
+            summary.account_rows += 1;
+            let value = if rubric == "1003" || rubric == "9087" { format!("{value:.1}") } else { format!("{value:.0}") };
+            match self {
+                AccountSink::Csv(w, p) => {
+                    writeln!(w, "{},{},{},{},{},{},{rubric},{period},{value}", f.number, f.reference, f.deposit, f.start, f.end, f.model).map_err(io(p))?;
+                }
+                AccountSink::Parquet(s) => {
+                    let fields = [f.number, &f.reference, &f.deposit, &f.start, &f.end, f.model, rubric, period, &value];
+                    for (col, v) in s.rows.iter_mut().zip(fields) {
+                        col.push(v.to_string());
+                    }
+                    if s.rows[0].len() >= 65_536 {
+                        s.flush()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            AccountSink::Csv(mut w, p) => w.flush().map_err(io(&p)),
+            AccountSink::Parquet(mut s) => {
+                s.flush()?;
+                s.writer.close()?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl ParquetSink {
+    fn flush(&mut self) -> Result<()> {
+        use datafusion::arrow::array::{ArrayRef, StringArray};
+        if self.rows[0].is_empty() {
+            return Ok(());
+        }
+        let columns: Vec<ArrayRef> = self
+            .rows
+            .iter_mut()
+            .map(|c| std::sync::Arc::new(StringArray::from(std::mem::take(c))) as ArrayRef)
+            .collect();
+        let batch = datafusion::arrow::array::RecordBatch::try_new(self.schema.clone(), columns)?;
+        self.writer.write(&batch)?;
+        Ok(())
+    }
+}
+
+/// Exercise dates: calendar year for most, closing in June or March for some, and a first
+/// exercise of 6 to 18 months for new companies.
+fn exercise(year: i32, closing_month: u32, first: bool, rng: &mut ChaCha8Rng) -> (String, String) {
+    let end = chrono::NaiveDate::from_ymd_opt(year, closing_month, 1).unwrap()
+        .checked_add_months(chrono::Months::new(1)).unwrap()
+        .pred_opt().unwrap();
+    let months = if first { rng.random_range(6..=18) } else { 12 };
+    let start = end.succ_opt().unwrap().checked_sub_months(chrono::Months::new(months)).unwrap();
+    (start.format("%Y-%m-%d").to_string(), end.format("%Y-%m-%d").to_string())
+}
+
+fn months_between(start: &str, end: &str) -> f64 {
+    let s = chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").unwrap();
+    let e = chrono::NaiveDate::parse_from_str(end, "%Y-%m-%d").unwrap();
+    ((e - s).num_days() + 1) as f64 / (365.25 / 12.0)
+}
+
+fn deposit_date(end: &str, rng: &mut ChaCha8Rng) -> String {
+    let e = chrono::NaiveDate::parse_from_str(end, "%Y-%m-%d").unwrap();
+    (e + chrono::Duration::days(rng.random_range(150..240))).format("%Y-%m-%d").to_string()
+}
+
+fn later(date: &str) -> String {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    (d + chrono::Duration::days(90)).format("%Y-%m-%d").to_string()
+}

@@ -1,0 +1,190 @@
+//! `cpi run`: stage the inputs, compute, write every output of the catalogue and the manifest
+//! into a staging folder, and publish it atomically (publish.rs).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::catalogue;
+use crate::config::Settings;
+use crate::error::{CpiError, Result};
+use crate::manifest::{self, Disclosure, Manifest, StagedCopyUse, ToolInfo};
+use crate::outputs::{self, OutputFile};
+use crate::pipeline::{Computed, Pipeline};
+use crate::publish::Publisher;
+use crate::storage::Location;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub input: String,
+    pub output: String,
+    /// Reference years, in order; outputs hold one row per year and cluster.
+    pub years: Vec<i32>,
+    pub config: Option<PathBuf>,
+    pub overwrite: bool,
+    /// Memory for DataFusion's operators; beyond it they spill to disk.
+    pub memory_limit: Option<usize>,
+    /// Where to write the unsuppressed tables for internal use (`--confidential`).
+    pub confidential: Option<String>,
+}
+
+impl RunOptions {
+    /// A run of `years` from `input` into `output` with the shipped settings.
+    pub fn new(input: impl Into<String>, output: impl Into<String>, years: Vec<i32>) -> RunOptions {
+        RunOptions { input: input.into(), output: output.into(), years, config: None, overwrite: false, memory_limit: None, confidential: None }
+    }
+}
+
+pub async fn run(opts: &RunOptions) -> Result<Manifest> {
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let clock = Instant::now();
+    if opts.years.is_empty() {
+        return Err(CpiError::Config("no reference year given".into()));
+    }
+    let settings = Settings::load(opts.config.as_deref())?;
+    if let Some(confidential) = &opts.confidential {
+        // The unsuppressed tables must never land in (or replace) the folder that is published.
+        let (c, o) = (confidential.trim_end_matches('/'), opts.output.trim_end_matches('/'));
+        if c == o || c.starts_with(&format!("{o}/")) || o.starts_with(&format!("{c}/")) {
+            return Err(CpiError::Config(format!(
+                "--confidential {confidential} must be a folder outside --output {} (it holds unsuppressed figures)",
+                opts.output
+            )));
+        }
+    }
+    let publisher = Publisher::prepare(&opts.output, opts.overwrite).await?;
+    let confidential = match &opts.confidential {
+        Some(location) => Some(Publisher::prepare(location, opts.overwrite).await?),
+        None => None,
+    };
+    let confidential_staging = confidential.as_ref().map(Publisher::staging).transpose()?;
+    let result = compute_and_write(opts, settings, &publisher.staging()?, confidential_staging.as_ref(), started_at, clock).await;
+    match result {
+        Ok(manifest) => {
+            // The internal copy first: the published folder appears only when both are complete.
+            if let Some(p) = confidential {
+                p.publish().await?;
+            }
+            publisher.publish().await?;
+            Ok(manifest)
+        }
+        Err(e) => {
+            publisher.abandon().await;
+            if let Some(p) = confidential {
+                p.abandon().await;
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn compute_and_write(
+    opts: &RunOptions,
+    settings: Settings,
+    staging: &Location,
+    confidential: Option<&Location>,
+    started_at: String,
+    clock: Instant,
+) -> Result<Manifest> {
+    let pipeline = Pipeline::new(settings)?.with_memory_limit(opts.memory_limit)?;
+    let staged = pipeline.stage(&opts.input).await?;
+    let Computed { published, warnings: mut all_warnings, common_from_copy, timings } = pipeline.compute(&staged, &opts.years).await?;
+    let take = |name: &str| published.get(name).ok_or_else(|| CpiError::Internal(format!("{name} was not published")));
+
+    let metadata = BTreeMap::from([
+        ("cpi.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("cpi.reference_year".to_string(), years_label(&opts.years)),
+        ("kbo.snapshot_date".to_string(), staged.kbo.snapshot_iso()),
+        ("kbo.extract_number".to_string(), staged.kbo.extract_number.clone()),
+    ]);
+    let mut outputs = vec![];
+    let mut confidential_outputs = vec![];
+    for output in catalogue::outputs()? {
+        let (schema, batches) = take(&output.view)?;
+        let (schema, batches) = output.conform(schema, batches)?;
+        let file = encode(&output.file, &schema, &batches, &metadata)?;
+        staging.put(&output.file, file.1).await?;
+        tracing::info!(file = output.file, rows = file.0.rows, "output written");
+        outputs.push(file.0);
+        if let (Some(location), Some(view)) = (confidential, &output.confidential_view) {
+            let (schema, batches) = take(view)?;
+            let (schema, batches) = output.conform(schema, batches)?;
+            let mut internal = metadata.clone();
+            internal.insert("cpi.disclosure".into(), "unsuppressed: for internal use only, not for publication".into());
+            let (record, bytes) = encode(&output.file, &schema, &batches, &internal)?;
+            location.put(&output.file, bytes).await?;
+            confidential_outputs.push(record);
+        }
+    }
+    if let Some(location) = confidential {
+        let note = serde_json::json!({
+            "note": "Unsuppressed tables for internal use: cells below the disclosure thresholds are NOT hidden. Do not publish.",
+            "published_outputs": opts.output.trim_end_matches('/'),
+            "reference_years": opts.years,
+            "kbo": staged.kbo,
+            "outputs": &confidential_outputs,
+        });
+        location.put(MANIFEST_FILE, serde_json::to_vec_pretty(&note).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+    }
+
+    let input_rows = manifest::input_rows(&take(manifest::INPUT_ROWS)?.1)?;
+    for f in &input_rows {
+        let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
+        if share > pipeline.settings().config.warnings.max_reject_share {
+            let w = format!("{}: {} of {} rows rejected ({:.1} %), see rejects.parquet", f.file, f.rows_rejected, f.rows_read, 100.0 * share);
+            tracing::warn!("{w}");
+            all_warnings.push(w);
+        }
+    }
+    let settings = pipeline.settings();
+    let manifest = Manifest {
+        tool: ToolInfo::current(),
+        reference_years: opts.years.clone(),
+        started_at,
+        seconds: 0.0,
+        config_source: settings.source.clone(),
+        config: settings.config.clone(),
+        input_location: opts.input.trim_end_matches('/').to_string(),
+        output_location: opts.output.trim_end_matches('/').to_string(),
+        staged_copy: staged.copy.as_ref().map(|c| StagedCopyUse { record_sha256: c.record_sha256.clone(), common_results_from_copy: common_from_copy }),
+        kbo: staged.kbo.clone(),
+        inputs: staged.inputs.clone(),
+        input_rows,
+        method_counts: manifest::method_counts(&take(manifest::METHOD_COUNTS)?.1)?,
+        outputs,
+        disclosure: Disclosure {
+            published: "suppressed",
+            min_firms: settings.config.disclosure.min_firms,
+            max_firm_share: settings.config.disclosure.max_firm_share,
+            confidential_location: opts.confidential.as_ref().map(|c| c.trim_end_matches('/').to_string()),
+            confidential_outputs,
+        },
+        warnings: all_warnings,
+        timings,
+    };
+    let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
+    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
+    staging.put(MANIFEST_FILE, json).await?;
+    Ok(manifest)
+}
+
+/// One output file's bytes and its manifest record.
+fn encode(
+    file: &str,
+    schema: &datafusion::arrow::datatypes::SchemaRef,
+    batches: &[datafusion::arrow::array::RecordBatch],
+    metadata: &BTreeMap<String, String>,
+) -> Result<(OutputFile, Vec<u8>)> {
+    let (bytes, rows) = outputs::parquet_bytes(schema.clone(), batches, metadata)?;
+    Ok((OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) }, bytes))
+}
+
+fn years_label(years: &[i32]) -> String {
+    match years {
+        [one] => one.to_string(),
+        [first, .., last] => format!("{first}..{last}"),
+        [] => String::new(),
+    }
+}

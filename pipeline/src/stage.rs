@@ -1,0 +1,253 @@
+//! Stage 1: every input turned into checked tables with a declared schema, plus the rows that
+//! could not be used. The method (stage 2, the sql/ steps) reads these tables and nothing else,
+//! so it never sees a file format: the same steps run on tables staged in memory and temporary
+//! files during a run on published inputs, or on a staged copy written by `cpi ingest` (local or
+//! on object storage).
+//!
+//! The tables (their columns are in schemas/staged_tables.md):
+//! - `kbo_enterprise`, `kbo_establishment`, `kbo_activity`, `kbo_address`, `kbo_code`: the
+//!   register as published, every column text (inputs/kbo.rs);
+//! - `accounts`, `account_filings`, `account_files`: the checked account rows (inputs/accounts.rs);
+//! - `clusters`, `members`: the member lists (inputs/members.rs); `official_totals` (inputs/totals.rs);
+//! - `input_rejects` (file, line, field, raw value, reason) and `input_files` (rows read per
+//!   file), from which sql/15 builds rejects.parquet and the row counts of the manifest.
+//!
+//! The settings tables are stage 1 too, but of the run's own settings (settings_tables.rs).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Settings;
+use crate::error::Result;
+use crate::inputs::{accounts, kbo, members, totals, InputLog};
+use crate::manifest::InputFile;
+use crate::storage::Location;
+use crate::{outputs, parallel, settings_tables};
+
+/// The stage-1 tables the sql/ steps may read, besides the settings tables.
+pub const INPUT_TABLES: [&str; 13] = [
+    "kbo_enterprise",
+    "kbo_establishment",
+    "kbo_activity",
+    "kbo_address",
+    "kbo_code",
+    "accounts",
+    "account_filings",
+    "account_files",
+    "clusters",
+    "members",
+    "official_totals",
+    "input_rejects",
+    "input_files",
+];
+
+/// Where a staged table's rows are.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// In memory (member lists, totals, rejects: small).
+    Memory(RecordBatch),
+    /// Parquet: one file or a folder of files, as a local path or an object-store URL.
+    Parquet(String),
+    /// A published CSV file, read with an explicit all-text schema.
+    Csv { path: String, schema: SchemaRef },
+}
+
+#[derive(Debug, Clone)]
+pub struct StagedTable {
+    pub name: String,
+    pub source: Source,
+}
+
+/// The checks on account rows that depend on the settings. A staged copy records them: a run
+/// whose settings would check (or keep) rows differently cannot use the copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountChecks {
+    /// `accounts.max_exercise_months`: longer exercises are rejected.
+    pub max_exercise_months: i32,
+    /// `accounts.period`: only values of this period are kept.
+    pub period_kept: String,
+    /// The rubric map's rubrics: only their values are kept.
+    pub rubrics_kept: Vec<String>,
+    /// The rubric map's FTE rubrics: a negative value is rejected.
+    pub fte_rubrics: Vec<String>,
+}
+
+impl AccountChecks {
+    pub fn of(settings: &Settings) -> Result<AccountChecks> {
+        let rubrics = settings_tables::rubric_codes(settings)?;
+        let sorted = |it: &mut dyn Iterator<Item = String>| {
+            let set: std::collections::BTreeSet<String> = it.collect();
+            set.into_iter().collect::<Vec<_>>()
+        };
+        Ok(AccountChecks {
+            max_exercise_months: settings.config.accounts.max_exercise_months,
+            period_kept: settings.config.accounts.period.clone(),
+            rubrics_kept: sorted(&mut rubrics.iter().map(|(_, r)| r.clone())),
+            fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
+        })
+    }
+
+    fn rules(&self) -> accounts::AccountRules {
+        accounts::AccountRules {
+            max_exercise_months: self.max_exercise_months,
+            fte_rubrics: self.fte_rubrics.iter().cloned().collect(),
+            keep: Some((self.rubrics_kept.iter().cloned().collect(), self.period_kept.clone())),
+        }
+    }
+}
+
+/// The staged inputs of a run.
+pub struct Staged {
+    pub tables: Vec<StagedTable>,
+    pub kbo: kbo::KboMeta,
+    /// The published input files (size and SHA-256), also for a staged copy (as recorded).
+    pub inputs: Vec<InputFile>,
+    pub checks: AccountChecks,
+    /// Set when the tables come from a staged copy.
+    pub copy: Option<crate::staged_copy::OpenedCopy>,
+    /// Temporary folders (unzipped extract, checked account rows) that live as long as this.
+    _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl Staged {
+    /// Registers every staged table with a session, under its name.
+    pub async fn register(&self, ctx: &SessionContext) -> Result<()> {
+        if let Some(copy) = &self.copy {
+            copy.location.register_store(ctx)?;
+        }
+        for t in &self.tables {
+            register(ctx, &t.name, &t.source).await?;
+        }
+        Ok(())
+    }
+
+    pub fn table(&self, name: &str) -> Option<&StagedTable> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// From a staged copy (see staged_copy.rs).
+    pub fn from_copy(copy: crate::staged_copy::OpenedCopy, tables: Vec<StagedTable>) -> Staged {
+        let record = &copy.record;
+        Staged { kbo: record.kbo.clone(), inputs: record.inputs.clone(), checks: record.checks.clone(), tables, copy: Some(copy), _keep: vec![] }
+    }
+}
+
+pub async fn register(ctx: &SessionContext, name: &str, source: &Source) -> Result<()> {
+    match source {
+        Source::Memory(batch) => {
+            let table = MemTable::try_new(batch.schema(), vec![vec![batch.clone()]])?;
+            ctx.register_table(name, Arc::new(table))?;
+        }
+        Source::Parquet(path) => ctx.register_parquet(name, path, ParquetReadOptions::default()).await?,
+        Source::Csv { path, schema } => {
+            let options = CsvReadOptions::new().has_header(true).schema(schema).file_extension(".csv");
+            ctx.register_csv(name, path, options).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads and checks every published input of `input` (a local folder, or a downloaded copy of
+/// a remote one).
+pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged> {
+    let checks = AccountChecks::of(settings)?;
+    let extract = kbo::open(input).await?;
+    tracing::info!(source = %extract.source, snapshot = %extract.meta.snapshot_date, extract = %extract.meta.extract_number, "KBO extract");
+    let mut log = InputLog::default();
+    let lists = members::read(input, &mut log).await?;
+    let official = totals::read(input, &mut log).await?;
+    let started = std::time::Instant::now();
+    let spill = accounts::SpillFolder::new()?;
+    let account_files = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
+    tracing::info!(files = account_files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    // Outputs name files relative to the input folder, so that they do not depend on where the
+    // inputs were (a local folder or a bucket); messages on the terminal keep the full names.
+    log.relative_to(&input.display);
+    let relative = |name: &str| name.strip_prefix(&format!("{}/", input.display)).unwrap_or(name).to_string();
+
+    let mut tables: Vec<StagedTable> = vec![];
+    let mut files: Vec<(String, u64)> = log.files().to_vec();
+    for (table, name, path) in extract.tables() {
+        let columns = kbo::TABLES.iter().find(|t| t.1 == table).map(|t| t.3).expect("a KBO table");
+        let source = Source::Csv { path: path.to_string_lossy().to_string(), schema: Arc::new(kbo::text_schema(columns)) };
+        tables.push(StagedTable { name: table.to_string(), source });
+        files.push((relative(name), 0));
+    }
+    // Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record), on
+    // every core. The register is used as published: no row is rejected.
+    let kbo_paths: Vec<std::path::PathBuf> = extract.tables().map(|(_, _, p)| p.to_path_buf()).collect();
+    let counts = parallel::map(&kbo_paths, |_, p| crate::inputs::csv_file::count_records(p, &p.display().to_string()));
+    let first_kbo = files.len() - kbo_paths.len();
+    for (slot, n) in files[first_kbo..].iter_mut().zip(counts) {
+        slot.1 = n?;
+    }
+    let memory = |name: &str, batch: RecordBatch| StagedTable { name: name.to_string(), source: Source::Memory(batch) };
+    tables.push(StagedTable { name: "accounts".into(), source: Source::Parquet(spill.values().to_string_lossy().to_string()) });
+    tables.push(StagedTable { name: "account_filings".into(), source: Source::Parquet(spill.filings().to_string_lossy().to_string()) });
+    tables.push(memory("account_files", account_files_batch(&account_files.iter().map(|f| relative(f)).collect::<Vec<_>>())?));
+    tables.push(memory("clusters", lists.clusters));
+    tables.push(memory("members", lists.members));
+    tables.push(memory("official_totals", official));
+    tables.push(memory("input_rejects", rejects_batch(&log.rejects)?));
+    tables.push(memory("input_files", files_batch(&files)?));
+    let inputs = hash_inputs(input).await?;
+    let kbo = extract.meta.clone();
+    let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive())];
+    Ok(Staged { tables, kbo, inputs, checks, copy: None, _keep })
+}
+
+/// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.
+fn account_files_batch(files: &[String]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(vec![
+        ("file_id", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
+        ("file", Arc::new(StringArray::from(files.to_vec())) as ArrayRef),
+    ])?)
+}
+
+/// `input_rejects(file, line, field, raw_value, reason)`: the rows the readers rejected.
+fn rejects_batch(rejects: &[crate::inputs::Reject]) -> Result<RecordBatch> {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let text = |f: fn(&crate::inputs::Reject) -> &str| Arc::new(StringArray::from_iter_values(rejects.iter().map(f))) as ArrayRef;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("file", DataType::Utf8, false),
+        Field::new("line", DataType::UInt64, false),
+        Field::new("field", DataType::Utf8, false),
+        Field::new("raw_value", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+    ]));
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![
+            text(|r| &r.file),
+            Arc::new(UInt64Array::from_iter_values(rejects.iter().map(|r| r.line))),
+            text(|r| &r.field),
+            text(|r| &r.raw_value),
+            text(|r| &r.reason),
+        ],
+    )?)
+}
+
+/// `input_files(file_order, file, rows_read)`: every input file read, with its data rows.
+fn files_batch(files: &[(String, u64)]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(vec![
+        ("file_order", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
+        ("file", Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.0.as_str()))) as ArrayRef),
+        ("rows_read", Arc::new(Int64Array::from_iter_values(files.iter().map(|f| f.1 as i64))) as ArrayRef),
+    ])?)
+}
+
+/// Size and SHA-256 of every input file, so a run can be tied to exactly what it read.
+async fn hash_inputs(input: &Location) -> Result<Vec<InputFile>> {
+    let entries = input.list("").await?;
+    let hashes = parallel::map(&entries, |_, entry| outputs::sha256_file(&input.local_file(&entry.path)));
+    entries
+        .into_iter()
+        .zip(hashes)
+        .map(|(entry, sha256)| Ok(InputFile { file: entry.path, bytes: entry.size, sha256: sha256? }))
+        .collect()
+}

@@ -1,0 +1,224 @@
+//! `cpi ingest`: the staged tables of an input folder written to a folder of their own, so that
+//! repeated runs on the same inputs (a range of years, what-if settings) skip reading and
+//! checking the published files. Layout:
+//!
+//! ```text
+//! staged.json                       what the copy holds (StagedRecord below)
+//! tables/<table>.parquet            every stage-1 table (accounts: a folder of files)
+//! settings/<table>.parquet          the settings tables of the settings used by cpi ingest
+//! common/<key>/<relation>.parquet   results of the common steps (register, annual figures)
+//! ```
+//!
+//! `staged.json` records the published input files (size, SHA-256), the KBO extract, the row
+//! counts and rejects (as tables), and the account checks the rows passed. A run whose settings
+//! would check differently refuses the copy. The common steps' results are keyed by the
+//! settings they depend on (`common/<key>`): a run with other such settings computes them again
+//! from the staged tables; one with the same settings only runs the per-year steps. A run always
+//! uses its own settings tables; those in `settings/` record what ingest used, so that another
+//! engine (ci/duckdb_method.py) can run the sql/ steps on the copy as it is.
+
+use std::path::Path;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CpiError, Result};
+use crate::inputs::kbo::KboMeta;
+use crate::manifest::InputFile;
+use crate::stage::{AccountChecks, Source, Staged, StagedTable};
+use crate::storage::Location;
+
+/// The file that marks a folder as a staged copy.
+pub const RECORD_FILE: &str = "staged.json";
+/// Bumped when the layout or a staged table's columns change: older copies are refused.
+pub const FORMAT: &str = "cpi-staged-1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StagedRecord {
+    pub format: String,
+    pub tool: String,
+    /// The input folder the copy was made from, as given.
+    pub source: String,
+    pub kbo: KboMeta,
+    pub inputs: Vec<InputFile>,
+    pub checks: AccountChecks,
+    pub tables: Vec<StagedFile>,
+    pub settings: Vec<StagedFile>,
+    pub common: CommonRecord,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StagedFile {
+    pub table: String,
+    /// Path in the copy: a Parquet file, or a folder of them.
+    pub path: String,
+    pub rows: u64,
+}
+
+/// The results of the common steps in the copy, and the settings key they were computed with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CommonRecord {
+    pub key: String,
+    pub tables: Vec<StagedFile>,
+}
+
+/// A staged copy found at a location (not downloaded: its tables are read where they are).
+pub struct OpenedCopy {
+    pub location: Location,
+    pub record: StagedRecord,
+    /// SHA-256 of staged.json, for the manifest of a run on the copy.
+    pub record_sha256: String,
+}
+
+/// Whether `location` holds a staged copy.
+pub async fn is_copy(location: &Location) -> Result<bool> {
+    location.exists(RECORD_FILE).await
+}
+
+/// Opens the staged copy at `location` for a run with `checks`.
+pub async fn open(location: Location, checks: &AccountChecks) -> Result<Staged> {
+    let name = location.name_of(RECORD_FILE);
+    let bytes = location.get(RECORD_FILE).await?;
+    let record: StagedRecord =
+        serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(&name, format!("not a staged copy's record: {e}")))?;
+    if record.format != FORMAT {
+        return Err(CpiError::bad_input(&name, format!("format {:?}, this cpi reads {FORMAT:?}: run cpi ingest again", record.format)));
+    }
+    if &record.checks != checks {
+        let show = |c: &AccountChecks| serde_json::to_string(c).unwrap_or_default();
+        return Err(CpiError::Config(format!(
+            "{name}: the staged copy was checked with other account settings ({}) than this run's ({}); \
+             run cpi ingest again with this run's --config, or run on the published inputs",
+            show(&record.checks),
+            show(checks)
+        )));
+    }
+    let tables = record
+        .tables
+        .iter()
+        .map(|f| StagedTable { name: f.table.clone(), source: Source::Parquet(location.table_path(&f.path)) })
+        .collect();
+    let record_sha256 = crate::outputs::sha256_hex(&bytes);
+    Ok(Staged::from_copy(OpenedCopy { location, record, record_sha256 }, tables))
+}
+
+/// Writes `staged` and the common results into the local folder `to`.
+pub fn write(
+    to: &Path,
+    source: &str,
+    staged: &Staged,
+    settings: &[(&str, RecordBatch)],
+    common_key: &str,
+    common: &[(String, SchemaRef, Vec<RecordBatch>)],
+) -> Result<StagedRecord> {
+    let mut tables = vec![];
+    for t in &staged.tables {
+        let (path, rows) = match &t.source {
+            Source::Memory(batch) => {
+                let path = format!("tables/{}.parquet", t.name);
+                (path.clone(), write_parquet(&to.join(&path), batch.schema(), std::slice::from_ref(batch))?)
+            }
+            Source::Csv { path: csv, schema } => {
+                let path = format!("tables/{}.parquet", t.name);
+                (path.clone(), csv_to_parquet(Path::new(csv), schema.clone(), &to.join(&path))?)
+            }
+            Source::Parquet(folder) => {
+                let path = format!("tables/{}", t.name);
+                (path.clone(), copy_parquet_folder(Path::new(folder), &to.join(&path))?)
+            }
+        };
+        tables.push(StagedFile { table: t.name.clone(), path, rows });
+    }
+    let mut settings_files = vec![];
+    for (name, batch) in settings {
+        let path = format!("settings/{name}.parquet");
+        let rows = write_parquet(&to.join(&path), batch.schema(), std::slice::from_ref(batch))?;
+        settings_files.push(StagedFile { table: name.to_string(), path, rows });
+    }
+    let mut common_files = vec![];
+    for (name, schema, batches) in common {
+        let path = format!("common/{common_key}/{name}.parquet");
+        let rows = write_parquet(&to.join(&path), schema.clone(), batches)?;
+        common_files.push(StagedFile { table: name.clone(), path, rows });
+    }
+    let record = StagedRecord {
+        format: FORMAT.to_string(),
+        tool: format!("cpi {}", env!("CARGO_PKG_VERSION")),
+        source: source.to_string(),
+        kbo: staged.kbo.clone(),
+        inputs: staged.inputs.clone(),
+        checks: staged.checks.clone(),
+        tables,
+        settings: settings_files,
+        common: CommonRecord { key: common_key.to_string(), tables: common_files },
+    };
+    let json = serde_json::to_vec_pretty(&record).map_err(|e| CpiError::Internal(e.to_string()))?;
+    let path = to.join(RECORD_FILE);
+    std::fs::write(&path, json).map_err(|e| CpiError::io(path.display().to_string(), e))?;
+    Ok(record)
+}
+
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).expect("level 1 is valid")))
+        .set_created_by(format!("cpi {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+fn create(path: &Path) -> Result<std::fs::File> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(|e| CpiError::io(folder.display().to_string(), e))?;
+    }
+    std::fs::File::create(path).map_err(|e| CpiError::io(path.display().to_string(), e))
+}
+
+fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Result<u64> {
+    let mut writer = ArrowWriter::try_new(create(path)?, schema, Some(properties()))?;
+    let mut rows = 0;
+    for b in batches {
+        rows += b.num_rows() as u64;
+        writer.write(b)?;
+    }
+    writer.close()?;
+    Ok(rows)
+}
+
+/// Streams a published CSV into a Parquet file, row for row and in order.
+fn csv_to_parquet(csv: &Path, schema: SchemaRef, to: &Path) -> Result<u64> {
+    let name = csv.display().to_string();
+    let file = std::fs::File::open(csv).map_err(|e| CpiError::io(&name, e))?;
+    let reader = datafusion::arrow::csv::ReaderBuilder::new(schema.clone())
+        .with_header(true)
+        .with_batch_size(64 * 1024)
+        .build(std::io::BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| CpiError::bad_input(&name, e.to_string()))?;
+    let mut writer = ArrowWriter::try_new(create(to)?, schema, Some(properties()))?;
+    let mut rows = 0;
+    for batch in reader {
+        let batch = batch.map_err(|e| CpiError::bad_input(&name, e.to_string()))?;
+        rows += batch.num_rows() as u64;
+        writer.write(&batch)?;
+    }
+    writer.close()?;
+    Ok(rows)
+}
+
+/// Copies the Parquet files of a folder (the checked account rows), counting their rows.
+fn copy_parquet_folder(from: &Path, to: &Path) -> Result<u64> {
+    use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+    std::fs::create_dir_all(to).map_err(|e| CpiError::io(to.display().to_string(), e))?;
+    let mut entries: Vec<_> = std::fs::read_dir(from).map_err(|e| CpiError::io(from.display().to_string(), e))?.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    let mut rows = 0;
+    for e in entries {
+        let target = to.join(e.file_name());
+        std::fs::copy(e.path(), &target).map_err(|err| CpiError::io(target.display().to_string(), err))?;
+        let file = std::fs::File::open(&target).map_err(|err| CpiError::io(target.display().to_string(), err))?;
+        rows += SerializedFileReader::new(file)?.metadata().file_metadata().num_rows() as u64;
+    }
+    Ok(rows)
+}

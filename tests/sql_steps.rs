@@ -1,0 +1,288 @@
+//! The sql/ steps one at a time, in SQL: every step has sqllogictest cases in tests/sql/
+//! (`<step>*.slt`) that seed the tables it reads with a few `VALUES` rows, run the step
+//! (`RUN STEP sql/<file>`) and check its results, worked out by hand in the case's comments.
+//! The same cases run on DataFusion (what cpi uses) and on DuckDB (through the Python package
+//! the test command installs), so a step that stops being portable SQL fails here.
+//!
+//! Also here: the front matter of every step (reads, creates, drops, publishes) against its
+//! statements as DataFusion's parser sees them.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use cpi::steps::{self, Scope};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::{DFParser, Statement as DFStatement};
+use sqllogictest::{DBOutput, DefaultColumnType};
+
+const RUN_STEP: &str = "RUN STEP sql/";
+
+fn cases() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "slt")).collect();
+    files.sort();
+    files
+}
+
+fn is_query(sql: &str) -> bool {
+    use datafusion::sql::sqlparser::ast::Statement;
+    match DFParser::parse_sql(sql).ok().and_then(|s| s.into_iter().next()) {
+        Some(DFStatement::Statement(s)) => matches!(*s, Statement::Query(_)),
+        _ => false,
+    }
+}
+
+fn step_file(sql: &str) -> Option<&str> {
+    sql.trim().strip_prefix(RUN_STEP)
+}
+
+#[derive(Debug)]
+struct Failure(String);
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Failure {}
+
+/// A value as both engines' cases expect it (see ci/duckdb_slt.py for the same rules).
+fn number(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" || s.is_empty() { "0".into() } else { s.to_string() }
+}
+
+fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    let mut rows = vec![];
+    for b in batches {
+        let columns: Vec<Box<dyn Fn(usize) -> String>> = b
+            .columns()
+            .iter()
+            .map(|c| -> Box<dyn Fn(usize) -> String> {
+                let c = c.clone();
+                match c.data_type() {
+                    DataType::Boolean => Box::new(move |r| if c.is_null(r) { "NULL".into() } else { c.as_boolean().value(r).to_string() }),
+                    t if t.is_integer() => {
+                        let c = datafusion::arrow::compute::cast(&c, &DataType::Int64).unwrap();
+                        Box::new(move |r| if c.is_null(r) { "NULL".into() } else { c.as_primitive::<Int64Type>().value(r).to_string() })
+                    }
+                    t if t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => {
+                        let c = datafusion::arrow::compute::cast(&c, &DataType::Float64).unwrap();
+                        Box::new(move |r| if c.is_null(r) { "NULL".into() } else { number(c.as_primitive::<Float64Type>().value(r)) })
+                    }
+                    _ => {
+                        let c = datafusion::arrow::compute::cast(&c, &DataType::Utf8).unwrap();
+                        Box::new(move |r| match c.is_null(r) {
+                            true => "NULL".into(),
+                            false if c.as_string::<i32>().value(r).is_empty() => "(empty)".into(),
+                            false => c.as_string::<i32>().value(r).to_string(),
+                        })
+                    }
+                }
+            })
+            .collect();
+        for r in 0..b.num_rows() {
+            rows.push(columns.iter().map(|f| f(r)).collect());
+        }
+    }
+    rows
+}
+
+struct DataFusion {
+    ctx: SessionContext,
+    rt: tokio::runtime::Runtime,
+}
+
+impl sqllogictest::DB for DataFusion {
+    type Error = Failure;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Failure> {
+        let ctx = self.ctx.clone();
+        if let Some(file) = step_file(sql) {
+            let step = steps::all().unwrap().iter().find(|s| s.file == file).ok_or_else(|| Failure(format!("no step {file}")))?;
+            self.rt.block_on(steps::run(&ctx, &[step], None)).map_err(|e| Failure(e.to_string()))?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let batches = self.rt.block_on(async { ctx.sql(sql).await?.collect().await }).map_err(|e| Failure(e.to_string()))?;
+        if !is_query(sql) {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let rows = rows_of(&batches);
+        let width = rows.first().map(Vec::len).unwrap_or(0);
+        Ok(DBOutput::Rows { types: vec![DefaultColumnType::Any; width], rows })
+    }
+
+    fn engine_name(&self) -> &str {
+        "datafusion"
+    }
+}
+
+/// DuckDB in a Python process (ci/duckdb_slt.py), one per case file.
+struct DuckDb {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl DuckDb {
+    fn start() -> DuckDb {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("ci/duckdb_slt.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs (the README's test command installs duckdb)");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        DuckDb { child, stdin, stdout }
+    }
+
+    fn ask(&mut self, request: serde_json::Value) -> Result<serde_json::Value, Failure> {
+        writeln!(self.stdin, "{request}").map_err(|e| Failure(e.to_string()))?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).map_err(|e| Failure(e.to_string()))?;
+        let answer: serde_json::Value = serde_json::from_str(&line).map_err(|e| Failure(format!("DuckDB helper said {line:?}: {e} (is the duckdb package installed?)")))?;
+        match answer["error"].as_str() {
+            Some(e) => Err(Failure(e.to_string())),
+            None => Ok(answer),
+        }
+    }
+}
+
+impl Drop for DuckDb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl sqllogictest::DB for DuckDb {
+    type Error = Failure;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Failure> {
+        if let Some(file) = step_file(sql) {
+            let step = steps::all().unwrap().iter().find(|s| s.file == file).ok_or_else(|| Failure(format!("no step {file}")))?;
+            self.ask(serde_json::json!({ "script": step.sql }))?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let query = is_query(sql);
+        let answer = self.ask(serde_json::json!({ "sql": sql, "query": query }))?;
+        if !query {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let rows: Vec<Vec<String>> = serde_json::from_value(answer["rows"].clone()).map_err(|e| Failure(e.to_string()))?;
+        let width = rows.first().map(Vec::len).unwrap_or(0);
+        Ok(DBOutput::Rows { types: vec![DefaultColumnType::Any; width], rows })
+    }
+
+    fn engine_name(&self) -> &str {
+        "duckdb"
+    }
+}
+
+fn run_all<D: sqllogictest::DB<Error = Failure, ColumnType = DefaultColumnType> + Send + 'static>(make: impl Fn() -> D) {
+    let files = cases();
+    assert!(!files.is_empty());
+    let mut failures = vec![];
+    for file in &files {
+        let mut runner = sqllogictest::Runner::new(|| {
+            let db = make();
+            async move { Ok::<_, Failure>(db) }
+        });
+        if let Err(e) = runner.run_file(file) {
+            failures.push(format!("{}: {}", file.display(), e.display(false)));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} case files failed:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn every_step_has_sqllogictest_cases() {
+    let cases: Vec<String> = cases().iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect();
+    for step in steps::all().unwrap() {
+        let stem = step.file.trim_end_matches(".sql");
+        assert!(cases.iter().any(|c| c.starts_with(stem)), "sql/{} has no tests/sql/{stem}*.slt", step.file);
+    }
+}
+
+#[test]
+fn cases_pass_on_datafusion() {
+    run_all(|| DataFusion {
+        ctx: cpi::Pipeline::new(cpi::config::Settings::defaults().unwrap()).unwrap().empty_session(),
+        rt: tokio::runtime::Runtime::new().unwrap(),
+    });
+}
+
+#[test]
+fn cases_pass_on_duckdb() {
+    run_all(DuckDb::start);
+}
+
+/// The front matter of every step says exactly what its statements create, drop and read, in
+/// scope order, and every relation read exists when the step runs.
+#[test]
+fn front_matter_matches_the_statements() {
+    let all = steps::all().unwrap();
+    let mut available: BTreeSet<String> = cpi::stage::INPUT_TABLES.iter().chain(cpi::settings_tables::NAMES.iter()).map(|s| s.to_string()).collect();
+    available.insert("reference_year".into());
+    let mut seen_per_year = false;
+    let mut problems = vec![];
+    for step in all {
+        seen_per_year |= step.scope == Scope::PerYear;
+        if seen_per_year && step.scope == Scope::Common {
+            problems.push(format!("{}: a common step after a per-year step", step.file));
+        }
+        let (mut created, mut dropped, mut read) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for statement in steps::statements(step).unwrap() {
+            let r = steps::relations(&statement);
+            for name in r.read {
+                if !created.contains(&name) {
+                    read.insert(name);
+                }
+            }
+            for name in r.dropped {
+                if !created.remove(&name) {
+                    dropped.insert(name);
+                }
+            }
+            created.extend(r.created);
+        }
+        let declared = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+        for (what, declared, found) in [("creates", declared(&step.creates), &created), ("drops", declared(&step.drops), &dropped), ("reads", declared(&step.reads), &read)] {
+            if &declared != found {
+                problems.push(format!("{}: `{what}` says {declared:?}, the statements {what} {found:?}", step.file));
+            }
+        }
+        for name in &read {
+            if !available.contains(name) {
+                problems.push(format!("{}: reads {name}, which no earlier step creates and stage 1 does not provide", step.file));
+            }
+        }
+        // A common step reads only what exists before any reference year is known.
+        if step.scope == Scope::Common && read.contains("params") {
+            problems.push(format!("{}: a common step reads the per-year params", step.file));
+        }
+        for name in &dropped {
+            available.remove(name);
+        }
+        available.extend(created);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // Every output of the catalogue is published by a step, and every published output_ view
+    // has a schema.
+    let published: BTreeSet<&String> = all.iter().flat_map(|s| s.publishes.iter()).collect();
+    for o in cpi::catalogue::outputs().unwrap() {
+        assert!(published.contains(&o.view), "schemas/{}.json: no step publishes {}", o.table, o.view);
+    }
+    let in_catalogue: BTreeSet<String> = cpi::catalogue::outputs().unwrap().iter().flat_map(|o| [Some(o.view.clone()), o.confidential_view.clone()]).flatten().collect();
+    for p in published.iter().filter(|p| p.starts_with("output_") && p.as_str() != cpi::manifest::WARNINGS) {
+        assert!(in_catalogue.contains(*p), "{p} is published but has no schema in schemas/");
+    }
+}
