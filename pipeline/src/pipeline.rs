@@ -153,10 +153,14 @@ impl Pipeline {
                 stage::register(&ctx, name, &Source::Parquet(path_of(name)?)).await?;
                 handover.push((name.clone(), ctx.table_provider(name.as_str()).await?));
             }
+            // Published relations are read back in the order they were written (one partition:
+            // a scan split over cores would still concatenate in order, but need not).
+            let ordered = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(1));
+            copy.location.register_store(&ordered)?;
             let mut out = BTreeMap::new();
             for name in published {
-                stage::register(&ctx, name, &Source::Parquet(path_of(name)?)).await?;
-                let df = ctx.table(name.as_str()).await?;
+                stage::register(&ordered, name, &Source::Parquet(path_of(name)?)).await?;
+                let df = ordered.table(name.as_str()).await?;
                 out.insert(name.clone(), (df.schema().inner().clone(), df.collect().await?));
             }
             return Ok(Common { handover, published: out, key, from_copy: true, timings: vec![] });

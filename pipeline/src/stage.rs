@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Settings;
 use crate::error::Result;
-use crate::inputs::{accounts, kbo, members, totals, InputLog};
+use crate::inputs::{account_rows, accounts, kbo, members, totals, InputLog};
 use crate::manifest::InputFile;
 use crate::storage::Location;
 use crate::{outputs, parallel, settings_tables};
@@ -92,8 +92,8 @@ impl AccountChecks {
         })
     }
 
-    fn rules(&self) -> accounts::AccountRules {
-        accounts::AccountRules {
+    fn rules(&self) -> account_rows::AccountRules {
+        account_rows::AccountRules {
             max_exercise_months: self.max_exercise_months,
             fte_rubrics: self.fte_rubrics.iter().cloned().collect(),
             keep: Some((self.rubrics_kept.iter().cloned().collect(), self.period_kept.clone())),
@@ -162,7 +162,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let lists = members::read(input, &mut log).await?;
     let official = totals::read(input, &mut log).await?;
     let started = std::time::Instant::now();
-    let spill = accounts::SpillFolder::new()?;
+    let spill = account_rows::SpillFolder::new()?;
     let account_files = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
     tracing::info!(files = account_files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
     // Outputs name files relative to the input folder, so that they do not depend on where the

@@ -130,7 +130,7 @@ fn parse_front_matter(file: &'static str, sql: &'static str) -> std::result::Res
 
 /// The statements of a step, as DataFusion's parser reads them.
 pub fn statements(step: &Step) -> Result<Vec<DFStatement>> {
-    let parsed = DFParser::parse_sql(step.sql).map_err(|e| CpiError::Sql { file: step.file.to_string(), statement: 0, source: Box::new(e.into()) })?;
+    let parsed = DFParser::parse_sql(step.sql).map_err(|e| CpiError::Sql { file: step.file.to_string(), statement: 0, source: Box::new(e) })?;
     Ok(parsed.into_iter().collect())
 }
 

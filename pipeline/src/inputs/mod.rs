@@ -1,6 +1,7 @@
 //! The published input formats. Each submodule knows one source: its schema, its quirks and
 //! its normalisation, and turns it into tables the sql/ steps read.
 
+pub mod account_rows;
 pub mod accounts;
 pub mod csv_file;
 pub mod kbo;

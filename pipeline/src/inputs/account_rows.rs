@@ -1,0 +1,341 @@
+//! The checked account rows, whatever format they came in: the checks every row passes (one
+//! reject per row, its first problem), and the two staged tables they fill, `accounts` (one row
+//! per rubric value the method needs) and `account_filings` (one row per block of a deposit's
+//! rows), written to Parquet files as they are made so that memory stays bounded at any size.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayBuilder, ArrayRef, Date32Builder, Decimal128Builder, Int32Array, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
+
+use super::csv_file::{parse_amount, parse_iso_date, AMOUNT_PRECISION, AMOUNT_SCALE};
+use super::InputLog;
+use crate::enterprise_number;
+use crate::error::{CpiError, Result};
+
+/// The checks that depend on the method settings, and which checked rows the method needs.
+pub struct AccountRules {
+    pub max_exercise_months: i32,
+    /// Rubrics whose value is a head count (FTE) and so cannot be negative.
+    pub fte_rubrics: HashSet<String>,
+    /// Keep the values of only these rubrics and this period (the rubric map's rubrics and the
+    /// configured period): every row is checked, but other rows are not needed by the method
+    /// and are not held in memory. `None` keeps every value.
+    pub keep: Option<(HashSet<String>, String)>,
+}
+
+/// `accounts`: one row per rubric value the method needs.
+pub fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("enterprise_number", DataType::Utf8, false),
+        Field::new("reference_number", DataType::Utf8, false),
+        Field::new("rubric_code", DataType::Utf8, false),
+        Field::new("period", DataType::Utf8, false),
+        Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
+        // Where the row came from: index into the list of account files, and its line.
+        Field::new("file_id", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
+    ]))
+}
+
+/// `account_filings`: one row per block of consecutive rows of the same deposit (a deposit's
+/// rows normally come together, so this is one row per deposit; sql/20 removes repeats).
+pub fn filings_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("enterprise_number", DataType::Utf8, false),
+        Field::new("reference_number", DataType::Utf8, false),
+        Field::new("deposit_date", DataType::Date32, false),
+        Field::new("exercise_start", DataType::Date32, false),
+        Field::new("exercise_end", DataType::Date32, false),
+        Field::new("exercise_months", DataType::Int32, false),
+        Field::new("model_type", DataType::Utf8, true),
+        Field::new("file_id", DataType::Int32, false),
+        Field::new("line", DataType::Int64, false),
+    ]))
+}
+
+/// Length of an exercise in whole months: days from start to end inclusive divided by the
+/// average month (365.25 / 12 days), rounded. 2023-01-01..2023-12-31 is 12; 2022-07-01..
+/// 2023-12-31 is 18.
+pub fn exercise_months(start: i32, end: i32) -> i32 {
+    (f64::from(end - start + 1) / (365.25 / 12.0)).round() as i32
+}
+
+/// The account files read, in `file_id` order, and their rows: in memory, or written to
+/// Parquet files in a spill folder as they are made (so memory stays bounded at any size).
+#[derive(Default)]
+pub struct Accounts {
+    pub files: Vec<String>,
+    /// Rows of [`schema`] (when not spilled).
+    pub values: Vec<RecordBatch>,
+    /// Rows of [`filings_schema`] (when not spilled).
+    pub filings: Vec<RecordBatch>,
+    spill: Option<(ArrowWriter<File>, ArrowWriter<File>)>,
+}
+
+/// Where the checked rows of every account file go: `values/` and `filings/` Parquet files.
+pub struct SpillFolder {
+    pub dir: tempfile::TempDir,
+}
+
+impl SpillFolder {
+    pub fn new() -> Result<SpillFolder> {
+        let dir = tempfile::tempdir().map_err(|e| CpiError::io("temporary folder", e))?;
+        for sub in ["values", "filings"] {
+            std::fs::create_dir(dir.path().join(sub)).map_err(|e| CpiError::io("temporary folder", e))?;
+        }
+        Ok(SpillFolder { dir })
+    }
+
+    pub fn values(&self) -> std::path::PathBuf {
+        self.dir.path().join("values")
+    }
+
+    pub fn filings(&self) -> std::path::PathBuf {
+        self.dir.path().join("filings")
+    }
+}
+
+impl Accounts {
+    /// Rows go to Parquet files `<file_id>.parquet` in the spill folder.
+    pub(super) fn spilled(folder: &SpillFolder, file_id: i32) -> Result<Accounts> {
+        // Uncompressed: the files live only for the run; dictionary encoding keeps them small.
+        let props = || Some(WriterProperties::builder().set_compression(Compression::UNCOMPRESSED).build());
+        let writer = |dir: std::path::PathBuf, schema: SchemaRef| -> Result<ArrowWriter<File>> {
+            let path = dir.join(format!("{file_id:05}.parquet"));
+            let file = File::create(&path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
+            Ok(ArrowWriter::try_new(file, schema, props())?)
+        };
+        let spill = (writer(folder.values(), schema())?, writer(folder.filings(), filings_schema())?);
+        Ok(Accounts { spill: Some(spill), ..Default::default() })
+    }
+
+    pub(super) fn push(&mut self, values: RecordBatch, filings: RecordBatch) -> Result<()> {
+        match &mut self.spill {
+            Some((v, f)) => {
+                v.write(&values)?;
+                f.write(&filings)?;
+            }
+            None => {
+                self.values.push(values);
+                self.filings.push(filings);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn close(&mut self) -> Result<()> {
+        if let Some((v, f)) = self.spill.take() {
+            v.close()?;
+            f.close()?;
+        }
+        Ok(())
+    }
+}
+
+/// Deposit date, exercise start and end as written in the file.
+type DatesAsWritten = (String, String, String);
+/// The same parsed: days since the epoch of each, and the exercise length in months.
+type ParsedDates = (i32, i32, i32, i32);
+
+/// Checks rows and appends the valid ones to Arrow columns.
+pub(super) struct AccountsBuilder<'a> {
+    file: &'a str,
+    file_id: i32,
+    rules: &'a AccountRules,
+    last_number: (String, String),
+    /// The last valid (deposit, start, end) as written, with the parsed dates and months.
+    last_dates: Option<(DatesAsWritten, ParsedDates)>,
+    /// The deposit of the last filing block: (enterprise number, reference, dates as written).
+    last_block: Option<(String, String, DatesAsWritten)>,
+    /// The (rubric, period) pairs the method needs that the current block has given.
+    block_rubrics: Vec<(String, String)>,
+    values: ValueColumns,
+    filings: FilingColumns,
+}
+
+#[derive(Default)]
+struct ValueColumns {
+    enterprise_number: StringBuilder,
+    reference_number: StringBuilder,
+    rubric_code: StringBuilder,
+    period: StringBuilder,
+    value: Decimal128Builder,
+    line: Int64Builder,
+}
+
+#[derive(Default)]
+struct FilingColumns {
+    enterprise_number: StringBuilder,
+    reference_number: StringBuilder,
+    deposit_date: Date32Builder,
+    exercise_start: Date32Builder,
+    exercise_end: Date32Builder,
+    exercise_months: Int32Builder,
+    model_type: StringBuilder,
+    line: Int64Builder,
+}
+
+impl<'a> AccountsBuilder<'a> {
+    pub(super) fn new(file: &'a str, file_id: i32, rules: &'a AccountRules) -> Self {
+        AccountsBuilder {
+            file,
+            file_id,
+            rules,
+            last_number: (String::new(), String::new()),
+            last_dates: None,
+            last_block: None,
+            block_rubrics: vec![],
+            values: ValueColumns::default(),
+            filings: FilingColumns::default(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.values.value.len() + self.filings.line.len()
+    }
+
+    /// `f` holds the fields in the order of [`COLUMNS`]. One reject per row: the first problem.
+    pub(super) fn push(&mut self, line: u64, f: &[&str; 9], log: &mut InputLog) {
+        let [number, reference, deposit, start, end, model, rubric, period, value] = *f;
+        let mut reject = |field: &str, raw: &str, reason: &str| log.reject(self.file, line, field, raw, reason);
+        // Rows of one filing come together: normalise each distinct number once.
+        if self.last_number.0 != number {
+            match enterprise_number::normalise(number) {
+                Ok(n) => self.last_number = (number.to_string(), n),
+                Err(problem) => return reject("enterprise_number", number, problem.reason()),
+            }
+        }
+        if reference.is_empty() {
+            return reject("reference_number", reference, "reference_number_empty");
+        }
+        // The dates repeat on every row of a filing: parse and check each distinct triple once.
+        let cached = self.last_dates.as_ref().filter(|((d, s, e), _)| d == deposit && s == start && e == end);
+        let (deposit_day, start_day, end_day, months) = if let Some((_, parsed)) = cached {
+            *parsed
+        } else {
+            let mut dates = [0i32; 3];
+            for (slot, (field, raw)) in
+                dates.iter_mut().zip([("deposit_date", deposit), ("exercise_start", start), ("exercise_end", end)])
+            {
+                match parse_iso_date(raw) {
+                    Some(d) => *slot = d,
+                    None => return reject(field, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
+                }
+            }
+            let [deposit_day, start_day, end_day] = dates;
+            if end_day < start_day {
+                return reject("exercise_end", end, "exercise_end_before_start");
+            }
+            let months = exercise_months(start_day, end_day);
+            if months > self.rules.max_exercise_months {
+                return reject("exercise_end", end, "exercise_too_long");
+            }
+            let parsed = (deposit_day, start_day, end_day, months);
+            self.last_dates = Some(((deposit.to_string(), start.to_string(), end.to_string()), parsed));
+            parsed
+        };
+        if rubric.is_empty() {
+            return reject("rubric_code", rubric, "rubric_code_empty");
+        }
+        if period != "N" && period != "NM1" {
+            return reject("period", period, "unknown_period");
+        }
+        let amount = match parse_amount(value) {
+            Some(a) => a,
+            None => return reject("value", value, if value.is_empty() { "value_empty" } else { "value_not_numeric" }),
+        };
+        if amount < 0 && self.rules.fte_rubrics.contains(rubric) {
+            return reject("value", value, "negative_fte");
+        }
+        // A new block of rows of one deposit: one row in account_filings.
+        let same_block = self.last_block.as_ref().is_some_and(|(n, r, (d, s, e))| {
+            *n == self.last_number.1 && r == reference && d == deposit && s == start && e == end
+        });
+        if !same_block {
+            let f = &mut self.filings;
+            f.enterprise_number.append_value(&self.last_number.1);
+            f.reference_number.append_value(reference);
+            f.deposit_date.append_value(deposit_day);
+            f.exercise_start.append_value(start_day);
+            f.exercise_end.append_value(end_day);
+            f.exercise_months.append_value(months);
+            f.model_type.append_option((!model.is_empty()).then_some(model));
+            f.line.append_value(line as i64);
+            let dates = (deposit.to_string(), start.to_string(), end.to_string());
+            self.last_block = Some((self.last_number.1.clone(), reference.to_string(), dates));
+            self.block_rubrics.clear();
+        }
+        let needed = match &self.rules.keep {
+            None => true,
+            Some((rubrics, kept_period)) => period == kept_period && rubrics.contains(rubric),
+        };
+        if needed {
+            // The same rubric twice in one deposit: the first row counts (sql/15 does the same
+            // for a deposit whose rows are not all together).
+            if self.block_rubrics.iter().any(|(r, p)| r == rubric && p == period) {
+                return log.reject(self.file, line, "rubric_code", rubric, "duplicate_row");
+            }
+            self.block_rubrics.push((rubric.to_string(), period.to_string()));
+            let v = &mut self.values;
+            v.enterprise_number.append_value(&self.last_number.1);
+            v.reference_number.append_value(reference);
+            v.rubric_code.append_value(rubric);
+            v.period.append_value(period);
+            v.value.append_value(amount);
+            v.line.append_value(line as i64);
+        }
+    }
+
+    /// Moves the rows built so far into `out` as one batch of each table.
+    pub(super) fn flush(&mut self, out: &mut Accounts) -> Result<()> {
+        let v = &mut self.values;
+        let n = v.line.len();
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(v.enterprise_number.finish()),
+            Arc::new(v.reference_number.finish()),
+            Arc::new(v.rubric_code.finish()),
+            Arc::new(v.period.finish()),
+            Arc::new(v.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(Int32Array::from(vec![self.file_id; n])),
+            Arc::new(v.line.finish()),
+        ];
+        let values = RecordBatch::try_new(schema(), values)?;
+        let f = &mut self.filings;
+        let n = f.line.len();
+        let filings: Vec<ArrayRef> = vec![
+            Arc::new(f.enterprise_number.finish()),
+            Arc::new(f.reference_number.finish()),
+            Arc::new(f.deposit_date.finish()),
+            Arc::new(f.exercise_start.finish()),
+            Arc::new(f.exercise_end.finish()),
+            Arc::new(f.exercise_months.finish()),
+            Arc::new(f.model_type.finish()),
+            Arc::new(Int32Array::from(vec![self.file_id; n])),
+            Arc::new(f.line.finish()),
+        ];
+        out.push(values, RecordBatch::try_new(filings_schema(), filings)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_of_exercises() {
+        let d = |s| parse_iso_date(s).unwrap();
+        assert_eq!(exercise_months(d("2023-01-01"), d("2023-12-31")), 12);
+        assert_eq!(exercise_months(d("2024-01-01"), d("2024-12-31")), 12); // leap year
+        assert_eq!(exercise_months(d("2022-07-01"), d("2023-12-31")), 18);
+        assert_eq!(exercise_months(d("2023-04-01"), d("2023-12-31")), 9);
+        assert_eq!(exercise_months(d("2022-10-01"), d("2023-09-30")), 12);
+    }
+}
