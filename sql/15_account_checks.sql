@@ -5,7 +5,8 @@
 --
 -- Step 15: checks on the account rows that need more than one row at a time.
 
--- A deposit that reports the same rubric twice for the same period: the first row (in file
+-- A deposit (one version of its data) that reports the same rubric twice for the same period:
+-- the first row (in file
 -- order: file, then line) counts; every later copy is rejected as duplicate_row. The reader
 -- already rejects copies within a block of consecutive rows of one deposit; what is left are
 -- deposits whose rows come in more than one block (not together in a file, or in two files),
@@ -13,20 +14,20 @@
 -- the rubric map, the configured period): the reader keeps no others.
 CREATE TABLE account_duplicate AS
 WITH split_deposit AS (
-  SELECT enterprise_number, reference_number
+  SELECT enterprise_number, reference_number, data_version
   FROM account_filings
-  GROUP BY enterprise_number, reference_number
+  GROUP BY enterprise_number, reference_number, data_version
   HAVING count(*) > 1
 ), relevant AS (
   SELECT a.*
   FROM accounts a
   JOIN split_deposit s
-    ON s.enterprise_number = a.enterprise_number AND s.reference_number = a.reference_number
+    ON s.enterprise_number = a.enterprise_number AND s.reference_number = a.reference_number AND s.data_version = a.data_version
 ), duplicated AS (
-  SELECT enterprise_number, reference_number, rubric_code, period,
+  SELECT enterprise_number, reference_number, data_version, rubric_code, period,
          min(CAST(file_id AS BIGINT) * 10000000000 + line) AS first_row
   FROM relevant
-  GROUP BY enterprise_number, reference_number, rubric_code, period
+  GROUP BY enterprise_number, reference_number, data_version, rubric_code, period
   HAVING count(*) > 1
 )
 SELECT f.file,
@@ -38,6 +39,7 @@ FROM relevant r
 JOIN duplicated d
   ON r.enterprise_number = d.enterprise_number
  AND r.reference_number = d.reference_number
+ AND r.data_version = d.data_version
  AND r.rubric_code = d.rubric_code
  AND r.period = d.period
 JOIN account_files f ON f.file_id = r.file_id

@@ -71,7 +71,7 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
     assert_eq!((enterprise.bytes, enterprise.sha256.clone()), (published.len() as u64, cpi::outputs::sha256_hex(&published)));
     assert_eq!((record.kbo.snapshot_date.as_str(), record.kbo.extract_number.as_str()), ("05-01-2025", "140"));
     assert_eq!(record.checks.max_exercise_months, 24);
-    assert_eq!(record.checks.period_kept, "N");
+    assert_eq!(record.checks.periods_kept, ["N", "NM1"]);
     assert!(record.checks.rubrics_kept.contains(&"9087".to_string()) && record.checks.fte_rubrics == ["1003", "9087"]);
     for t in record.tables.iter().chain(&record.common.tables) {
         assert!(copy.join(&t.path).exists(), "{}", t.path);

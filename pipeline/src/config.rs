@@ -60,6 +60,10 @@ pub struct AccountsConfig {
     pub period: String,
     pub max_exercise_months: i32,
     pub rubric_map: String,
+    /// A company-year without a filing takes the comparatives (NM1) of the next exercise.
+    pub comparatives_fill_missing_years: bool,
+    /// The NBB's versions of a deposit's data, from the least to the most improved.
+    pub data_versions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +184,10 @@ impl Config {
         }
         if !matches!(self.accounts.period.as_str(), "N" | "NM1") {
             return bad(format!("accounts.period must be \"N\" or \"NM1\", not {:?}", self.accounts.period));
+        }
+        let known = crate::inputs::cbso::DATA_VERSIONS;
+        if self.accounts.data_versions.is_empty() || self.accounts.data_versions.iter().any(|v| !known.contains(&v.as_str())) {
+            return bad(format!("accounts.data_versions must list versions among {}", known.join(", ")));
         }
         if self.accounts.max_exercise_months < 12 {
             return bad("accounts.max_exercise_months must be at least 12".into());

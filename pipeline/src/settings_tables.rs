@@ -16,7 +16,7 @@ use crate::inputs::csv_file::for_each_row;
 pub const MEASURES: [&str; 5] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added"];
 
 /// The settings tables, by the names the sql/ steps read them under.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 10] = [
     "settings",
     "rubric_map",
     "postcode_region",
@@ -26,6 +26,7 @@ pub const NAMES: [&str; 9] = [
     "province_change",
     "nace_version_preference",
     "activity_group_preference",
+    "data_version_preference",
 ];
 
 /// Every settings table (in the order of [`NAMES`]), checked.
@@ -48,6 +49,8 @@ pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
         province_change,
         preference("nace_version", &reg.nace_versions)?,
         preference("activity_group", &reg.activity_groups)?,
+        // The most improved version first.
+        preference("data_version", &settings.config.accounts.data_versions.iter().rev().cloned().collect::<Vec<_>>())?,
     ];
     Ok(NAMES.into_iter().zip(batches).collect())
 }
@@ -67,6 +70,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("cohort_month", month_day(c.cohort.month)),
         ("cohort_day", month_day(c.cohort.day)),
         ("period", text(&c.accounts.period)),
+        ("comparatives_fill_missing_years", Arc::new(datafusion::arrow::array::BooleanArray::from(vec![c.accounts.comparatives_fill_missing_years])) as ArrayRef),
         ("label_language", text(&c.register.label_language)),
         ("min_coverage", float(c.warnings.min_coverage)),
         ("min_sample_firms", long(c.warnings.min_sample_firms)),

@@ -10,7 +10,8 @@
 //! - `accounts`, `account_filings`, `account_files`: the checked account rows (inputs/accounts.rs);
 //! - `clusters`, `members`: the member lists (inputs/members.rs); `official_totals` (inputs/totals.rs);
 //! - `input_rejects` (file, line, field, raw value, reason) and `input_files` (rows read per
-//!   file), from which sql/15 builds rejects.parquet and the row counts of the manifest.
+//!   file), from which sql/15 builds rejects.parquet and the row counts of the manifest, and
+//!   `input_counts` (what the readers counted besides rows, for the manifest).
 //!
 //! The settings tables are stage 1 too, but of the run's own settings (settings_tables.rs).
 
@@ -30,7 +31,7 @@ use crate::storage::Location;
 use crate::{outputs, parallel, settings_tables};
 
 /// The stage-1 tables the sql/ steps may read, besides the settings tables.
-pub const INPUT_TABLES: [&str; 13] = [
+pub const INPUT_TABLES: [&str; 14] = [
     "kbo_enterprise",
     "kbo_establishment",
     "kbo_activity",
@@ -44,6 +45,7 @@ pub const INPUT_TABLES: [&str; 13] = [
     "official_totals",
     "input_rejects",
     "input_files",
+    "input_counts",
 ];
 
 /// Where a staged table's rows are.
@@ -69,8 +71,9 @@ pub struct StagedTable {
 pub struct AccountChecks {
     /// `accounts.max_exercise_months`: longer exercises are rejected.
     pub max_exercise_months: i32,
-    /// `accounts.period`: only values of this period are kept.
-    pub period_kept: String,
+    /// Only values of these periods are kept: `accounts.period`, and the comparatives (NM1)
+    /// when `accounts.comparatives_fill_missing_years` fills years from them.
+    pub periods_kept: Vec<String>,
     /// The rubric map's rubrics: only their values are kept.
     pub rubrics_kept: Vec<String>,
     /// The rubric map's FTE rubrics: a negative value is rejected.
@@ -86,7 +89,14 @@ impl AccountChecks {
         };
         Ok(AccountChecks {
             max_exercise_months: settings.config.accounts.max_exercise_months,
-            period_kept: settings.config.accounts.period.clone(),
+            periods_kept: {
+                let a = &settings.config.accounts;
+                let mut periods = vec![a.period.clone()];
+                if a.comparatives_fill_missing_years && a.period == "N" {
+                    periods.push("NM1".to_string());
+                }
+                periods
+            },
             rubrics_kept: sorted(&mut rubrics.iter().map(|(_, r)| r.clone())),
             fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
         })
@@ -96,7 +106,7 @@ impl AccountChecks {
         account_rows::AccountRules {
             max_exercise_months: self.max_exercise_months,
             fte_rubrics: self.fte_rubrics.iter().cloned().collect(),
-            keep: Some((self.rubrics_kept.iter().cloned().collect(), self.period_kept.clone())),
+            keep: Some((self.rubrics_kept.iter().cloned().collect(), self.periods_kept.clone())),
         }
     }
 }
@@ -163,8 +173,8 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let official = totals::read(input, &mut log).await?;
     let started = std::time::Instant::now();
     let spill = account_rows::SpillFolder::new()?;
-    let account_files = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
-    tracing::info!(files = account_files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    let read = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
+    tracing::info!(files = read.files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
     // Outputs name files relative to the input folder, so that they do not depend on where the
     // inputs were (a local folder or a bucket); messages on the terminal keep the full names.
     log.relative_to(&input.display);
@@ -189,12 +199,13 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let memory = |name: &str, batch: RecordBatch| StagedTable { name: name.to_string(), source: Source::Memory(batch) };
     tables.push(StagedTable { name: "accounts".into(), source: Source::Parquet(spill.values().to_string_lossy().to_string()) });
     tables.push(StagedTable { name: "account_filings".into(), source: Source::Parquet(spill.filings().to_string_lossy().to_string()) });
-    tables.push(memory("account_files", account_files_batch(&account_files.iter().map(|f| relative(f)).collect::<Vec<_>>())?));
+    tables.push(memory("account_files", account_files_batch(&read.files.iter().map(|f| relative(f)).collect::<Vec<_>>())?));
     tables.push(memory("clusters", lists.clusters));
     tables.push(memory("members", lists.members));
     tables.push(memory("official_totals", official));
     tables.push(memory("input_rejects", rejects_batch(&log.rejects)?));
     tables.push(memory("input_files", files_batch(&files)?));
+    tables.push(memory("input_counts", counts_batch(&read.counts)?));
     let inputs = hash_inputs(input).await?;
     let kbo = extract.meta.clone();
     let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive())];
@@ -238,6 +249,14 @@ fn files_batch(files: &[(String, u64)]) -> Result<RecordBatch> {
         ("file_order", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
         ("file", Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.0.as_str()))) as ArrayRef),
         ("rows_read", Arc::new(Int64Array::from_iter_values(files.iter().map(|f| f.1 as i64))) as ArrayRef),
+    ])?)
+}
+
+/// `input_counts(name, value)`: what the readers counted for the manifest besides rows.
+fn counts_batch(counts: &[(String, i64)]) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_from_iter(vec![
+        ("name", Arc::new(StringArray::from_iter_values(counts.iter().map(|c| c.0.as_str()))) as ArrayRef),
+        ("value", Arc::new(Int64Array::from_iter_values(counts.iter().map(|c| c.1))) as ArrayRef),
     ])?)
 }
 

@@ -25,10 +25,54 @@ pub struct AccountRules {
     pub max_exercise_months: i32,
     /// Rubrics whose value is a head count (FTE) and so cannot be negative.
     pub fte_rubrics: HashSet<String>,
-    /// Keep the values of only these rubrics and this period (the rubric map's rubrics and the
-    /// configured period): every row is checked, but other rows are not needed by the method
-    /// and are not held in memory. `None` keeps every value.
-    pub keep: Option<(HashSet<String>, String)>,
+    /// Keep the values of only these rubrics and these periods (the rubric map's rubrics, the
+    /// configured period and, for filling missing years, the comparatives): every row is
+    /// checked, but other rows are not needed by the method and are not held in memory. `None`
+    /// keeps every value.
+    pub keep: Option<(HashSet<String>, Vec<String>)>,
+}
+
+/// The NBB's version of a deposit's data when a source does not say (long-form files).
+pub const AUTHENTIC: &str = "AUTHENTIC";
+
+/// One deposit as a source describes it, every field as written.
+#[derive(Debug, Clone, Copy)]
+pub struct Deposit<'a> {
+    pub enterprise_number: &'a str,
+    pub reference_number: &'a str,
+    pub deposit_date: &'a str,
+    pub exercise_start: &'a str,
+    pub exercise_end: &'a str,
+    pub model_type: &'a str,
+    /// `AUTHENTIC`, or the NBB's improvement (`PDF_ENCODED`, `EURO_CONVERTED`, `CORRECTED`).
+    pub data_version: &'a str,
+    /// From the filing itself (CBSO JSON), when it gives them: the seat's postcode and country,
+    /// the legal form and the activity code at filing time.
+    pub postcode: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub legal_form: Option<&'a str>,
+    pub activity_code: Option<&'a str>,
+}
+
+/// One rubric value of a deposit, as written.
+#[derive(Debug, Clone, Copy)]
+pub struct RubricValue<'a> {
+    pub rubric_code: &'a str,
+    pub period: &'a str,
+    pub value: &'a str,
+}
+
+/// The fields a reject can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowField {
+    EnterpriseNumber,
+    ReferenceNumber,
+    DepositDate,
+    ExerciseStart,
+    ExerciseEnd,
+    RubricCode,
+    Period,
+    Value,
 }
 
 /// `accounts`: one row per rubric value the method needs.
@@ -39,6 +83,7 @@ pub fn schema() -> SchemaRef {
         Field::new("rubric_code", DataType::Utf8, false),
         Field::new("period", DataType::Utf8, false),
         Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
+        Field::new("data_version", DataType::Utf8, false),
         // Where the row came from: index into the list of account files, and its line.
         Field::new("file_id", DataType::Int32, false),
         Field::new("line", DataType::Int64, false),
@@ -56,6 +101,11 @@ pub fn filings_schema() -> SchemaRef {
         Field::new("exercise_end", DataType::Date32, false),
         Field::new("exercise_months", DataType::Int32, false),
         Field::new("model_type", DataType::Utf8, true),
+        Field::new("data_version", DataType::Utf8, false),
+        Field::new("filing_postcode", DataType::Utf8, true),
+        Field::new("filing_country", DataType::Utf8, true),
+        Field::new("legal_form", DataType::Utf8, true),
+        Field::new("activity_code", DataType::Utf8, true),
         Field::new("file_id", DataType::Int32, false),
         Field::new("line", DataType::Int64, false),
     ]))
@@ -153,8 +203,8 @@ pub(super) struct AccountsBuilder<'a> {
     last_number: (String, String),
     /// The last valid (deposit, start, end) as written, with the parsed dates and months.
     last_dates: Option<(DatesAsWritten, ParsedDates)>,
-    /// The deposit of the last filing block: (enterprise number, reference, dates as written).
-    last_block: Option<(String, String, DatesAsWritten)>,
+    /// The deposit of the last filing block: (enterprise number, reference, version, dates).
+    last_block: Option<(String, String, String, DatesAsWritten)>,
     /// The (rubric, period) pairs the method needs that the current block has given.
     block_rubrics: Vec<(String, String)>,
     values: ValueColumns,
@@ -168,6 +218,7 @@ struct ValueColumns {
     rubric_code: StringBuilder,
     period: StringBuilder,
     value: Decimal128Builder,
+    data_version: StringBuilder,
     line: Int64Builder,
 }
 
@@ -180,6 +231,11 @@ struct FilingColumns {
     exercise_end: Date32Builder,
     exercise_months: Int32Builder,
     model_type: StringBuilder,
+    data_version: StringBuilder,
+    postcode: StringBuilder,
+    country: StringBuilder,
+    legal_form: StringBuilder,
+    activity_code: StringBuilder,
     line: Int64Builder,
 }
 
@@ -202,95 +258,104 @@ impl<'a> AccountsBuilder<'a> {
         self.values.value.len() + self.filings.line.len()
     }
 
-    /// `f` holds the fields in the order of [`COLUMNS`]. One reject per row: the first problem.
-    pub(super) fn push(&mut self, line: u64, f: &[&str; 9], log: &mut InputLog) {
-        let [number, reference, deposit, start, end, model, rubric, period, value] = *f;
-        let mut reject = |field: &str, raw: &str, reason: &str| log.reject(self.file, line, field, raw, reason);
+    /// Checks one rubric value of deposit `d` (row `line` of the file) and keeps it or records
+    /// one reject, for its first problem; `field` names a field for the reject (a column of a
+    /// CSV, a position in a JSON document).
+    pub(super) fn push(&mut self, line: u64, d: &Deposit, v: &RubricValue, field: &dyn Fn(RowField) -> String, log: &mut InputLog) {
+        let mut reject = |f: RowField, raw: &str, reason: &str| log.reject(self.file, line, &field(f), raw, reason);
         // Rows of one filing come together: normalise each distinct number once.
-        if self.last_number.0 != number {
-            match enterprise_number::normalise(number) {
-                Ok(n) => self.last_number = (number.to_string(), n),
-                Err(problem) => return reject("enterprise_number", number, problem.reason()),
+        if self.last_number.0 != d.enterprise_number {
+            match enterprise_number::normalise(d.enterprise_number) {
+                Ok(n) => self.last_number = (d.enterprise_number.to_string(), n),
+                Err(problem) => return reject(RowField::EnterpriseNumber, d.enterprise_number, problem.reason()),
             }
         }
-        if reference.is_empty() {
-            return reject("reference_number", reference, "reference_number_empty");
+        if d.reference_number.is_empty() {
+            return reject(RowField::ReferenceNumber, d.reference_number, "reference_number_empty");
         }
+        let (deposit, start, end) = (d.deposit_date, d.exercise_start, d.exercise_end);
         // The dates repeat on every row of a filing: parse and check each distinct triple once.
-        let cached = self.last_dates.as_ref().filter(|((d, s, e), _)| d == deposit && s == start && e == end);
+        let cached = self.last_dates.as_ref().filter(|((dd, s, e), _)| dd == deposit && s == start && e == end);
         let (deposit_day, start_day, end_day, months) = if let Some((_, parsed)) = cached {
             *parsed
         } else {
             let mut dates = [0i32; 3];
-            for (slot, (field, raw)) in
-                dates.iter_mut().zip([("deposit_date", deposit), ("exercise_start", start), ("exercise_end", end)])
+            for (slot, (f, raw)) in
+                dates.iter_mut().zip([(RowField::DepositDate, deposit), (RowField::ExerciseStart, start), (RowField::ExerciseEnd, end)])
             {
                 match parse_iso_date(raw) {
-                    Some(d) => *slot = d,
-                    None => return reject(field, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
+                    Some(day) => *slot = day,
+                    None => return reject(f, raw, if raw.is_empty() { "date_empty" } else { "date_not_iso" }),
                 }
             }
             let [deposit_day, start_day, end_day] = dates;
             if end_day < start_day {
-                return reject("exercise_end", end, "exercise_end_before_start");
+                return reject(RowField::ExerciseEnd, end, "exercise_end_before_start");
             }
             let months = exercise_months(start_day, end_day);
             if months > self.rules.max_exercise_months {
-                return reject("exercise_end", end, "exercise_too_long");
+                return reject(RowField::ExerciseEnd, end, "exercise_too_long");
             }
             let parsed = (deposit_day, start_day, end_day, months);
             self.last_dates = Some(((deposit.to_string(), start.to_string(), end.to_string()), parsed));
             parsed
         };
+        let (rubric, period) = (v.rubric_code, v.period);
         if rubric.is_empty() {
-            return reject("rubric_code", rubric, "rubric_code_empty");
+            return reject(RowField::RubricCode, rubric, "rubric_code_empty");
         }
         if period != "N" && period != "NM1" {
-            return reject("period", period, "unknown_period");
+            return reject(RowField::Period, period, "unknown_period");
         }
-        let amount = match parse_amount(value) {
+        let amount = match parse_amount(v.value) {
             Some(a) => a,
-            None => return reject("value", value, if value.is_empty() { "value_empty" } else { "value_not_numeric" }),
+            None => return reject(RowField::Value, v.value, if v.value.is_empty() { "value_empty" } else { "value_not_numeric" }),
         };
         if amount < 0 && self.rules.fte_rubrics.contains(rubric) {
-            return reject("value", value, "negative_fte");
+            return reject(RowField::Value, v.value, "negative_fte");
         }
         // A new block of rows of one deposit: one row in account_filings.
-        let same_block = self.last_block.as_ref().is_some_and(|(n, r, (d, s, e))| {
-            *n == self.last_number.1 && r == reference && d == deposit && s == start && e == end
+        let same_block = self.last_block.as_ref().is_some_and(|(n, r, version, (dd, s, e))| {
+            *n == self.last_number.1 && r == d.reference_number && version == d.data_version && dd == deposit && s == start && e == end
         });
         if !same_block {
             let f = &mut self.filings;
             f.enterprise_number.append_value(&self.last_number.1);
-            f.reference_number.append_value(reference);
+            f.reference_number.append_value(d.reference_number);
             f.deposit_date.append_value(deposit_day);
             f.exercise_start.append_value(start_day);
             f.exercise_end.append_value(end_day);
             f.exercise_months.append_value(months);
-            f.model_type.append_option((!model.is_empty()).then_some(model));
+            f.model_type.append_option((!d.model_type.is_empty()).then_some(d.model_type));
+            f.data_version.append_value(d.data_version);
+            f.postcode.append_option(d.postcode);
+            f.country.append_option(d.country);
+            f.legal_form.append_option(d.legal_form);
+            f.activity_code.append_option(d.activity_code);
             f.line.append_value(line as i64);
             let dates = (deposit.to_string(), start.to_string(), end.to_string());
-            self.last_block = Some((self.last_number.1.clone(), reference.to_string(), dates));
+            self.last_block = Some((self.last_number.1.clone(), d.reference_number.to_string(), d.data_version.to_string(), dates));
             self.block_rubrics.clear();
         }
         let needed = match &self.rules.keep {
             None => true,
-            Some((rubrics, kept_period)) => period == kept_period && rubrics.contains(rubric),
+            Some((rubrics, kept_periods)) => kept_periods.iter().any(|p| p == period) && rubrics.contains(rubric),
         };
         if needed {
             // The same rubric twice in one deposit: the first row counts (sql/15 does the same
             // for a deposit whose rows are not all together).
             if self.block_rubrics.iter().any(|(r, p)| r == rubric && p == period) {
-                return log.reject(self.file, line, "rubric_code", rubric, "duplicate_row");
+                return log.reject(self.file, line, &field(RowField::RubricCode), rubric, "duplicate_row");
             }
             self.block_rubrics.push((rubric.to_string(), period.to_string()));
-            let v = &mut self.values;
-            v.enterprise_number.append_value(&self.last_number.1);
-            v.reference_number.append_value(reference);
-            v.rubric_code.append_value(rubric);
-            v.period.append_value(period);
-            v.value.append_value(amount);
-            v.line.append_value(line as i64);
+            let c = &mut self.values;
+            c.enterprise_number.append_value(&self.last_number.1);
+            c.reference_number.append_value(d.reference_number);
+            c.rubric_code.append_value(rubric);
+            c.period.append_value(period);
+            c.value.append_value(amount);
+            c.data_version.append_value(d.data_version);
+            c.line.append_value(line as i64);
         }
     }
 
@@ -304,6 +369,7 @@ impl<'a> AccountsBuilder<'a> {
             Arc::new(v.rubric_code.finish()),
             Arc::new(v.period.finish()),
             Arc::new(v.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(v.data_version.finish()),
             Arc::new(Int32Array::from(vec![self.file_id; n])),
             Arc::new(v.line.finish()),
         ];
@@ -318,6 +384,11 @@ impl<'a> AccountsBuilder<'a> {
             Arc::new(f.exercise_end.finish()),
             Arc::new(f.exercise_months.finish()),
             Arc::new(f.model_type.finish()),
+            Arc::new(f.data_version.finish()),
+            Arc::new(f.postcode.finish()),
+            Arc::new(f.country.finish()),
+            Arc::new(f.legal_form.finish()),
+            Arc::new(f.activity_code.finish()),
             Arc::new(Int32Array::from(vec![self.file_id; n])),
             Arc::new(f.line.finish()),
         ];

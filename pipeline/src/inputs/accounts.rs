@@ -12,7 +12,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::account_rows::{AccountRules, Accounts, AccountsBuilder, SpillFolder};
+use super::account_rows::{AccountRules, Accounts, AccountsBuilder, Deposit, RowField, RubricValue, SpillFolder, AUTHENTIC};
 use super::csv_file::{self, csv_problem};
 use super::InputLog;
 use crate::error::{CpiError, Result};
@@ -31,23 +31,29 @@ pub const COLUMNS: [&str; 9] = [
 ];
 const BATCH_ROWS: usize = 65_536;
 
-/// Reads every `.csv` and `.parquet` file under `accounts/`; the checked rows go to Parquet
-/// files in `spill` (see [`SpillFolder`]). Returns the files read, in `file_id` order.
-pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<Vec<String>> {
-    let entries: Vec<_> = input
-        .list("accounts")
-        .await?
-        .into_iter()
-        .filter(|f| f.path.ends_with(".csv") || f.path.ends_with(".parquet"))
-        .collect();
-    let progress = crate::progress::bytes(entries.iter().map(|f| f.size).sum(), "accounts");
-    let files: Vec<(String, u64)> = entries.into_iter().map(|f| (f.path, f.size)).collect();
-    if files.is_empty() {
+/// The account files read and what they held.
+pub struct AccountsRead {
+    /// The files with account rows, in `file_id` order.
+    pub files: Vec<String>,
+    /// Counts for the manifest (CBSO reference records and documents): (name, value).
+    pub counts: Vec<(String, i64)>,
+}
+
+/// Reads every account file under `accounts/`, at any depth: long-form `.csv` and `.parquet`
+/// files, and the CBSO's JSON deliveries (`.json` files and `.zip` extracts, see cbso.rs). The
+/// checked rows go to Parquet files in `spill` (see [`SpillFolder`]).
+pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<AccountsRead> {
+    let entries = input.list("accounts").await?;
+    let has = |path: &str, extensions: &[&str]| extensions.iter().any(|e| path.to_ascii_lowercase().ends_with(e));
+    let files: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".csv", ".parquet"])).map(|f| (f.path.clone(), f.size)).collect();
+    let cbso: Vec<String> = entries.iter().filter(|f| has(&f.path, &[".json", ".zip"])).map(|f| f.path.clone()).collect();
+    if files.is_empty() && cbso.is_empty() {
         return Err(CpiError::bad_input(
             input.name_of("accounts/"),
-            "no account files (.csv or .parquet) found",
+            "no account files found (long-form .csv or .parquet, or the CBSO's .json files and .zip extracts)",
         ));
     }
+    let progress = crate::progress::bytes(files.iter().map(|f| f.1).sum(), "accounts");
     // Files are read in parallel, one per core at a time; results are merged in file order so
     // the tables and the rejects do not depend on which thread finished first.
     let done = crate::parallel::map(&files, |i, (path, size)| {
@@ -62,7 +68,13 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
         names.push(name);
         log.append(part_log);
     }
-    Ok(names)
+    let mut counts = vec![];
+    if !cbso.is_empty() {
+        let read = super::cbso::read(input, &cbso, names.len() as i32, rules, spill, log)?;
+        names.extend(read.files);
+        counts = read.counts;
+    }
+    Ok(AccountsRead { files: names, counts })
 }
 
 /// Reads and checks one account file (CSV or Parquet).
@@ -116,7 +128,7 @@ fn read_csv(
                         })?
                         .trim();
                 }
-                builder.push(line, &fields, log);
+                push_fields(builder, line, &fields, log);
                 if builder.len() >= BATCH_ROWS {
                     builder.flush(batches)?;
                 }
@@ -156,13 +168,46 @@ fn read_parquet(
             for (slot, col) in fields.iter_mut().zip(columns.iter()) {
                 *slot = if col.is_null(r) { "" } else { col.value(r).trim() };
             }
-            builder.push(rows, &fields, log);
+            push_fields(builder, rows, &fields, log);
         }
         if builder.len() >= BATCH_ROWS {
             builder.flush(batches)?;
         }
     }
     Ok(rows)
+}
+
+/// One row of the long form: the fields in the order of [`COLUMNS`]. The long form has no data
+/// version (its rows are the deposits as filed) and no address on the filing.
+fn push_fields(builder: &mut AccountsBuilder, line: u64, f: &[&str; 9], log: &mut InputLog) {
+    let [enterprise_number, reference_number, deposit_date, exercise_start, exercise_end, model_type, rubric_code, period, value] = *f;
+    let deposit = Deposit {
+        enterprise_number,
+        reference_number,
+        deposit_date,
+        exercise_start,
+        exercise_end,
+        model_type,
+        data_version: AUTHENTIC,
+        postcode: None,
+        country: None,
+        legal_form: None,
+        activity_code: None,
+    };
+    let column = |field: RowField| {
+        let i = match field {
+            RowField::EnterpriseNumber => 0,
+            RowField::ReferenceNumber => 1,
+            RowField::DepositDate => 2,
+            RowField::ExerciseStart => 3,
+            RowField::ExerciseEnd => 4,
+            RowField::RubricCode => 6,
+            RowField::Period => 7,
+            RowField::Value => 8,
+        };
+        COLUMNS[i].to_string()
+    };
+    builder.push(line, &deposit, &RubricValue { rubric_code, period, value }, &column, log);
 }
 
 fn column_index(name: &str, header: &[String]) -> Result<[usize; 9]> {

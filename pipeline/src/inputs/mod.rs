@@ -3,6 +3,7 @@
 
 pub mod account_rows;
 pub mod accounts;
+pub mod cbso;
 pub mod csv_file;
 pub mod kbo;
 pub mod members;

@@ -1,0 +1,377 @@
+//! Annual accounts as the National Bank's Central Balance Sheet Office (CBSO) delivers them in
+//! JSON (since 4 April 2022, every XBRL filing is also delivered as JSON):
+//! - extract zips (daily and archive extracts): a zip of reference records, one JSON object per
+//!   file, and a zip of accounting-data documents, one JSON document per deposit;
+//! - per-company files: the `references` answer for one company (a JSON array of reference
+//!   records) and one accounting-data JSON document per deposit.
+//! Both shapes may be mixed, at any depth under `accounts/`, with any file names: each file
+//! (a zip, or a loose `.json`) is told apart by its content. Key names come in PascalCase (the
+//! per-company service) or camelCase (the extracts) and are matched without regard to case.
+//!
+//! A reference record says which company filed, when, for which exercise and in which model
+//! (`ReferenceNumber`, `DepositDate`, `ExerciseDates{startDate,endDate}`, `EnterpriseNumber`,
+//! `ModelType`, `Currency`, `DataVersion`, ...). An accounting-data document has the deposit's
+//! `ReferenceNumber` and its `Rubrics` (`Code`, `Period`, `Value` as a decimal string), the
+//! `Address`, `LegalForm` and activity of the filer; it is joined to its reference record by
+//! `ReferenceNumber`. Every rubric value is a row: it passes the same checks as a long-form row
+//! (account_rows.rs), and a reject names the file, the document inside a zip and the position
+//! (`accountingData/2024-00290653.json: Rubrics[12].Value`).
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Read;
+
+use serde_json::{Map, Value};
+
+use super::account_rows::{AccountRules, Accounts, AccountsBuilder, Deposit, RowField, RubricValue, SpillFolder, AUTHENTIC};
+use super::csv_file::parse_iso_date;
+use super::InputLog;
+use crate::enterprise_number;
+use crate::error::{CpiError, Result};
+use crate::storage::Location;
+
+/// The NBB's versions of a deposit's data: the deposit as filed, and its improvements by the
+/// NBB (www.nbb.be, CBSO web services, "Daily extract of improved data": PDF_ENCODED,
+/// EURO_CONVERTED, CORRECTED).
+pub const DATA_VERSIONS: [&str; 4] = [AUTHENTIC, "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED"];
+const EURO_CONVERTED: &str = "EURO_CONVERTED";
+const BATCH_ROWS: usize = 65_536;
+
+/// What the files under accounts/ that hold CBSO JSON were, and what came of them.
+pub struct CbsoRead {
+    /// The files with accounting data, in `file_id` order (from `first_file_id`).
+    pub files: Vec<String>,
+    /// Counts for the manifest: (name, value).
+    pub counts: Vec<(String, i64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    References,
+    AccountingData,
+}
+
+/// A reference record, checked: the deposit it describes, or why it was rejected.
+#[derive(Debug, Clone)]
+enum Reference {
+    Valid(ReferenceRecord),
+    Rejected,
+}
+
+#[derive(Debug, Clone)]
+struct ReferenceRecord {
+    enterprise_number: String,
+    deposit_date: String,
+    exercise_start: String,
+    exercise_end: String,
+    model_type: String,
+    currency: Option<String>,
+    data_version: String,
+}
+
+/// Reference records by reference number (several when the NBB improved a deposit).
+type References = HashMap<String, Vec<Reference>>;
+
+/// Reads the CBSO files among `paths` (relative to `input`): first every reference record,
+/// then the accounting data, one file per core; the checked rows go to `spill`.
+pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<CbsoRead> {
+    let mut kinds = vec![];
+    for path in paths {
+        kinds.push(kind_of(input, path)?);
+    }
+    let mut references = References::new();
+    let mut reference_count = 0i64;
+    for (path, _) in paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::References) {
+        reference_count += read_references(input, path, &mut references, log)?;
+    }
+    let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
+    let done = crate::parallel::map(&data, |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
+    let (mut files, mut matched, mut documents) = (vec![], HashSet::new(), 0i64);
+    for result in done {
+        let (name, part_log, part_matched, part_documents) = result?;
+        files.push(name);
+        log.append(part_log);
+        matched.extend(part_matched);
+        documents += part_documents;
+    }
+    let without_data = references.keys().filter(|r| !matched.contains(*r)).count() as i64;
+    Ok(CbsoRead {
+        files,
+        counts: vec![
+            ("cbso_reference_records".into(), reference_count),
+            ("cbso_accounting_data_documents".into(), documents),
+            // A PDF-only or consolidated filing has a reference record and no accounting data.
+            ("cbso_references_without_accounting_data".into(), without_data),
+        ],
+    })
+}
+
+/// Every JSON document of a file: the file itself, or each file inside a zip, with its name
+/// inside the zip ("" for a loose file). Stops at the first error (a corrupt zip or JSON).
+fn for_each_document(input: &Location, path: &str, mut each: impl FnMut(&str, Value) -> Result<bool>) -> Result<()> {
+    let name = input.name_of(path);
+    let mut file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
+    if !path.to_ascii_lowercase().ends_with(".zip") {
+        let mut bytes = vec![];
+        file.read_to_end(&mut bytes).map_err(|e| CpiError::io(&name, e))?;
+        let doc = serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(&name, format!("not valid JSON: {e}")))?;
+        each("", doc)?;
+        return Ok(());
+    }
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| CpiError::bad_input(&name, format!("not a readable zip: {e}")))?;
+    let mut bytes = vec![];
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|e| CpiError::bad_input(&name, format!("corrupt zip entry {i}: {e}")))?;
+        if entry.is_dir() {
+            continue;
+        }
+        let member = entry.name().to_string();
+        bytes.clear();
+        entry.read_to_end(&mut bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("cannot unzip: {e}")))?;
+        let doc = serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("not valid JSON: {e}")))?;
+        if !each(&member, doc)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// What a document is, from its content.
+fn classify(doc: &Value) -> Option<Kind> {
+    match doc {
+        Value::Array(_) => Some(Kind::References),
+        Value::Object(o) if get(o, "Rubrics").is_some() => Some(Kind::AccountingData),
+        Value::Object(o) if get(o, "ReferenceNumber").is_some() && (get(o, "ExerciseDates").is_some() || get(o, "DepositDate").is_some()) => {
+            Some(Kind::References)
+        }
+        _ => None,
+    }
+}
+
+/// The kind of a file, from its first document.
+fn kind_of(input: &Location, path: &str) -> Result<Kind> {
+    let mut kind = None;
+    let name = input.name_of(path);
+    for_each_document(input, path, |member, doc| {
+        let where_ = if member.is_empty() { name.clone() } else { format!("{name}:{member}") };
+        kind = Some(classify(&doc).ok_or_else(|| {
+            CpiError::bad_input(where_, "neither CBSO reference records (ReferenceNumber, ExerciseDates) nor accounting data (ReferenceNumber, Rubrics)")
+        })?);
+        Ok(false)
+    })?;
+    kind.ok_or_else(|| CpiError::bad_input(&name, "holds no JSON document"))
+}
+
+/// A key of a JSON object, whatever its case.
+fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+}
+
+/// A text field: a JSON string or number as written (trimmed); None when absent, null or empty.
+fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match get(o, key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(std::borrow::Cow::Borrowed(s.trim())),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        // A coded value given as an object ({"Code": "014", ...}).
+        Value::Object(inner) => text(inner, "Code").map(|c| std::borrow::Cow::Owned(c.into_owned())),
+        _ => None,
+    }
+}
+
+/// A date as the CBSO writes it: `yyyy-mm-dd`, possibly followed by a time (`T00:00:00`).
+fn date_part(s: &str) -> &str {
+    s.split('T').next().unwrap_or(s)
+}
+
+/// The NBB's name of a data version, normalised: upper case, `-` and spaces as `_`.
+fn normalised_version(s: &str) -> String {
+    s.trim().to_ascii_uppercase().replace(['-', ' '], "_")
+}
+
+/// Reads the reference records of a file into `references`; a record that cannot be used is
+/// rejected (its accounting data then is too). Returns the records read.
+fn read_references(input: &Location, path: &str, references: &mut References, log: &mut InputLog) -> Result<i64> {
+    let name = input.name_of(path);
+    let mut rows = 0u64;
+    for_each_document(input, path, |member, doc| {
+        let at = |position: &str, field: &str| if member.is_empty() { format!("{position}{field}") } else { format!("{member}: {position}{field}") };
+        let records: Vec<(String, &Map<String, Value>)> = match &doc {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v.as_object().map(|o| (format!("[{i}]."), o)).ok_or_else(|| CpiError::bad_input(format!("{name}:{member}"), format!("item {i} is not a reference record"))))
+                .collect::<Result<_>>()?,
+            Value::Object(o) if classify(&doc) == Some(Kind::References) => vec![(String::new(), o)],
+            _ => return Err(CpiError::bad_input(format!("{name}:{member}"), "accounting data in a file of reference records: keep the two kinds in separate files")),
+        };
+        for (position, o) in records {
+            rows += 1;
+            let Some(reference) = text(o, "ReferenceNumber") else {
+                log.reject(&name, rows, &at(&position, "ReferenceNumber"), "", "reference_number_empty");
+                continue;
+            };
+            let (record, problem) = check_reference(o);
+            let entry = references.entry(reference.into_owned()).or_default();
+            match (record, problem) {
+                (Some(r), _) => {
+                    // The same record delivered twice (two daily extracts) counts once.
+                    let known = entry.iter().any(|e| matches!(e, Reference::Valid(k) if k.data_version == r.data_version));
+                    if !known {
+                        entry.push(Reference::Valid(r));
+                    }
+                }
+                (None, Some((field, raw, reason))) => {
+                    log.reject(&name, rows, &at(&position, field), &raw, reason);
+                    entry.push(Reference::Rejected);
+                }
+                (None, None) => unreachable!("a reference is valid or has a problem"),
+            }
+        }
+        Ok(true)
+    })?;
+    log.finish_file(&name, rows);
+    Ok(rows as i64)
+}
+
+/// A reference record's deposit, or its first problem (field, raw value, reason).
+fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(&'static str, String, &'static str)>) {
+    let number = text(o, "EnterpriseNumber").unwrap_or_default().into_owned();
+    if let Err(problem) = enterprise_number::normalise(&number) {
+        return (None, Some(("EnterpriseNumber", number, problem.reason())));
+    }
+    let deposit = text(o, "DepositDate").unwrap_or_default().into_owned();
+    let dates = get(o, "ExerciseDates").and_then(Value::as_object);
+    let start = dates.and_then(|d| text(d, "startDate")).unwrap_or_default().into_owned();
+    let end = dates.and_then(|d| text(d, "endDate")).unwrap_or_default().into_owned();
+    for (field, raw) in [("DepositDate", &deposit), ("ExerciseDates.startDate", &start), ("ExerciseDates.endDate", &end)] {
+        if parse_iso_date(date_part(raw)).is_none() {
+            return (None, Some((field, raw.clone(), if raw.is_empty() { "date_empty" } else { "date_not_iso" })));
+        }
+    }
+    let version = text(o, "DataVersion").map(|v| normalised_version(&v)).unwrap_or_else(|| AUTHENTIC.to_string());
+    if !DATA_VERSIONS.contains(&version.as_str()) {
+        return (None, Some(("DataVersion", version, "unknown_data_version")));
+    }
+    let record = ReferenceRecord {
+        enterprise_number: number,
+        deposit_date: date_part(&deposit).to_string(),
+        exercise_start: date_part(&start).to_string(),
+        exercise_end: date_part(&end).to_string(),
+        model_type: text(o, "ModelType").unwrap_or_default().into_owned(),
+        currency: text(o, "Currency").map(|c| c.to_ascii_uppercase()),
+        data_version: version,
+    };
+    (Some(record), None)
+}
+
+/// Reads and checks the accounting-data documents of one file, joined to their reference
+/// records. Returns the file's name, its log, the reference numbers it had data for and the
+/// number of documents.
+fn read_accounting_data(
+    input: &Location,
+    path: &str,
+    file_id: i32,
+    references: &References,
+    rules: &AccountRules,
+    spill: &SpillFolder,
+) -> Result<(String, InputLog, HashSet<String>, i64)> {
+    let name = input.name_of(path);
+    let mut batches = Accounts::spilled(spill, file_id)?;
+    let mut log = InputLog::default();
+    let mut builder = AccountsBuilder::new(&name, file_id, rules);
+    let (mut rows, mut documents, mut matched) = (0u64, 0i64, HashSet::new());
+    for_each_document(input, path, |member, doc| {
+        let o = match (&doc, classify(&doc)) {
+            (Value::Object(o), Some(Kind::AccountingData)) => o,
+            _ => return Err(CpiError::bad_input(format!("{name}:{member}"), "reference records in a file of accounting data: keep the two kinds in separate files")),
+        };
+        documents += 1;
+        let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
+        let rubrics = get(o, "Rubrics").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let first_row = rows + 1;
+        rows += rubrics.len() as u64;
+        // The whole document is rejected, row by row, when it cannot be tied to a usable
+        // reference record in euro.
+        let mut reject_all = |field: &str, raw: &str, reason: &str| {
+            for k in 0..rubrics.len() as u64 {
+                log.reject(&name, first_row + k, &format!("{prefix}{field}"), raw, reason);
+            }
+        };
+        let Some(reference) = text(o, "ReferenceNumber") else {
+            reject_all("ReferenceNumber", "", "reference_number_empty");
+            return Ok(true);
+        };
+        let records = references.get(reference.as_ref()).map(Vec::as_slice).unwrap_or_default();
+        let wanted = text(o, "DataVersion").map(|v| normalised_version(&v));
+        let record = match (&wanted, records) {
+            (_, []) => {
+                reject_all("ReferenceNumber", &reference, "no_reference_record");
+                return Ok(true);
+            }
+            (None, [only]) => only,
+            (None, _) => records.iter().find(|r| matches!(r, Reference::Valid(v) if v.data_version == AUTHENTIC)).unwrap_or(&records[0]),
+            (Some(v), _) => match records.iter().find(|r| matches!(r, Reference::Valid(k) if &k.data_version == v)) {
+                Some(r) => r,
+                None => {
+                    reject_all("DataVersion", v, "no_reference_record");
+                    return Ok(true);
+                }
+            },
+        };
+        matched.insert(reference.to_string());
+        let Reference::Valid(record) = record else {
+            reject_all("ReferenceNumber", &reference, "reference_rejected");
+            return Ok(true);
+        };
+        let currency = text(o, "Currency").map(|c| c.to_ascii_uppercase()).or_else(|| record.currency.clone());
+        if let Some(c) = currency.filter(|c| c != "EUR") {
+            if record.data_version != EURO_CONVERTED {
+                reject_all("Currency", &c, "currency_not_eur");
+                return Ok(true);
+            }
+        }
+        let address = get(o, "Address").and_then(Value::as_object);
+        let postcode = address.and_then(|a| ["PostalCode", "PostCode", "Zipcode", "Zip"].iter().find_map(|k| text(a, k)));
+        let country = address.and_then(|a| ["CountryCode", "Country"].iter().find_map(|k| text(a, k)));
+        let legal_form = text(o, "LegalForm");
+        let activity = ["ActivityCode", "NaceCode", "Activity"].iter().find_map(|k| text(o, k));
+        let deposit = Deposit {
+            enterprise_number: &record.enterprise_number,
+            reference_number: &reference,
+            deposit_date: &record.deposit_date,
+            exercise_start: &record.exercise_start,
+            exercise_end: &record.exercise_end,
+            model_type: &record.model_type,
+            data_version: &record.data_version,
+            postcode: postcode.as_deref(),
+            country: country.as_deref(),
+            legal_form: legal_form.as_deref(),
+            activity_code: activity.as_deref(),
+        };
+        for (k, rubric) in rubrics.iter().enumerate() {
+            let line = first_row + k as u64;
+            let position = |field: &str| format!("{prefix}Rubrics[{k}].{field}");
+            let Some(r) = rubric.as_object() else {
+                log.reject(&name, line, &position("Code"), &rubric.to_string(), "rubric_not_an_object");
+                continue;
+            };
+            let (code, period, value) = (text(r, "Code").unwrap_or_default(), text(r, "Period").unwrap_or_default(), text(r, "Value").unwrap_or_default());
+            let field = |f: RowField| match f {
+                RowField::RubricCode => position("Code"),
+                RowField::Period => position("Period"),
+                RowField::Value => position("Value"),
+                // The deposit's own fields were checked with its reference record.
+                other => format!("{prefix}{other:?}"),
+            };
+            builder.push(line, &deposit, &RubricValue { rubric_code: &code, period: &period, value: &value }, &field, &mut log);
+        }
+        if builder.len() >= BATCH_ROWS {
+            builder.flush(&mut batches)?;
+        }
+        Ok(true)
+    })?;
+    builder.flush(&mut batches)?;
+    batches.close()?;
+    log.finish_file(&name, rows);
+    Ok((name, log, matched, documents))
+}
