@@ -67,6 +67,19 @@ pub fn normalise(raw: &str) -> Result<String, NumberProblem> {
     Ok(format!("{}.{}.{}", &digits[..4], &digits[4..7], &digits[7..]))
 }
 
+/// An establishment unit number as people write it (`2.123.456.789`, `2123456789`): 10 digits
+/// starting with 2 to 8, with the same mod-97 check (KBO Open Data: establishment numbers are
+/// `2.xxx.xxx.xxx`), as the register writes it; None when it is not one.
+pub fn establishment(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|c| !matches!(c, '.' | ' ' | '-' | '\u{a0}')).collect();
+    if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) || !('2'..='8').contains(&digits.chars().next()?) {
+        return None;
+    }
+    let body: u64 = digits[..8].parse().ok()?;
+    let check: u64 = digits[8..].parse().ok()?;
+    (97 - body % 97 == check).then(|| format!("{}.{}.{}.{}", &digits[..1], &digits[1..4], &digits[4..7], &digits[7..]))
+}
+
 /// The check digits that make `first_eight` a valid number (used by the generator and tests).
 pub fn check_digits(first_eight: u64) -> u64 {
     97 - first_eight % 97
@@ -75,6 +88,17 @@ pub fn check_digits(first_eight: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // 2.000.000.001 in the hand-worked register: 20000000 = 97 * 206185 + 55, 97 - 55 = 42, so
+    // a valid establishment number with that body is 2000000042; 2000000001 is not valid.
+    #[test]
+    fn establishment_numbers() {
+        assert_eq!(establishment("2.000.000.042").as_deref(), Some("2.000.000.042"));
+        assert_eq!(establishment("2000000042").as_deref(), Some("2.000.000.042"));
+        assert_eq!(establishment("2.000.000.043"), None);
+        assert_eq!(establishment("0403.170.701"), None);
+        assert_eq!(establishment("9.000.000.000"), None);
+    }
 
     // 0403.170.701: 4031707 = 97 * 41563 + 96, so 97 - 96 = 1 -> check digits "01".
     #[test]

@@ -15,6 +15,7 @@
 //!
 //! The settings tables are stage 1 too, but of the run's own settings (settings_tables.rs).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, UInt64Array};
@@ -111,6 +112,13 @@ impl AccountChecks {
     }
 }
 
+/// Register files a person's check may need beyond the staged tables.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterFiles {
+    pub denomination: Option<std::path::PathBuf>,
+    pub address: Option<std::path::PathBuf>,
+}
+
 /// The staged inputs of a run.
 pub struct Staged {
     pub tables: Vec<StagedTable>,
@@ -120,6 +128,10 @@ pub struct Staged {
     pub checks: AccountChecks,
     /// Set when the tables come from a staged copy.
     pub copy: Option<crate::staged_copy::OpenedCopy>,
+    /// Member rows with a name but no number, for `cpi validate` (not kept in a staged copy).
+    pub unnumbered: Vec<members::Unnumbered>,
+    /// The register's names and addresses, for `cpi validate`'s candidates (published inputs only).
+    pub register: RegisterFiles,
     /// Temporary folders (unzipped extract, checked account rows) that live as long as this.
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -143,7 +155,16 @@ impl Staged {
     /// From a staged copy (see staged_copy.rs).
     pub fn from_copy(copy: crate::staged_copy::OpenedCopy, tables: Vec<StagedTable>) -> Staged {
         let record = &copy.record;
-        Staged { kbo: record.kbo.clone(), inputs: record.inputs.clone(), checks: record.checks.clone(), tables, copy: Some(copy), _keep: vec![] }
+        Staged {
+            kbo: record.kbo.clone(),
+            inputs: record.inputs.clone(),
+            checks: record.checks.clone(),
+            tables,
+            copy: Some(copy),
+            unnumbered: vec![],
+            register: RegisterFiles::default(),
+            _keep: vec![],
+        }
     }
 }
 
@@ -169,7 +190,8 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let extract = kbo::open(input).await?;
     tracing::info!(source = %extract.source, snapshot = %extract.meta.snapshot_date, extract = %extract.meta.extract_number, "KBO extract");
     let mut log = InputLog::default();
-    let lists = members::read(input, &mut log).await?;
+    let establishments = extract.path_of("kbo_establishment").expect("an extract has establishment.csv").to_path_buf();
+    let lists = members::read(input, &establishments, &mut log).await?;
     let official = totals::read(input, &mut log).await?;
     let started = std::time::Instant::now();
     let spill = account_rows::SpillFolder::new()?;
@@ -205,11 +227,16 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     tables.push(memory("official_totals", official));
     tables.push(memory("input_rejects", rejects_batch(&log.rejects)?));
     tables.push(memory("input_files", files_batch(&files)?));
-    tables.push(memory("input_counts", counts_batch(&read.counts)?));
+    let counts: Vec<(String, i64)> = read.counts.into_iter().chain(lists.counts).collect();
+    tables.push(memory("input_counts", counts_batch(&counts)?));
     let inputs = hash_inputs(input).await?;
     let kbo = extract.meta.clone();
+    let register = RegisterFiles {
+        denomination: extract.denomination.clone(),
+        address: extract.path_of("kbo_address").map(Path::to_path_buf),
+    };
     let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive())];
-    Ok(Staged { tables, kbo, inputs, checks, copy: None, _keep })
+    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, register, _keep })
 }
 
 /// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.

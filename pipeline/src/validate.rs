@@ -6,7 +6,9 @@ use std::path::Path;
 
 use crate::config::Settings;
 use crate::error::Result;
+use crate::inputs::candidates::{self, Candidate};
 use crate::inputs::kbo::KboMeta;
+use crate::inputs::members::Unnumbered;
 use crate::manifest::{self, FileCounts, RejectRow};
 use crate::pipeline::Pipeline;
 
@@ -16,17 +18,28 @@ pub struct ValidationReport {
     pub kbo: KboMeta,
     pub files: Vec<FileCounts>,
     pub rejects: Vec<RejectRow>,
+    /// Member rows with a name but no number, with register candidates for a person to check.
+    pub unnumbered: Vec<(Unnumbered, Vec<Candidate>)>,
+    /// Why no candidates could be looked up (no denomination.csv in the extract), if so.
+    pub no_candidates: Option<String>,
 }
 
 pub async fn validate(input: &str, config: Option<&Path>) -> Result<ValidationReport> {
     let pipeline = Pipeline::new(Settings::load(config)?)?;
     let staged = pipeline.stage(input).await?;
     let (rejects, rows) = pipeline.validate(&staged).await?;
+    let (candidates, no_candidates) = match &staged.register.denomination {
+        Some(d) => (candidates::find(d, staged.register.address.as_deref(), &staged.unnumbered)?, None),
+        None if staged.unnumbered.is_empty() => (vec![], None),
+        None => (vec![vec![]; staged.unnumbered.len()], Some("the KBO extract has no denomination.csv: no register candidates".to_string())),
+    };
     Ok(ValidationReport {
         input: input.to_string(),
         kbo: staged.kbo.clone(),
         files: manifest::input_rows(&rows.1)?,
         rejects: manifest::rejects(&rejects.1)?,
+        unnumbered: staged.unnumbered.iter().cloned().zip(candidates).collect(),
+        no_candidates,
     })
 }
 
@@ -45,6 +58,23 @@ impl std::fmt::Display for ValidationReport {
                 writeln!(f, "    {reason}: {} row(s)", rows.len())?;
                 for r in rows.iter().take(EXAMPLES) {
                     writeln!(f, "      line {}, field {}: {:?}", r.line, r.field, r.raw_value)?;
+                }
+            }
+        }
+        if !self.unnumbered.is_empty() {
+            writeln!(f, "members listed by name without an enterprise number (check and add the number; none is assigned automatically):")?;
+            if let Some(why) = &self.no_candidates {
+                writeln!(f, "  ({why})")?;
+            }
+            for (row, candidates) in &self.unnumbered {
+                let place = row.postcode.as_ref().map(|p| format!(", postcode {p}")).unwrap_or_default();
+                writeln!(f, "  {}, line {}: {:?}{place}", row.file.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&row.file), row.line, row.name)?;
+                if candidates.is_empty() && self.no_candidates.is_none() {
+                    writeln!(f, "    no register candidate")?;
+                }
+                for c in candidates {
+                    let seat = c.seat_postcode.as_ref().map(|p| format!(" (seat {p})")).unwrap_or_default();
+                    writeln!(f, "    candidate {} {:?}{seat}", c.enterprise_number, c.denomination)?;
                 }
             }
         }

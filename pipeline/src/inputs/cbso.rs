@@ -125,7 +125,7 @@ fn for_each_document(input: &Location, path: &str, mut each: impl FnMut(&str, Va
         if entry.is_dir() {
             continue;
         }
-        let member = entry.name().to_string();
+        let member = entry.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("entry {i}"));
         bytes.clear();
         entry.read_to_end(&mut bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("cannot unzip: {e}")))?;
         let doc = serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("not valid JSON: {e}")))?;

@@ -46,6 +46,9 @@ pub const TABLES: [(&str, &str, &[&str], &[&str]); 5] = [
     ),
 ];
 pub const META: &str = "meta.csv";
+/// Names of enterprises and establishments: optional, read only by `cpi validate` to suggest
+/// the enterprise of a member listed by name without a number.
+pub const DENOMINATION: &str = "denomination.csv";
 
 /// What meta.csv says about the extract.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -64,6 +67,8 @@ pub struct KboExtract {
     files: Vec<(&'static str, PathBuf)>,
     /// Display name of each file of [`TABLES`], for messages and the manifest.
     names: Vec<String>,
+    /// denomination.csv, when the extract has it.
+    pub denomination: Option<PathBuf>,
     _unzipped: Option<tempfile::TempDir>,
 }
 
@@ -107,13 +112,19 @@ pub async fn open(input: &Location) -> Result<KboExtract> {
         files.push((table, path));
     }
     let names = TABLES.iter().map(|t| member(t.0)).collect();
-    Ok(KboExtract { meta, source, files, names, _unzipped: unzipped })
+    let denomination = Some(dir.join(DENOMINATION)).filter(|p| p.exists());
+    Ok(KboExtract { meta, source, files, names, denomination, _unzipped: unzipped })
 }
 
 impl KboExtract {
     /// The temporary folder of an unzipped extract, to keep alive as long as its tables are read.
     pub fn keep_alive(self) -> Option<tempfile::TempDir> {
         self._unzipped
+    }
+
+    /// The local path of a table's file (`kbo_establishment`, ...).
+    pub fn path_of(&self, table: &str) -> Option<&Path> {
+        self.files.iter().find(|(t, _)| *t == table).map(|(_, p)| p.as_path())
     }
 
     /// Each registered table with the display name of its file and its local path.
@@ -127,6 +138,7 @@ fn unzip(zip_path: &Path, name: &str, into: &Path) -> Result<()> {
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| CpiError::bad_input(name, format!("not a readable zip: {e}")))?;
     let wanted: Vec<&str> = TABLES.iter().map(|t| t.0).chain([META]).collect();
+    let optional = [DENOMINATION];
     let mut found = vec![];
     for i in 0..archive.len() {
         let mut entry = archive
@@ -136,7 +148,7 @@ fn unzip(zip_path: &Path, name: &str, into: &Path) -> Result<()> {
         let Some(file_name) = entry.enclosed_name().and_then(|p| p.file_name().map(|f| f.to_string_lossy().to_ascii_lowercase())) else {
             continue;
         };
-        if let Some(w) = wanted.iter().find(|w| **w == file_name) {
+        if let Some(w) = wanted.iter().chain(optional.iter()).find(|w| **w == file_name) {
             let target = into.join(w);
             let mut out = std::fs::File::create(&target).map_err(|e| CpiError::io(target.display().to_string(), e))?;
             std::io::copy(&mut entry, &mut out)

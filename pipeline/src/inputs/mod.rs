@@ -3,10 +3,12 @@
 
 pub mod account_rows;
 pub mod accounts;
+pub mod candidates;
 pub mod cbso;
 pub mod csv_file;
 pub mod kbo;
 pub mod members;
+pub mod sheet;
 pub mod totals;
 
 pub use crate::manifest::FileCounts;
