@@ -1,0 +1,124 @@
+//! Member lists as spreadsheets: the hand-worked members typed into an `.xlsx` the way a cluster
+//! office keeps it give the same outputs as the CSV; `cpi validate` suggests register candidates
+//! for a member listed by name only.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{copy_dir, files_in, fixture};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+/// clusters/members.csv of the hand-worked input as `leden.xlsx`: a notes sheet first (no
+/// header: skipped), then the list with a title row and an empty row above the Dutch header,
+/// an extra column, enterprise numbers without notation typed as numbers (leading zero lost)
+/// and dates as spreadsheet dates.
+fn members_as_xlsx(to: &Path) {
+    let csv = std::fs::read_to_string(fixture("handworked").join("clusters/members.csv")).unwrap();
+    let mut book = Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("Uitleg").unwrap();
+    notes.write_string(0, 0, "Ledenlijst van de clusters, bijgewerkt door het secretariaat").unwrap();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Leden").unwrap();
+    sheet.write_string(0, 0, "Leden per cluster op 1 januari 2024").unwrap();
+    for (c, h) in ["Cluster", "Ondernemingsnummer", "Contactpersoon", "Lid sinds", "Lid tot"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).unwrap();
+    }
+    let date_format = Format::new().set_num_format("dd/mm/yyyy");
+    for (i, line) in csv.lines().skip(1).enumerate() {
+        let row = 3 + i as u32;
+        let f: Vec<&str> = line.split(',').collect();
+        sheet.write_string(row, 0, f[0]).unwrap();
+        let digits: String = f[1].chars().filter(char::is_ascii_digit).collect();
+        if f[1].starts_with("0200") && digits.len() == 10 {
+            sheet.write_number(row, 1, digits.parse::<f64>().unwrap()).unwrap();
+        } else {
+            sheet.write_string(row, 1, f[1]).unwrap();
+        }
+        sheet.write_string(row, 2, "J. Peeters").unwrap();
+        for (col, value) in [(3u16, f[2]), (4u16, f[3])] {
+            if !value.is_empty() {
+                let p: Vec<u16> = value.split('-').map(|p| p.parse().unwrap()).collect();
+                let date = ExcelDateTime::from_ymd(p[0], p[1] as u8, p[2] as u8).unwrap();
+                sheet.write_datetime_with_format(row, col, &date, &date_format).unwrap();
+            }
+        }
+    }
+    book.save(to).unwrap();
+}
+
+#[test]
+fn the_same_members_in_a_spreadsheet_give_the_same_outputs_as_in_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    std::fs::remove_file(dir.path().join("clusters/members.csv")).unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/members")).unwrap();
+    members_as_xlsx(&dir.path().join("clusters/members/leden.xlsx"));
+
+    let (_a, csv_out, csv_manifest) = common::run(&fixture("handworked"), 2024);
+    let (_b, xlsx_out, xlsx_manifest) = common::run(dir.path(), 2024);
+    let indicators = |out: &Path| files_in(out).into_iter().filter(|(n, _)| n.ends_with(".parquet") && n != "rejects.parquet").collect::<std::collections::BTreeMap<_, _>>();
+    assert_eq!(indicators(&csv_out).len(), 9);
+    assert_eq!(indicators(&csv_out), indicators(&xlsx_out));
+    // The same rows rejected for the same reasons, named by sheet and column, on the rows of
+    // the sheet (data from row 4): the wrong check digits (4th member, CSV line 5, sheet row 7)
+    // and the repeated listing (12th, CSV line 13, sheet row 15).
+    let rejects = |out: &Path| {
+        let t = common::Table::read(&out.join("rejects.parquet"));
+        (0..t.len())
+            .filter(|&i| t.text("file", i).unwrap().starts_with("clusters/"))
+            .map(|i| (t.text("file", i).unwrap(), t.int("line", i), t.text("field", i).unwrap(), t.text("reason", i).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        rejects(&csv_out),
+        [
+            ("clusters/members.csv".to_string(), 5, "enterprise_number".to_string(), "enterprise_number_check_digits".to_string()),
+            ("clusters/members.csv".to_string(), 13, "enterprise_number".to_string(), "duplicate_listing".to_string()),
+        ]
+    );
+    assert_eq!(
+        rejects(&xlsx_out),
+        [
+            ("clusters/members/leden.xlsx".to_string(), 7, "Leden!Ondernemingsnummer".to_string(), "enterprise_number_check_digits".to_string()),
+            ("clusters/members/leden.xlsx".to_string(), 15, "Leden!Ondernemingsnummer".to_string(), "duplicate_listing".to_string()),
+        ]
+    );
+    let members_rows = |m: &cpi::Manifest| m.input_rows.iter().find(|f| f.file.starts_with("clusters/members")).map(|f| (f.rows_read, f.rows_used, f.rows_rejected));
+    assert_eq!(members_rows(&csv_manifest), Some((13, 11, 2)));
+    assert_eq!(members_rows(&xlsx_manifest), Some((13, 11, 2)));
+}
+
+#[test]
+fn validate_lists_register_candidates_for_a_member_without_number() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    // The register's names (denomination.csv of a full extract), and a list in C2's name that
+    // gives a company by name and postcode only.
+    std::fs::write(
+        dir.path().join("kbo/denomination.csv"),
+        "\"EntityNumber\",\"Language\",\"TypeOfDenomination\",\"Denomination\"\n\
+         \"0200.000.439\",\"2\",\"001\",\"Machinebouw Leuven NV\"\n\
+         \"0200.000.538\",\"2\",\"001\",\"Machinebouw Kortrijk\"\n\
+         \"0200.001.033\",\"2\",\"001\",\"Softwarehuis\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/members")).unwrap();
+    std::fs::write(dir.path().join("clusters/members/C2.csv"), "Naam;KBO-nummer;Postcode\nMachinebouw;;8500\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cpi")).args(["-q", "validate", "--input"]).arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = String::from_utf8(out.stdout).unwrap();
+    // Both names contain every word of "Machinebouw"; E's seat is in 8500 Kortrijk: first.
+    assert!(
+        report.contains(
+            "members listed by name without an enterprise number (check and add the number; none is assigned automatically):\n  \
+             clusters/members/C2.csv, line 2: \"Machinebouw\", postcode 8500\n    \
+             candidate 0200.000.538 \"Machinebouw Kortrijk\" (seat 8500)\n    \
+             candidate 0200.000.439 \"Machinebouw Leuven NV\" (seat 3000)\n"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("clusters/members/C2.csv: 1 rows read, 0 accepted, 1 rejected\n    no_enterprise_number: 1 row(s)"), "{report}");
+}
