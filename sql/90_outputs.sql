@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, growth_status, investment_status, productivity_status, params
+-- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, growth_status, investment_status, productivity_status, official_totals, params
 -- creates: growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
 -- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
 --
@@ -250,6 +250,12 @@ WITH growth AS (
            || ' % by more than ' || CAST(p.max_official_gap_pp AS VARCHAR) || ' points' AS message
   FROM output_productivity v CROSS JOIN params p
   WHERE abs(100 * (v.flanders_value_added_growth - v.official_flanders_value_added_growth)) > p.max_official_gap_pp
+  UNION ALL
+  -- Employment in the regional accounts counts persons, not FTE (METHODOLOGY.md section 1).
+  SELECT DISTINCT 'CPI8' AS indicator, 'ALL' AS cluster_id,
+         'the official employment total is in persons, not FTE: official_flanders_growth compares a growth of persons with the FTE growth of the micro benchmark' AS message
+  FROM official_totals t CROSS JOIN params p
+  WHERE t.measure = 'fte' AND t.unit = 'persons' AND (t.year = p.base_year OR t.year = p.end_year)
 )
 SELECT CAST(indicator AS VARCHAR) AS indicator,
        CAST(cluster_id AS VARCHAR) AS cluster_id,

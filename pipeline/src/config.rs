@@ -11,6 +11,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 const DEFAULT_RUBRIC_MAP: &str = include_str!("../../config/rubric_map.csv");
 const DEFAULT_POSTCODE_MAP: &str = include_str!("../../config/postcode_provinces.csv");
 const DEFAULT_NACE_SECTIONS: &str = include_str!("../../config/nace_sections.csv");
+const DEFAULT_OFFICIAL_SERIES: &str = include_str!("../../config/official_series.csv");
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +24,15 @@ pub struct Config {
     pub breakdowns: BreakdownsConfig,
     pub disclosure: DisclosureConfig,
     pub comparison: ComparisonConfig,
+    pub totals: TotalsConfig,
     pub warnings: WarningsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalsConfig {
+    /// Which SDMX series of an NBB.Stat download is which official total (CSV file).
+    pub official_series: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,6 +123,7 @@ pub struct Settings {
     pub rubric_map_csv: String,
     pub postcode_map_csv: String,
     pub nace_sections_csv: String,
+    pub official_series_csv: String,
 }
 
 impl Settings {
@@ -148,6 +158,7 @@ impl Settings {
             rubric_map_csv: table(&config.accounts.rubric_map, DEFAULT_RUBRIC_MAP)?,
             postcode_map_csv: table(&config.register.postcode_map, DEFAULT_POSTCODE_MAP)?,
             nace_sections_csv: table(&config.register.nace_sections, DEFAULT_NACE_SECTIONS)?,
+            official_series_csv: table(&config.totals.official_series, DEFAULT_OFFICIAL_SERIES)?,
             config,
             source: name,
         })

@@ -195,6 +195,21 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     ])?)
 }
 
+/// The official series table: which SDMX series is which official total.
+pub fn official_series(settings: &Settings) -> Result<Vec<crate::inputs::totals::OfficialSeries>> {
+    let file = "official series";
+    let columns = ["dataflow", "series_key", "measure", "multiplier", "unit"];
+    let mut out = vec![];
+    for (line, v) in settings_rows(file, &settings.official_series_csv, &columns)? {
+        if !crate::inputs::totals::MEASURES.contains(&v[2].as_str()) {
+            return Err(CpiError::bad_field(file, line, "measure", format!("{:?} is not one of {}", v[2], crate::inputs::totals::MEASURES.join(", "))));
+        }
+        let multiplier = v[3].parse::<i128>().ok().filter(|m| *m > 0).ok_or_else(|| CpiError::bad_field(file, line, "multiplier", "must be a positive whole number"))?;
+        out.push(crate::inputs::totals::OfficialSeries { dataflow: v[0].clone(), series_key: v[1].clone(), measure: v[2].clone(), multiplier, unit: v[4].clone() });
+    }
+    Ok(out)
+}
+
 /// (measure, rubric code) of every row of the rubric map.
 pub fn rubric_codes(settings: &Settings) -> Result<Vec<(String, String)>> {
     let rows = settings_rows("rubric map", &settings.rubric_map_csv, &["measure", "rubric_code"])?;

@@ -79,6 +79,8 @@ pub struct AccountChecks {
     pub rubrics_kept: Vec<String>,
     /// The rubric map's FTE rubrics: a negative value is rejected.
     pub fte_rubrics: Vec<String>,
+    /// SHA-256 of the official series table the SDMX totals were read with.
+    pub official_series: String,
 }
 
 impl AccountChecks {
@@ -100,6 +102,7 @@ impl AccountChecks {
             },
             rubrics_kept: sorted(&mut rubrics.iter().map(|(_, r)| r.clone())),
             fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
+            official_series: crate::outputs::sha256_hex(settings.official_series_csv.as_bytes()),
         })
     }
 
@@ -192,7 +195,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let mut log = InputLog::default();
     let establishments = extract.path_of("kbo_establishment").expect("an extract has establishment.csv").to_path_buf();
     let lists = members::read(input, &establishments, &mut log).await?;
-    let official = totals::read(input, &mut log).await?;
+    let official = totals::read(input, &settings_tables::official_series(settings)?, &mut log).await?;
     let started = std::time::Instant::now();
     let spill = account_rows::SpillFolder::new()?;
     let read = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
