@@ -94,9 +94,13 @@ enum Command {
         /// Write the KBO extract as the published zip instead of loose CSV files.
         #[arg(long)]
         zip: bool,
-        /// Format of the account files.
+        /// Format of the account files: long form (csv, parquet) or the CBSO's JSON extracts (cbso).
         #[arg(long, value_enum, default_value = "csv")]
         accounts_format: AccountsFormatArg,
+        /// Member lists: one clusters/members.csv (csv), or one list per cluster as its office
+        /// keeps it, .xlsx or a ';'-separated Windows-1252 CSV (spreadsheets).
+        #[arg(long, value_enum, default_value = "csv")]
+        members_format: MembersFormatArg,
     },
     /// Check every input without computing the indicators and print a report per file
     /// (rows read, accepted, rejected by reason with examples). Exit 0 when usable.
@@ -159,6 +163,13 @@ enum LogFormat {
 enum AccountsFormatArg {
     Csv,
     Parquet,
+    Cbso,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MembersFormatArg {
+    Csv,
+    Spreadsheets,
 }
 
 #[tokio::main]
@@ -186,7 +197,7 @@ async fn main() -> ExitCode {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
             })
         }
-        Command::Generate { scale, output, seed, zip, accounts_format } => {
+        Command::Generate { scale, output, seed, zip, accounts_format, members_format } => {
             let opts = generate::GenerateOptions {
                 scale,
                 seed,
@@ -194,6 +205,11 @@ async fn main() -> ExitCode {
                 accounts_format: match accounts_format {
                     AccountsFormatArg::Csv => generate::AccountsFormat::Csv,
                     AccountsFormatArg::Parquet => generate::AccountsFormat::Parquet,
+                    AccountsFormatArg::Cbso => generate::AccountsFormat::Cbso,
+                },
+                members_format: match members_format {
+                    MembersFormatArg::Csv => generate::MembersFormat::Csv,
+                    MembersFormatArg::Spreadsheets => generate::MembersFormat::Spreadsheets,
                 },
             };
             generate::generate(&output, &opts).map(|s| {

@@ -11,7 +11,7 @@ use std::path::Path;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use cpi::error::Result;
+use cpi::error::{CpiError, Result};
 
 use super::*;
 
@@ -42,11 +42,6 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
             let shock: f64 = rng.random_range(-0.08..0.08);
             *fte = (*fte * (1.0 + c.growth * 0.6 + shock)).max(0.0);
             *turnover = (*turnover * (1.0 + c.growth + shock + rng.random_range(-0.05..0.05))).max(0.0);
-            // 1% of filings are missing (late or never filed).
-            if rng.random_bool(0.01) {
-                previous[i] = None;
-                continue;
-            }
             let first_year = year == c.start_year;
             let (start, end) = exercise(year, c.closing_month, first_year, rng);
             let months_factor = months_between(&start, &end) / 12.0;
@@ -77,6 +72,12 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
             }
             let (value_added, rows) = value_added_rubrics(*turnover * months_factor, consumption_share[i], c.abbreviated, &mut va_rng);
             values.extend(rows);
+            // 1 % of filings are missing (late or never filed); the company's books still show
+            // that year as the comparatives (NM1) of its next filing.
+            if rng.random_bool(0.01) {
+                previous[i] = Some(values);
+                continue;
+            }
             if c.region == Region::Flanders {
                 flemish_value_added += value_added / months_factor;
                 flemish_turnover += *turnover;
@@ -85,9 +86,15 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
             }
             reference += 1;
             let deposit = deposit_date(&end, rng);
-            let model = if c.abbreviated { "m02-f" } else { "m01-f" };
+            // The NBB's models (www.nbb.be, taxonomy nbb-cbso-23.0.1): m02-f full, m01-f
+            // abbreviated, m07-f micro ("vennootschappen met kapitaal").
+            let model = match (c.abbreviated, *fte < 10.0) {
+                (false, _) => "m02-f",
+                (true, false) => "m01-f",
+                (true, true) => "m07-f",
+            };
             let number = written_number(&c.number, rng);
-            let filing = Filing { number: &number, reference: format!("{}-{:08}", &deposit[..4], reference), deposit, start, end, model };
+            let filing = Filing { number: &number, company: c, reference: format!("{}-{:08}", &deposit[..4], reference), deposit, start, end, model };
             sink.write(&filing, &values, previous[i].as_deref(), summary)?;
             // 2% are refiled later with corrected figures (the latest deposit must win).
             if rng.random_bool(0.02) {
@@ -148,7 +155,9 @@ fn value_added_rubrics(turnover: f64, consumption_share: f64, abbreviated: bool,
 }
 
 struct Filing<'a> {
+    /// The enterprise number as this filing writes it (long form: in any notation).
     number: &'a str,
+    company: &'a Company,
     reference: String,
     deposit: String,
     start: String,
@@ -156,10 +165,18 @@ struct Filing<'a> {
     model: &'static str,
 }
 
-/// Writes account rows to CSV or Parquet.
+/// Writes account rows to CSV or Parquet, or deposits as CBSO JSON.
 enum AccountSink {
     Csv(BufWriter<File>, std::path::PathBuf),
     Parquet(Box<ParquetSink>),
+    Cbso(Box<CbsoSink>),
+}
+
+/// A year's CBSO extract: a zip of reference records and a zip of accounting-data documents.
+struct CbsoSink {
+    references: zip::ZipWriter<BufWriter<File>>,
+    data: zip::ZipWriter<BufWriter<File>>,
+    paths: (std::path::PathBuf, std::path::PathBuf),
 }
 
 struct ParquetSink {
@@ -192,6 +209,13 @@ impl AccountSink {
                 let writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))?;
                 Ok(AccountSink::Parquet(Box::new(ParquetSink { writer, schema, rows: Default::default() })))
             }
+            AccountsFormat::Cbso => {
+                let cbso = dir.join("cbso");
+                std::fs::create_dir_all(&cbso).map_err(io(&cbso))?;
+                let (r, d) = (cbso.join(format!("references_{year}.zip")), cbso.join(format!("accounting_data_{year}.zip")));
+                let open = |p: &Path| -> Result<zip::ZipWriter<BufWriter<File>>> { Ok(zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, File::create(p).map_err(io(p))?))) };
+                Ok(AccountSink::Cbso(Box::new(CbsoSink { references: open(&r)?, data: open(&d)?, paths: (r, d) })))
+            }
         }
     }
 
@@ -200,9 +224,13 @@ impl AccountSink {
         if let Some(prev) = previous {
             rows.extend(prev.iter().map(|(r, v)| (*r, "NM1", *v)));
         }
+        if let AccountSink::Cbso(sink) = self {
+            summary.account_rows += rows.len();
+            return sink.write(f, &rows);
+        }
         for (rubric, period, value) in rows {
             summary.account_rows += 1;
-            let value = if rubric == "1003" || rubric == "9087" { format!("{value:.1}") } else { format!("{value:.0}") };
+            let value = rubric_text(rubric, value);
             match self {
                 AccountSink::Csv(w, p) => {
                     writeln!(w, "{},{},{},{},{},{},{rubric},{period},{value}", f.number, f.reference, f.deposit, f.start, f.end, f.model).map_err(io(p))?;
@@ -216,6 +244,7 @@ impl AccountSink {
                         s.flush()?;
                     }
                 }
+                AccountSink::Cbso(_) => unreachable!("written above"),
             }
         }
         Ok(())
@@ -229,8 +258,56 @@ impl AccountSink {
                 s.writer.close()?;
                 Ok(())
             }
+            AccountSink::Cbso(s) => {
+                let CbsoSink { references, data, paths } = *s;
+                references.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.0.display())))?;
+                data.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.1.display())))?;
+                Ok(())
+            }
         }
     }
+}
+
+impl CbsoSink {
+    /// One deposit: its reference record and its accounting data, camelCase as in the
+    /// extracts, the enterprise number undotted, values as decimal strings.
+    fn write(&mut self, f: &Filing, rows: &[(&str, &str, f64)]) -> Result<()> {
+        let digits: String = f.company.number.chars().filter(char::is_ascii_digit).collect();
+        let reference = serde_json::json!({
+            "referenceNumber": f.reference, "depositDate": f.deposit,
+            "exerciseDates": {"startDate": f.start, "endDate": f.end},
+            "enterpriseNumber": digits, "modelType": f.model, "depositType": "Initial", "language": "NL", "currency": "EUR",
+            "accountingDataURL": format!("https://ws.cbso.nbb.be/authentic/deposit/{}/accountingData", f.reference),
+            "dataVersion": "Authentic",
+        });
+        let rubrics: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(code, period, value)| serde_json::json!({"code": code, "period": period, "value": rubric_text(code, *value)}))
+            .collect();
+        let country = if f.company.region == Region::Abroad { "NL" } else { "BE" };
+        let data = serde_json::json!({
+            "referenceNumber": f.reference, "enterpriseName": super::clusters::company_name(&f.company.number),
+            "address": {"postalCode": f.company.postcode.to_string(), "countryCode": country},
+            "activityCode": f.company.nace2025, "rubrics": rubrics,
+        });
+        // A fixed timestamp keeps the zips byte-identical for the same seed.
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::from_date_and_time(2025, 1, 6, 7, 40, 18).expect("a valid date"));
+        for (zip, member, doc, path) in [
+            (&mut self.references, format!("references/{}.json", f.reference), reference, &self.paths.0),
+            (&mut self.data, format!("accountingData/{}.json", f.reference), data, &self.paths.1),
+        ] {
+            zip.start_file(member, options).map_err(|e| CpiError::Internal(format!("{}: {e}", path.display())))?;
+            zip.write_all(doc.to_string().as_bytes()).map_err(io(path))?;
+        }
+        Ok(())
+    }
+}
+
+/// A rubric value as the long form writes it: FTE with one decimal, amounts whole.
+fn rubric_text(code: &str, value: f64) -> String {
+    if code == "1003" || code == "9087" { format!("{value:.1}") } else { format!("{value:.0}") }
 }
 
 impl ParquetSink {

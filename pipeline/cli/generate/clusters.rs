@@ -1,4 +1,24 @@
-//! The clusters and their member lists, written in every notation the clusters use.
+//! The clusters and their members, drawn to reproduce the only published profile of the real
+//! members: the Steunpunt STORE analysis of the members at the start of 2018, in the 2020
+//! evaluation of the spearhead clusters by IDEA Consult and Technopolis (section 3.1):
+//! - 1,148 companies in the five clusters then analysed, 1,488 in 2019 (here about 1,500 listed
+//!   companies at F = 1.0, scaled with F); about 5 % are members of two or more clusters;
+//! - 44.5 % industry (NACE sections B–F), 35.5 % services, 19.3 % trade (G), 0.6 % primary (A);
+//! - 81 % SMEs (fewer than 250 employees), but the large companies hold 82 % of the members'
+//!   employment and value added;
+//! - together 12 % of Flemish employment and 15 % of Flemish value added: value added per FTE
+//!   128,000 euro against 103,000 euro for Flanders (1.24 times);
+//! - members were more productive and grew their productivity faster already before the
+//!   clusters: they select themselves.
+//! The members' sizes, sectors, productivity and growth are drawn here, before the register and
+//! the accounts are written, so that both show the profile. `ci/member_profile.py` measures it
+//! on a run's outputs (BENCHMARKS.md).
+//!
+//! The lists are written as cluster offices keep them: `clusters/members.csv`, or with
+//! `--members-format spreadsheets` one list per cluster named after it (`FOOD.xlsx`, or a
+//! `;`-separated CSV in Windows-1252), Dutch headers, a title row, numbers in every notation.
+//! Every list has planted problems: one number with a typo in its check digits, one member
+//! given by name only, and (spreadsheets) one given by an establishment unit number.
 
 use std::io::Write;
 use std::path::Path;
@@ -6,11 +26,130 @@ use std::path::Path;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use cpi::error::Result;
+use cpi::error::{CpiError, Result};
 
 use super::*;
 
-pub(super) fn write_clusters(out: &Path, companies: &[Company], scale: f64, rng: &mut ChaCha8Rng, summary: &mut GenerateSummary) -> Result<()> {
+/// The seven spearhead clusters and their weight among the listings (Flanders' FOOD and VIL the
+/// largest, MEDVIA the smallest).
+pub(super) const CLUSTERS: [(&str, &str, f64); 7] = [
+    ("CATALISTI", "Catalisti", 120.0),
+    ("FLUX50", "Flux50", 250.0),
+    ("SIM", "SIM", 180.0),
+    ("VIL", "VIL", 330.0),
+    ("FOOD", "Flanders' FOOD", 420.0),
+    ("DBC", "De Blauwe Cluster", 200.0),
+    ("MEDVIA", "MEDVIA", 80.0),
+];
+/// Listed companies at F = 1.0 (each once), before some leave or join after the cohort date.
+const MEMBERS_AT_FULL_SIZE: f64 = 1_500.0;
+/// Members' productivity against non-members': 1.28 makes members 1.24 times the Flemish
+/// average when they hold about 12 % of Flemish employment (0.88 n + 0.12 m = m / 1.24).
+const MEMBER_PRODUCTIVITY: f64 = 1.28;
+
+/// One line of a member list.
+pub(super) struct Listing {
+    pub cluster: usize,
+    pub company: usize,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A NACE 2025 code of the given sector (STORE's grouping of sections).
+fn code_of_sector(sector: usize, nace: &NaceCodes, rng: &mut ChaCha8Rng) -> String {
+    // Divisions of NACE 2025: A 01-03; B-F 05-43; G 46-47; services 49-99 (config/nace_sections.csv).
+    let in_sector = |code: &&String| {
+        let d: u32 = code[..2].parse().unwrap_or(0);
+        match sector {
+            0 => d <= 3,
+            1 => (5..=43).contains(&d),
+            2 => (46..=47).contains(&d),
+            _ => d >= 49,
+        }
+    };
+    let codes: Vec<&String> = nace.v2025.iter().filter(in_sector).collect();
+    codes[rng.random_range(0..codes.len())].clone()
+}
+
+/// Picks the members and gives them the published profile; returns the member lists' rows.
+pub(super) fn choose_members(companies: &mut [Company], scale: f64, nace: &NaceCodes, rng: &mut ChaCha8Rng) -> Vec<Listing> {
+    let n = ((MEMBERS_AT_FULL_SIZE * scale).round() as usize).max(40);
+    // Mostly Flemish filers in the register; a few seated elsewhere, a few stopped since.
+    let pool = |f: &dyn Fn(&Company) -> bool| (0..companies.len()).filter(|&i| companies[i].filer && f(&companies[i])).collect::<Vec<_>>();
+    let flemish = pool(&|c| c.in_register && c.region == Region::Flanders);
+    let elsewhere = pool(&|c| c.in_register && c.region != Region::Flanders);
+    let ceased = pool(&|c| !c.in_register);
+    let mut chosen = std::collections::BTreeSet::new();
+    let mut guard = 0;
+    while chosen.len() < n && guard < n * 100 {
+        guard += 1;
+        let from = match rng.random_range(0..100) {
+            0..=91 => &flemish,
+            92..=97 => &elsewhere,
+            _ => &ceased,
+        };
+        if !from.is_empty() {
+            chosen.insert(from[rng.random_range(0..from.len())]);
+        }
+    }
+    let weights: Vec<f64> = CLUSTERS.iter().map(|c| c.2).collect();
+    let total: f64 = weights.iter().sum();
+    let draw_cluster = |rng: &mut ChaCha8Rng| {
+        let mut x = rng.random_range(0.0..total);
+        weights.iter().position(|w| {
+            x -= w;
+            x < 0.0
+        }).unwrap_or(weights.len() - 1)
+    };
+    let mut listings = vec![];
+    for &i in &chosen {
+        let c = &mut companies[i];
+        // 19 % large (250 FTE and more, Pareto from 250: mean about 750), 81 % SMEs
+        // (log-uniform between 2 and 249 FTE: mean about 51).
+        if rng.random_bool(0.19) {
+            let u: f64 = rng.random_range(1e-6..1.0);
+            c.fte = (250.0 / u.powf(1.0 / 1.5)).min(20_000.0);
+            c.abbreviated = false;
+        } else {
+            c.fte = (2.0f64.ln() + rng.random::<f64>() * (249.0f64 / 2.0).ln()).exp();
+            c.abbreviated = c.fte < 50.0 && rng.random_bool(0.7);
+        }
+        let sector = match rng.random_range(0..1000) {
+            0..=5 => 0,
+            6..=450 => 1,
+            451..=643 => 2,
+            _ => 3,
+        };
+        c.nace2025 = code_of_sector(sector, nace, rng);
+        c.productivity *= MEMBER_PRODUCTIVITY;
+        // Members grow faster, before and after they join.
+        c.growth = rng.random_range(-0.02..0.14);
+        c.start_year = c.start_year.min(2012);
+        let first = draw_cluster(rng);
+        let mut clusters = vec![first];
+        if rng.random_bool(0.05) {
+            let second = (1..8).map(|_| draw_cluster(rng)).find(|k| *k != first);
+            clusters.extend(second);
+        }
+        for cluster in clusters {
+            // A quarter without a start date; some joined during the reference year (after the
+            // cohort date), some left before it.
+            let from_year = rng.random_range(2012..=2024);
+            let from = (!rng.random_bool(0.25)).then(|| format!("{from_year}-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28)));
+            let to = (rng.random_bool(0.08) && from_year <= 2023).then(|| format!("{}-12-31", rng.random_range(from_year.max(2015)..=2023)));
+            listings.push(Listing { cluster, company: i, from, to });
+        }
+    }
+    listings
+}
+
+/// A company's name in the register (denomination.csv) and in the lists.
+pub(super) fn company_name(number: &str) -> String {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    format!("Bedrijf {} NV", &digits[2..8])
+}
+
+pub(super) fn write_clusters(out: &Path, companies: &[Company], listings: &[Listing], format: MembersFormat, rng: &mut ChaCha8Rng, summary: &mut GenerateSummary) -> Result<()> {
     let p = out.join("clusters/clusters.csv");
     let mut w = create(&p)?;
     writeln!(w, "cluster_id,name,support_start,support_end").map_err(io(&p))?;
@@ -18,58 +157,108 @@ pub(super) fn write_clusters(out: &Path, companies: &[Company], scale: f64, rng:
         writeln!(w, "{id},\"{name}\",2017-01-01,").map_err(io(&p))?;
     }
     w.flush().map_err(io(&p))?;
-
-    // Members are mostly Flemish filers, larger firms more often; some from Brussels and
-    // Wallonia, a few that have since stopped (no longer in the register).
-    let flemish: Vec<usize> = (0..companies.len()).filter(|&i| companies[i].filer && companies[i].in_register && companies[i].region == Region::Flanders).collect();
-    let elsewhere: Vec<usize> = (0..companies.len()).filter(|&i| companies[i].filer && companies[i].in_register && companies[i].region != Region::Flanders).collect();
-    let ceased: Vec<usize> = (0..companies.len()).filter(|&i| !companies[i].in_register).collect();
-    let p = out.join("clusters/members.csv");
-    let mut w = create(&p)?;
-    writeln!(w, "cluster_id,enterprise_number,member_from,member_to").map_err(io(&p))?;
-    let size_factor = (scale * 100.0).min(1.0);
-    let mut previous_cluster: Vec<usize> = vec![];
-    for (id, _, full_size) in CLUSTERS {
-        let n = ((full_size as f64 * size_factor).round() as usize).max(8);
-        let mut chosen = std::collections::BTreeSet::new();
-        // Overlap: about 10% of members also sit in the previous cluster.
-        for &i in previous_cluster.iter().take(n / 10) {
-            chosen.insert(i);
-        }
-        let mut guard = 0;
-        while chosen.len() < n && guard < n * 50 {
-            guard += 1;
-            let pool = match rng.random_range(0..100) {
-                0..=84 => &flemish,
-                85..=96 => &elsewhere,
-                _ => &ceased,
-            };
-            if pool.is_empty() {
-                continue;
-            }
-            let i = *pick(pool, rng);
-            // Larger companies join clusters more often.
-            if rng.random_bool((0.15 + companies[i].fte / 100.0).min(1.0)) {
-                chosen.insert(i);
-            }
-        }
-        for &i in &chosen {
-            let c = &companies[i];
-            let from_year = rng.random_range(2012..=2024);
-            let from = if rng.random_bool(0.3) { String::new() } else { format!("{from_year}-{:02}-01", rng.random_range(1..=12)) };
-            let to = if rng.random_bool(0.1) { format!("{}-12-31", rng.random_range(from_year..=2025)) } else { String::new() };
-            writeln!(w, "{id},{},{from},{to}", written_number(&c.number, rng)).map_err(io(&p))?;
-            summary.member_rows += 1;
-        }
-        // Every list has one number with a typo in its check digits.
-        if let Some(&i) = chosen.iter().next() {
-            let digits: String = companies[i].number.chars().filter(char::is_ascii_digit).collect();
-            let last: u32 = digits[9..].parse().unwrap();
-            writeln!(w, "{id},{}{},,", &digits[..9], (last + 1) % 10).map_err(io(&p))?;
-            summary.member_rows += 1;
-        }
-        previous_cluster = chosen.into_iter().collect();
+    // Each cluster's rows, in company order, then its planted problems.
+    let mut lists: Vec<Vec<[String; 4]>> = vec![vec![]; CLUSTERS.len()];
+    for l in listings {
+        let c = &companies[l.company];
+        lists[l.cluster].push([written_number(&c.number, rng), l.from.clone().unwrap_or_default(), l.to.clone().unwrap_or_default(), company_name(&c.number)]);
     }
-    w.flush().map_err(io(&p))?;
+    for list in lists.iter_mut() {
+        if let Some(first) = list.first().cloned() {
+            let digits: String = first[0].chars().filter(char::is_ascii_digit).collect::<String>();
+            let digits = format!("{digits:0>10}");
+            let last: u32 = digits[9..].parse().unwrap_or(0);
+            // A typo in the check digits, and a member given by name only.
+            list.push([format!("{}{}", &digits[..9], (last + 1) % 10), String::new(), String::new(), "Typo BV".into()]);
+            list.push([String::new(), "2020-01-01".into(), String::new(), first[3].clone()]);
+        }
+    }
+    match format {
+        MembersFormat::Csv => {
+            let p = out.join("clusters/members.csv");
+            let mut w = create(&p)?;
+            writeln!(w, "cluster_id,enterprise_number,member_from,member_to,name").map_err(io(&p))?;
+            for ((id, _, _), list) in CLUSTERS.iter().zip(&lists) {
+                for [number, from, to, name] in list {
+                    writeln!(w, "{id},{number},{from},{to},\"{name}\"").map_err(io(&p))?;
+                    summary.member_rows += 1;
+                }
+            }
+            w.flush().map_err(io(&p))?;
+        }
+        MembersFormat::Spreadsheets => {
+            for (k, ((id, name, _), list)) in CLUSTERS.iter().zip(&lists).enumerate() {
+                summary.member_rows += list.len();
+                if k % 2 == 0 {
+                    write_xlsx(&out.join(format!("clusters/members/{id}.xlsx")), name, list)?;
+                } else {
+                    write_latin1_csv(&out.join(format!("clusters/members/{id}.csv")), name, list)?;
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// Which way to write the member lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembersFormat {
+    /// One `clusters/members.csv` with every cluster.
+    Csv,
+    /// One list per cluster as its office keeps it: `.xlsx`, or `;`-separated Windows-1252 CSV.
+    Spreadsheets,
+}
+
+/// A dd/mm/yyyy date of a yyyy-mm-dd one (as a Belgian spreadsheet shows it).
+fn belgian(date: &str) -> String {
+    match date.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => String::new(),
+    }
+}
+
+fn write_xlsx(path: &Path, cluster: &str, list: &[[String; 4]]) -> Result<()> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| CpiError::Internal(format!("{}: {e}", path.display()));
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Leden").map_err(fail)?;
+    sheet.write_string(0, 0, format!("Ledenlijst {cluster}")).map_err(fail)?;
+    for (c, h) in ["Naam", "Ondernemingsnummer", "Lid sinds", "Lid tot"].iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).map_err(fail)?;
+    }
+    let date_format = Format::new().set_num_format("dd/mm/yyyy");
+    for (i, [number, from, to, name]) in list.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write_string(row, 0, name).map_err(fail)?;
+        // A number without notation is typed as a number: the spreadsheet drops its leading zero.
+        match number.parse::<f64>() {
+            Ok(n) if !number.contains('.') => sheet.write_number(row, 1, n).map(|_| ()).map_err(fail)?,
+            _ => sheet.write_string(row, 1, number).map(|_| ()).map_err(fail)?,
+        }
+        for (col, date) in [(2u16, from), (3u16, to)] {
+            let p: Vec<u16> = date.split('-').filter_map(|x| x.parse().ok()).collect();
+            if let [y, m, d] = p[..] {
+                let date = ExcelDateTime::from_ymd(y, m as u8, d as u8).map_err(fail)?;
+                sheet.write_datetime_with_format(row, col, &date, &date_format).map_err(fail)?;
+            }
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    book.save(path).map_err(fail)
+}
+
+/// A CSV as a Belgian-locale spreadsheet saves it: `;`, dd/mm/yyyy, Windows-1252.
+fn write_latin1_csv(path: &Path, cluster: &str, list: &[[String; 4]]) -> Result<()> {
+    let mut text = format!("Ledenlijst {cluster};;;\nNaam;Numéro d'entreprise;Lid sinds;Lid tot\n");
+    for [number, from, to, name] in list {
+        text.push_str(&format!("{name};{number};{};{}\n", belgian(from), belgian(to)));
+    }
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    std::fs::write(path, bytes).map_err(io(path))
 }

@@ -23,7 +23,8 @@ mod clusters;
 mod register;
 
 use accounts::write_accounts;
-use clusters::write_clusters;
+pub use clusters::MembersFormat;
+use clusters::{choose_members, write_clusters};
 use register::{write_register, zip_folder};
 
 /// The real code.csv of a KBO extract (see pipeline/assets/README.md).
@@ -35,21 +36,15 @@ const SNAPSHOT: &str = "05-01-2025";
 const EXTRACT_NUMBER: &str = "140";
 const ZIP_NAME: &str = "KboOpenData_0140_2025_01_05_Full.zip";
 
-/// The seven spearhead clusters and their member count at full size.
-const CLUSTERS: [(&str, &str, usize); 7] = [
-    ("CATALISTI", "Catalisti", 150),
-    ("FLUX50", "Flux50", 300),
-    ("SIM", "SIM", 200),
-    ("VIL", "VIL", 250),
-    ("FOOD", "Flanders' FOOD", 600),
-    ("DBC", "De Blauwe Cluster", 250),
-    ("MEDVIA", "MEDVIA", 100),
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountsFormat {
+    /// Long form, one CSV per exercise year.
     Csv,
+    /// Long form, one Parquet file per exercise year.
     Parquet,
+    /// The CBSO's JSON extracts: per exercise year a zip of reference records and a zip of
+    /// accounting-data documents.
+    Cbso,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +53,7 @@ pub struct GenerateOptions {
     pub seed: u64,
     pub zip: bool,
     pub accounts_format: AccountsFormat,
+    pub members_format: MembersFormat,
 }
 
 /// What was written, for the log.
@@ -243,6 +239,11 @@ pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
         });
     }
 
+    // The members and their profile (sizes, sectors, productivity, growth) from a stream of
+    // their own, before the register and the accounts are written from the companies.
+    let mut member_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x4d45_4d42);
+    let listings = choose_members(&mut companies, opts.scale, &nace, &mut member_rng);
+
     let kbo_dir = out.join("kbo");
     std::fs::create_dir_all(&kbo_dir).map_err(|e| CpiError::io(kbo_dir.display().to_string(), e))?;
     let csv_dir = if opts.zip { tempfile::tempdir().map_err(|e| CpiError::io("temporary folder", e))? } else { tempfile::TempDir::new_in(&kbo_dir).map_err(|e| CpiError::io("temporary folder", e))? };
@@ -250,13 +251,13 @@ pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
     if opts.zip {
         zip_folder(csv_dir.path(), &kbo_dir.join(ZIP_NAME))?;
     } else {
-        for f in ["enterprise.csv", "establishment.csv", "activity.csv", "address.csv", "code.csv", "meta.csv"] {
+        for f in ["enterprise.csv", "establishment.csv", "activity.csv", "address.csv", "denomination.csv", "code.csv", "meta.csv"] {
             std::fs::rename(csv_dir.path().join(f), kbo_dir.join(f)).map_err(|e| CpiError::io(f, e))?;
         }
     }
 
     write_accounts(out, &companies, opts, &mut rng, &mut summary)?;
-    write_clusters(out, &companies, opts.scale, &mut rng, &mut summary)?;
+    write_clusters(out, &companies, &listings, opts.members_format, &mut member_rng, &mut summary)?;
     summary.filers = companies.iter().filter(|c| c.filer).count();
     Ok(summary)
 }

@@ -29,6 +29,10 @@ pub(super) fn write_register(
     std::fs::write(dir.join("code.csv"), KBO_CODES).map_err(io(&dir.join("code.csv")))?;
 
     let (pe, pa, pac, ps) = (dir.join("enterprise.csv"), dir.join("address.csv"), dir.join("activity.csv"), dir.join("establishment.csv"));
+    // Names (denomination.csv): `cpi validate` looks up members listed by name only.
+    let pd = dir.join("denomination.csv");
+    let mut den = create(&pd)?;
+    writeln!(den, "\"EntityNumber\",\"Language\",\"TypeOfDenomination\",\"Denomination\"").map_err(io(&pd))?;
     let mut ent = create(&pe)?;
     let mut addr = create(&pa)?;
     let mut act = create(&pac)?;
@@ -48,6 +52,7 @@ pub(super) fn write_register(
         let form = if form.is_empty() { String::new() } else { format!("\"{form}\"") };
         writeln!(ent, "\"{}\",\"AC\",\"000\",\"{kind}\",{form},,{start}", c.number).map_err(io(&pe))?;
         summary.enterprises += 1;
+        writeln!(den, "\"{}\",\"2\",\"001\",\"{}\"", c.number, super::clusters::company_name(&c.number)).map_err(io(&pd))?;
         // Natural persons' seats are not published; legal persons have a REGO address.
         if c.legal_person {
             let (country_nl, country_fr, zip) = match c.region {
@@ -81,7 +86,7 @@ pub(super) fn write_register(
             establishments_left -= 1;
         }
     }
-    for (w, p) in [(&mut ent, &pe), (&mut addr, &pa), (&mut act, &pac), (&mut est, &ps)] {
+    for (w, p) in [(&mut ent, &pe), (&mut addr, &pa), (&mut act, &pac), (&mut est, &ps), (&mut den, &pd)] {
         w.flush().map_err(io(p))?;
     }
     Ok(())
@@ -132,7 +137,7 @@ pub(super) fn zip_folder(dir: &Path, zip_path: &Path) -> Result<()> {
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::from_date_and_time(2025, 1, 6, 7, 40, 18).unwrap());
-    for f in ["meta.csv", "code.csv", "enterprise.csv", "establishment.csv", "activity.csv", "address.csv"] {
+    for f in ["meta.csv", "code.csv", "enterprise.csv", "establishment.csv", "activity.csv", "address.csv", "denomination.csv"] {
         zip.start_file(f, options).map_err(|e| CpiError::Internal(format!("zip: {e}")))?;
         let mut src = File::open(dir.join(f)).map_err(io(&dir.join(f)))?;
         std::io::copy(&mut src, &mut zip).map_err(io(zip_path))?;
