@@ -33,19 +33,26 @@ use super::*;
 /// The seven spearhead clusters and their weight among the listings (Flanders' FOOD and VIL the
 /// largest, MEDVIA the smallest).
 pub(super) const CLUSTERS: [(&str, &str, f64); 7] = [
-    ("CATALISTI", "Catalisti", 120.0),
+    ("CATALISTI", "Catalisti", 130.0),
     ("FLUX50", "Flux50", 250.0),
     ("SIM", "SIM", 180.0),
     ("VIL", "VIL", 330.0),
     ("FOOD", "Flanders' FOOD", 420.0),
     ("DBC", "De Blauwe Cluster", 200.0),
-    ("MEDVIA", "MEDVIA", 80.0),
+    ("MEDVIA", "MEDVIA", 60.0),
 ];
 /// Listed companies at F = 1.0 (each once), before some leave or join after the cohort date.
 const MEMBERS_AT_FULL_SIZE: f64 = 1_500.0;
-/// Members' productivity against non-members': 1.28 makes members 1.24 times the Flemish
-/// average when they hold about 12 % of Flemish employment (0.88 n + 0.12 m = m / 1.24).
-const MEMBER_PRODUCTIVITY: f64 = 1.28;
+/// Members' productivity against non-members' when the accounts start (2015). To be 1.24 times
+/// the Flemish average when they hold about 12 % of Flemish employment they need 1.28 times the
+/// non-members' (0.88 n + 0.12 m = m / 1.24); their productivity grows about 2.4 % a year faster
+/// (0.4 times their 6 points higher growth, the rest of which is FTE), which gives that by the
+/// reference year: they start level.
+const MEMBER_PRODUCTIVITY: f64 = 1.0;
+/// Members' sizes when the accounts start (2015): they grow about 5 % a year in FTE, so they
+/// start smaller than the sizes they should have in the base year of 2024 (2021); 1 / 1.85 puts
+/// their share of Flemish FTE near STORE's 12 %.
+const MEMBER_SIZE_AT_START: f64 = 1.0 / 1.85;
 
 /// One line of a member list.
 pub(super) struct Listing {
@@ -94,6 +101,9 @@ pub(super) fn choose_members(companies: &mut [Company], scale: f64, nace: &NaceC
     }
     let weights: Vec<f64> = CLUSTERS.iter().map(|c| c.2).collect();
     let total: f64 = weights.iter().sum();
+    // Each company's own cluster and sector: as many per cluster and sector as the weights say,
+    // in random order, so that the relative sizes hold at any scale.
+    let own = allocate(&weights, chosen.len(), rng);
     let draw_cluster = |rng: &mut ChaCha8Rng| {
         let mut x = rng.random_range(0.0..total);
         weights.iter().position(|w| {
@@ -101,46 +111,68 @@ pub(super) fn choose_members(companies: &mut [Company], scale: f64, nace: &NaceC
             x < 0.0
         }).unwrap_or(weights.len() - 1)
     };
+    let sectors = allocate(&[6.0, 445.0, 193.0, 356.0], chosen.len(), rng);
+    let large = allocate(&[81.0, 19.0], chosen.len(), rng);
     let mut listings = vec![];
-    for &i in &chosen {
+    for (k, &i) in chosen.iter().enumerate() {
         let c = &mut companies[i];
-        // 19 % large (250 FTE and more, Pareto from 250: mean about 750), 81 % SMEs
-        // (log-uniform between 2 and 249 FTE: mean about 51).
-        if rng.random_bool(0.19) {
-            let u: f64 = rng.random_range(1e-6..1.0);
-            c.fte = (250.0 / u.powf(1.0 / 1.5)).min(20_000.0);
+        // 19 % large and 81 % SMEs (fewer than 250 FTE), at the base year's size: large ones
+        // log-uniform between 250 and 2,500 FTE (mean about 980), SMEs between 2 and 249 (mean
+        // about 51), so that the large ones hold about 82 % of the members' FTE (0.19 x 980
+        // against 0.81 x 51). Bounded, not heavy-tailed: a handful of giants would make every
+        // share of a run depend on which companies they are.
+        let log_uniform = |rng: &mut ChaCha8Rng, low: f64, high: f64| (low.ln() + rng.random::<f64>() * (high / low).ln()).exp();
+        if large[k] == 1 {
+            c.fte = log_uniform(rng, 250.0, 2_500.0) * MEMBER_SIZE_AT_START;
             c.abbreviated = false;
         } else {
-            c.fte = (2.0f64.ln() + rng.random::<f64>() * (249.0f64 / 2.0).ln()).exp();
+            c.fte = log_uniform(rng, 2.0, 249.0) * MEMBER_SIZE_AT_START;
             c.abbreviated = c.fte < 50.0 && rng.random_bool(0.7);
         }
-        let sector = match rng.random_range(0..1000) {
-            0..=5 => 0,
-            6..=450 => 1,
-            451..=643 => 2,
-            _ => 3,
-        };
+        // STORE: 0.6 % primary, 44.5 % industry, 19.3 % trade, 35.6 % services.
+        let sector = sectors[k];
         c.nace2025 = code_of_sector(sector, nace, rng);
-        c.productivity *= MEMBER_PRODUCTIVITY;
+        // Around the population's mean productivity (60,000 x 3 euro of turnover per FTE), less
+        // spread, times the members' advantage.
+        c.productivity = 60_000.0 * (2.2 + 1.6 * rng.random::<f64>()) * MEMBER_PRODUCTIVITY;
         // Members grow faster, before and after they join.
-        c.growth = rng.random_range(-0.02..0.14);
+        c.growth = rng.random_range(0.02..0.16);
         c.start_year = c.start_year.min(2012);
-        let first = draw_cluster(rng);
+        let first = own[k];
         let mut clusters = vec![first];
-        if rng.random_bool(0.05) {
+        // Every twentieth company is listed by a second cluster too: 5 %.
+        if k % 20 == 10 {
             let second = (1..8).map(|_| draw_cluster(rng)).find(|k| *k != first);
             clusters.extend(second);
         }
+        // A quarter without a start date; some joined during the reference year (after the
+        // cohort date), some left before it. A second cluster lists the company over the same
+        // period.
+        let from_year = rng.random_range(2012..=2024);
+        let from = (!rng.random_bool(0.25)).then(|| format!("{from_year}-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28)));
+        let to = (rng.random_bool(0.08) && from_year <= 2023).then(|| format!("{}-12-31", rng.random_range(from_year.max(2015)..=2023)));
         for cluster in clusters {
-            // A quarter without a start date; some joined during the reference year (after the
-            // cohort date), some left before it.
-            let from_year = rng.random_range(2012..=2024);
-            let from = (!rng.random_bool(0.25)).then(|| format!("{from_year}-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28)));
-            let to = (rng.random_bool(0.08) && from_year <= 2023).then(|| format!("{}-12-31", rng.random_range(from_year.max(2015)..=2023)));
-            listings.push(Listing { cluster, company: i, from, to });
+            listings.push(Listing { cluster, company: i, from: from.clone(), to: to.clone() });
         }
     }
     listings
+}
+
+/// `n` categories for `n` items in proportion to `weights` (largest remainders), shuffled.
+fn allocate(weights: &[f64], n: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let total: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights.iter().map(|w| w / total * n as f64).collect();
+    let mut counts: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut by_remainder: Vec<usize> = (0..counts.len()).collect();
+    by_remainder.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    for &k in by_remainder.iter().take(n - counts.iter().sum::<usize>()) {
+        counts[k] += 1;
+    }
+    let mut out: Vec<usize> = counts.iter().enumerate().flat_map(|(k, &c)| std::iter::repeat_n(k, c)).collect();
+    for j in (1..out.len()).rev() {
+        out.swap(j, rng.random_range(0..=j));
+    }
+    out
 }
 
 /// A company's name in the register (denomination.csv) and in the lists.

@@ -231,7 +231,9 @@ pub fn generate(out: &Path, opts: &GenerateOptions) -> Result<GenerateSummary> {
             nace2025: pick(&nace.v2025, &mut rng).clone(),
             filer,
             fte,
-            productivity: 60_000.0 * (1.0 + rng.random::<f64>() * 4.0),
+            // Turnover per FTE around 180,000 euro; not too spread, or the Flemish average would
+            // depend on the productivity drawn for a few very large companies.
+            productivity: 60_000.0 * (2.2 + 1.6 * rng.random::<f64>()),
             growth: rng.random_range(-0.06..0.12),
             closing_month: match rng.random_range(0..100) { 0..=84 => 12, 85..=94 => 6, _ => 3 },
             abbreviated: fte < 50.0 && rng.random_bool(0.7),
