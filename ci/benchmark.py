@@ -13,7 +13,13 @@ For each scale F it generates an input folder (`cpi generate`, cached) and measu
     that every value of every output table of the catalogue (schemas/) equals cpi's (1e-9).
 This is a benchmark, not a test: CI runs only the cross-check at a small scale (--check-only).
 
+With --accounts-format cbso the accounts are generated as CBSO JSON-XBRL extract zips (the
+plain DuckDB peer reads only the long-form CSV, so it is left out of those rows). With --profile
+each scale is also run with --confidential and ci/member_profile.py checks the synthetic members
+against the published STORE profile (exit 1 when a figure is outside its tolerance).
+
 usage: benchmark.py [--scales 0.01,0.1,0.25,1.0] [--work DIR] [--cpi PATH] [--check-only]
+                    [--accounts-format csv|cbso] [--profile]
 """
 import argparse
 import json
@@ -28,8 +34,9 @@ import sys
 import duckdb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Bump when `cpi generate` writes different inputs (2: value-added rubrics, 3: official value-added totals).
-GENERATOR_VERSION = 3
+# Bump when `cpi generate` writes different inputs (2: value-added rubrics, 3: official value-added
+# totals, 4: members with the STORE profile, NBB model codes fixed).
+GENERATOR_VERSION = 4
 CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output"]
 
 
@@ -45,13 +52,9 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return seconds, rss_kib / 1024
 
 
-def count_rows(folder: pathlib.Path) -> int:
-    """Data rows of every CSV input (lines minus headers)."""
-    total = 0
-    for p in folder.rglob("*.csv"):
-        with open(p, "rb") as f:
-            total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
-    return total
+def rows_read(out: pathlib.Path) -> int:
+    """Input rows the run read (every file of every format), from its manifest."""
+    return sum(f["rows_read"] for f in json.loads((out / "manifest.json").read_text())["input_rows"])
 
 
 def same(x, y) -> bool:
@@ -91,6 +94,8 @@ def main() -> None:
     ap.add_argument("--cpi", default=str(pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/cpi"))
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--check-only", action="store_true", help="only the cross-check of values, no timing table")
+    ap.add_argument("--accounts-format", choices=["csv", "cbso"], default="csv")
+    ap.add_argument("--profile", action="store_true", help="also check the members against the STORE profile")
     args = ap.parse_args()
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -99,36 +104,47 @@ def main() -> None:
     for scale in [float(s) for s in args.scales.split(",")]:
         # The generator's version is in the folder name: a cached input of an older generator
         # (without the rubrics a newer method reads) is not reused.
-        data = work / f"scale-{scale}-g{GENERATOR_VERSION}"
+        data = work / f"scale-{scale}-g{GENERATOR_VERSION}-{args.accounts_format}"
         if not (data / "clusters/members.csv").exists():
-            subprocess.run([args.cpi, "-q", "generate", "--scale", str(scale), "--seed", "42", "--output", str(data)], check=True)
-        out, copy, out_copy = work / f"out-{scale}", work / f"staged-{scale}", work / f"out-staged-{scale}"
-        r = {"scale": scale}
+            subprocess.run([args.cpi, "-q", "generate", "--scale", str(scale), "--seed", "42", "--output", str(data),
+                            "--accounts-format", args.accounts_format], check=True)
+        tag = f"{scale}-{args.accounts_format}"
+        out, copy, out_copy = work / f"out-{tag}", work / f"staged-{tag}", work / f"out-staged-{tag}"
+        r = {"scale": scale, "accounts": args.accounts_format}
         r["cpi_s"], r["cpi_mib"] = timed([args.cpi, "-q", "run", "--input", str(data), "--output", str(out), "--year", year, "--overwrite"])
         r["ingest_s"], r["ingest_mib"] = timed([args.cpi, "-q", "ingest", "--input", str(data), "--output", str(copy), "--overwrite"])
         r["rerun_s"], r["rerun_mib"] = timed([args.cpi, "-q", "run", "--input", str(copy), "--output", str(out_copy), "--year", year, "--overwrite"])
         for f in out.glob("*.parquet"):
             if f.read_bytes() != (out_copy / f.name).read_bytes():
                 sys.exit(f"scale {scale}: {f.name} differs between the run on the inputs and on the staged copy")
-        duck_json = work / f"duckdb-method-{scale}.json"
+        duck_json = work / f"duckdb-method-{tag}.json"
         r["duck_method_s"], r["duck_method_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_method.py"), str(copy), year, str(duck_json)])
         r["values_compared"] = compare(out, duck_json)
         print(f"scale {scale}: {r['values_compared']} output values equal in cpi and DuckDB (1e-9)", flush=True)
-        if not args.check_only:
-            plain_json = work / f"duckdb-plain-{scale}.json"
+        r["rows_in"] = rows_read(out)
+        if not args.check_only and args.accounts_format == "csv":
+            plain_json = work / f"duckdb-plain-{tag}.json"
             r["duck_plain_s"], r["duck_plain_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_plain.py"), str(data), year, str(plain_json)])
-            r["rows_in"] = count_rows(data)
+        if args.profile:
+            confidential = work / f"confidential-{tag}"
+            subprocess.run([args.cpi, "-q", "run", "--input", str(copy), "--output", str(work / f"out-profile-{tag}"), "--year", year,
+                            "--overwrite", "--confidential", str(confidential)], check=True)
+            r["profile_ok"] = subprocess.run([sys.executable, str(ROOT / "ci/member_profile.py"), str(out), str(confidential), str(scale)]).returncode == 0
         results.append(r)
+    profile_failed = [r["scale"] for r in results if r.get("profile_ok") is False]
     if args.check_only:
         print(f"benchmark cross-check: {len(results)} passed, 0 failed")
-        return
+        sys.exit(f"member profile outside its tolerances at F = {profile_failed}" if profile_failed else 0)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB")
-    print("| scale | rows in | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scale | accounts | rows in | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | peak MiB | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['scale']} | {r['rows_in']:,} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f} "
-              f"| {r['ingest_s']:.1f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
-    (work / "results.json").write_text(json.dumps(results, indent=2))
+        plain = (f"{r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f}" if "duck_plain_s" in r else "- | - | -")
+        print(f"| {r['scale']} | {r['accounts']} | {r['rows_in']:,} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {plain} "
+              f"| {r['ingest_s']:.1f} | {r['ingest_mib']:.0f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
+    (work / f"results-{args.accounts_format}.json").write_text(json.dumps(results, indent=2))
+    if profile_failed:
+        sys.exit(f"member profile outside its tolerances at F = {profile_failed}")
 
 
 if __name__ == "__main__":
