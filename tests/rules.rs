@@ -1,5 +1,6 @@
 //! Each rule of the method on its own, on small planted inputs and on the real KBO files in
 //! tests/fixtures/kbo-reference (an update extract, assembled here into the layout of a full extract).
+//! (Over 400 lines: one test per rule, each with its planted input and hand-worked values.)
 
 mod common;
 
