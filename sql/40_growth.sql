@@ -48,17 +48,23 @@ CROSS JOIN growth_measure m
 LEFT JOIN growth_panel g
   ON g.enterprise_number = c.enterprise_number AND g.measure = m.measure;
 
--- The micro benchmark: the same constant-sample rule over every company seated in Flanders.
+-- The micro benchmark: the same constant-sample rule over every company seated in Flanders; and
+-- the rest of Flanders: the same companies less those in any cluster's cohort (ALL), so that
+-- the members, about an eighth of Flemish employment, do not pull the benchmark towards them.
 CREATE VIEW flanders_growth AS
 SELECT m.measure,
        count(g.enterprise_number) AS flanders_firms,
        sum(g.value_base) AS flanders_base,
-       sum(g.value_end) AS flanders_end
+       sum(g.value_end) AS flanders_end,
+       count(CASE WHEN NOT g.member THEN 1 END) AS rest_of_flanders_firms,
+       sum(CASE WHEN NOT g.member THEN g.value_base END) AS rest_of_flanders_base,
+       sum(CASE WHEN NOT g.member THEN g.value_end END) AS rest_of_flanders_end
 FROM growth_measure m
 LEFT JOIN (
-  SELECT g.*
+  SELECT g.*, a.enterprise_number IS NOT NULL AS member
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
+  LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
   WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 ) g ON g.measure = m.measure
 GROUP BY m.measure;
@@ -132,10 +138,14 @@ SELECT c.*,
        f.flanders_firms,
        f.flanders_base,
        f.flanders_end,
+       f.rest_of_flanders_firms,
+       f.rest_of_flanders_base,
+       f.rest_of_flanders_end,
        o.official_base,
        o.official_end,
        CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cluster_base, 0) AS DOUBLE) - 1 AS cluster_growth,
        CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1 AS flanders_growth,
+       CAST(f.rest_of_flanders_end AS DOUBLE) / CAST(nullif(f.rest_of_flanders_base, 0) AS DOUBLE) - 1 AS rest_of_flanders_growth,
        CAST(o.official_end AS DOUBLE) / CAST(nullif(o.official_base, 0) AS DOUBLE) - 1 AS official_flanders_growth,
        CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cohort_end_known, 0) AS DOUBLE) AS coverage_value_share
 FROM cluster_growth c
@@ -148,6 +158,7 @@ SELECT g.*,
        p.base_year,
        p.end_year,
        100 * (g.cluster_growth - g.flanders_growth) AS growth_gap_pp,
+       100 * (g.cluster_growth - g.rest_of_flanders_growth) AS rest_of_flanders_gap_pp,
        (1 + g.cluster_growth) / nullif(1 + g.flanders_growth, 0) AS growth_ratio,
        CASE WHEN 1 + g.cluster_growth > 0
             THEN power(1 + g.cluster_growth, 1.0 / p.growth_years) - 1 END AS cluster_cagr,

@@ -82,6 +82,11 @@ fn handworked_indicators() {
         assert_eq!(t.int("flanders_firms", r), 4);
         assert_close(t.float("flanders_base", r), 4_100_000.0, CENT, "flanders_base");
         assert_close(t.float("growth_gap_pp", r), 100.0 * (g_c - g_f), EPS, "gap");
+        // Rest of Flanders = the Flemish sample (A B E N1) less the members (A B E): N1 alone,
+        // 2.0 M -> 2.1 M (its 6-month 2024 exercise of 1.05 M scaled to 12 months).
+        assert_eq!(t.int("rest_of_flanders_firms", r), 1);
+        assert_close(t.float("rest_of_flanders_growth", r), 0.05, EPS, "rest of Flanders");
+        assert_close(t.float("rest_of_flanders_gap_pp", r), 100.0 * (g_c - 0.05), EPS, "rest-of-Flanders gap");
         assert_close(t.float("growth_ratio", r), (1.0 + g_c) / (1.0 + g_f), EPS, "ratio");
         assert_close(t.float("cluster_cagr", r), cagr(end, base), EPS, "cluster_cagr");
         assert_close(t.float("flanders_cagr", r), cagr(4_550_000.0, 4_100_000.0), EPS, "flanders_cagr");
@@ -116,6 +121,9 @@ fn handworked_indicators() {
         assert_close(e.float("cluster_end", r), end, EPS, "FTE end");
         assert_close(e.float("cluster_growth", r), growth(end, base), EPS, "FTE growth");
         assert_close(e.float("flanders_growth", r), g_f, EPS, "Flemish FTE growth");
+        // Flemish FTE sample A B D E N1 less the members A B D E: N1, 20 -> 21.
+        assert_eq!(e.int("rest_of_flanders_firms", r), 1);
+        assert_close(e.float("rest_of_flanders_gap_pp", r), 100.0 * (growth(end, base) - 0.05), EPS, "rest-of-Flanders FTE gap");
         assert_eq!(e.int("flanders_firms", r), 5);
         assert_close(e.float("coverage_value_share", r), coverage, EPS, "FTE coverage");
         assert_close(e.float("official_flanders_growth", r), 0.025, EPS, "official FTE growth");
