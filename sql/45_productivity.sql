@@ -42,15 +42,22 @@ SELECT c.cluster_id,
 FROM cohort_company c
 LEFT JOIN productivity_panel g ON g.enterprise_number = c.enterprise_number;
 
--- The Flemish micro benchmark: the same rule over every company seated in Flanders.
+-- The Flemish micro benchmark: the same rule over every company seated in Flanders; and the
+-- rest of Flanders: the same companies less those in any cluster's cohort (ALL), as in step 40.
 CREATE VIEW flanders_productivity AS
 SELECT count(g.enterprise_number) AS flanders_firms,
        sum(g.value_added_base) AS flanders_value_added_base,
        sum(g.value_added_end) AS flanders_value_added_end,
        sum(g.fte_base) AS flanders_fte_base,
-       sum(g.fte_end) AS flanders_fte_end
+       sum(g.fte_end) AS flanders_fte_end,
+       count(CASE WHEN a.enterprise_number IS NULL THEN 1 END) AS rest_of_flanders_firms,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN g.value_added_base END) AS rest_of_flanders_value_added_base,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN g.value_added_end END) AS rest_of_flanders_value_added_end,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN g.fte_base END) AS rest_of_flanders_fte_base,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN g.fte_end END) AS rest_of_flanders_fte_end
 FROM productivity_panel g
 JOIN company c ON c.enterprise_number = g.enterprise_number
+LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
 WHERE c.region = 'Flanders'
   AND g.value_added_base IS NOT NULL AND g.value_added_end IS NOT NULL
   AND g.fte_base IS NOT NULL AND g.fte_end IS NOT NULL;
@@ -86,10 +93,13 @@ SELECT c.*,
        f.flanders_value_added_end,
        f.flanders_fte_base,
        f.flanders_fte_end,
+       f.rest_of_flanders_firms,
        CAST(c.value_added_base AS DOUBLE) / CAST(nullif(c.fte_base, 0) AS DOUBLE) AS value_added_per_fte_base,
        CAST(c.value_added_end AS DOUBLE) / CAST(nullif(c.fte_end, 0) AS DOUBLE) AS value_added_per_fte_end,
        CAST(f.flanders_value_added_base AS DOUBLE) / CAST(nullif(f.flanders_fte_base, 0) AS DOUBLE) AS flanders_value_added_per_fte_base,
-       CAST(f.flanders_value_added_end AS DOUBLE) / CAST(nullif(f.flanders_fte_end, 0) AS DOUBLE) AS flanders_value_added_per_fte_end
+       CAST(f.flanders_value_added_end AS DOUBLE) / CAST(nullif(f.flanders_fte_end, 0) AS DOUBLE) AS flanders_value_added_per_fte_end,
+       CAST(f.rest_of_flanders_value_added_base AS DOUBLE) / CAST(nullif(f.rest_of_flanders_fte_base, 0) AS DOUBLE) AS rest_of_flanders_value_added_per_fte_base,
+       CAST(f.rest_of_flanders_value_added_end AS DOUBLE) / CAST(nullif(f.rest_of_flanders_fte_end, 0) AS DOUBLE) AS rest_of_flanders_value_added_per_fte_end
 FROM cluster_productivity c
 CROSS JOIN flanders_productivity f;
 
@@ -103,7 +113,9 @@ WITH growth AS (
          CASE WHEN l.flanders_value_added_base > 0
               THEN CAST(l.flanders_value_added_end AS DOUBLE) / CAST(l.flanders_value_added_base AS DOUBLE) - 1 END AS flanders_value_added_growth,
          CASE WHEN l.flanders_value_added_per_fte_base > 0
-              THEN l.flanders_value_added_per_fte_end / l.flanders_value_added_per_fte_base - 1 END AS flanders_productivity_growth
+              THEN l.flanders_value_added_per_fte_end / l.flanders_value_added_per_fte_base - 1 END AS flanders_productivity_growth,
+         CASE WHEN l.rest_of_flanders_value_added_per_fte_base > 0
+              THEN l.rest_of_flanders_value_added_per_fte_end / l.rest_of_flanders_value_added_per_fte_base - 1 END AS rest_of_flanders_productivity_growth
   FROM productivity_level l
 )
 SELECT g.*,
@@ -112,6 +124,7 @@ SELECT g.*,
        p.end_year,
        100 * (g.value_added_growth - g.flanders_value_added_growth) AS value_added_gap_pp,
        100 * (g.productivity_growth - g.flanders_productivity_growth) AS productivity_gap_pp,
+       100 * (g.productivity_growth - g.rest_of_flanders_productivity_growth) AS rest_of_flanders_productivity_gap_pp,
        CASE WHEN o.official_value_added_base > 0
             THEN CAST(o.official_value_added_end AS DOUBLE) / CAST(o.official_value_added_base AS DOUBLE) - 1
        END AS official_flanders_value_added_growth

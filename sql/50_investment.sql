@@ -34,12 +34,18 @@ SELECT c.cluster_id,
 FROM cohort_company c
 LEFT JOIN investment_panel i ON i.enterprise_number = c.enterprise_number;
 
+-- Flanders, and the rest of Flanders: the same companies less those in any cluster's cohort
+-- (ALL), as in step 40.
 CREATE VIEW flanders_investment AS
 SELECT count(*) AS flanders_firms,
        sum(i.investment_eur) AS flanders_investment_eur,
-       sum(i.fte_years) AS flanders_fte_years
+       sum(i.fte_years) AS flanders_fte_years,
+       count(CASE WHEN a.enterprise_number IS NULL THEN 1 END) AS rest_of_flanders_firms,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN i.investment_eur END) AS rest_of_flanders_investment_eur,
+       sum(CASE WHEN a.enterprise_number IS NULL THEN i.fte_years END) AS rest_of_flanders_fte_years
 FROM investment_panel i
 JOIN company c ON c.enterprise_number = i.enterprise_number
+LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
 WHERE c.region = 'Flanders';
 
 -- Official investment total over the window, only when every window year is given.
@@ -66,7 +72,9 @@ GROUP BY l.cluster_id, l.cluster_name;
 -- share_of_flanders = cohort investment / Flemish investment;
 -- fte_share_of_flanders = cohort FTE-years / Flemish FTE-years over the same window;
 -- additional_investment_eur = cohort investment - Flemish investment * FTE share, i.e. the
--- investment above what the cohort's weight in Flemish employment would give.
+-- investment above what the cohort's weight in Flemish employment would give;
+-- rest_of_flanders_investment_per_fte_year = the rest of Flanders' investment per FTE-year, for
+-- the same comparison against Flanders without the members (step 90).
 CREATE TABLE investment_result AS
 SELECT c.*,
        p.reference_year,
@@ -75,10 +83,15 @@ SELECT c.*,
        f.flanders_firms,
        f.flanders_investment_eur,
        f.flanders_fte_years,
+       f.rest_of_flanders_firms,
+       f.rest_of_flanders_investment_eur,
+       f.rest_of_flanders_fte_years,
        o.official_flanders_investment_eur,
        CAST(c.investment_eur AS DOUBLE) / CAST(nullif(f.flanders_investment_eur, 0) AS DOUBLE) AS share_of_flanders,
        CAST(c.intangible_investment_eur AS DOUBLE) / CAST(nullif(c.investment_eur, 0) AS DOUBLE) AS intangible_share,
-       CAST(c.fte_years AS DOUBLE) / CAST(nullif(f.flanders_fte_years, 0) AS DOUBLE) AS fte_share_of_flanders
+       CAST(c.fte_years AS DOUBLE) / CAST(nullif(f.flanders_fte_years, 0) AS DOUBLE) AS fte_share_of_flanders,
+       CAST(f.rest_of_flanders_investment_eur AS DOUBLE) / CAST(nullif(f.rest_of_flanders_fte_years, 0) AS DOUBLE)
+         AS rest_of_flanders_investment_per_fte_year
 FROM cluster_investment c
 CROSS JOIN params p
 CROSS JOIN flanders_investment f

@@ -71,6 +71,12 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(CAST(investment_eur AS DOUBLE)
             - CAST(flanders_investment_eur AS DOUBLE) * fte_share_of_flanders AS DOUBLE)
          AS additional_investment_eur,
+       CAST(rest_of_flanders_firms AS BIGINT) AS rest_of_flanders_firms,
+       CAST(rest_of_flanders_investment_eur AS DOUBLE) AS rest_of_flanders_investment_eur,
+       CAST(rest_of_flanders_fte_years AS DOUBLE) AS rest_of_flanders_fte_years,
+       CAST(CAST(investment_eur AS DOUBLE)
+            - rest_of_flanders_investment_per_fte_year * CAST(fte_years AS DOUBLE) AS DOUBLE)
+         AS rest_of_flanders_additional_investment_eur,
        CAST(official_flanders_investment_eur AS DOUBLE) AS official_flanders_investment_eur
 FROM investment_result
 ORDER BY cluster_id;
@@ -104,6 +110,10 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(flanders_productivity_growth AS DOUBLE) AS flanders_productivity_growth,
        CAST(value_added_gap_pp AS DOUBLE) AS value_added_gap_pp,
        CAST(productivity_gap_pp AS DOUBLE) AS productivity_gap_pp,
+       CAST(rest_of_flanders_firms AS BIGINT) AS rest_of_flanders_firms,
+       CAST(rest_of_flanders_value_added_per_fte_end AS DOUBLE) AS rest_of_flanders_value_added_per_fte_end,
+       CAST(rest_of_flanders_productivity_growth AS DOUBLE) AS rest_of_flanders_productivity_growth,
+       CAST(rest_of_flanders_productivity_gap_pp AS DOUBLE) AS rest_of_flanders_productivity_gap_pp,
        CAST(official_flanders_value_added_growth AS DOUBLE) AS official_flanders_value_added_growth
 FROM productivity_result
 ORDER BY cluster_id;
@@ -123,6 +133,8 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_growth', flanders_growth FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_gap_pp', growth_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_ratio', growth_ratio FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_growth', rest_of_flanders_growth FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_gap_pp', rest_of_flanders_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_cagr', cluster_cagr FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_cagr', flanders_cagr FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'cagr_gap_pp', cagr_gap_pp FROM growth
@@ -141,6 +153,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'share_of_flanders', share_of_flanders FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'fte_share_of_flanders', fte_share_of_flanders FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'additional_investment_eur', additional_investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'rest_of_flanders_additional_investment_eur', rest_of_flanders_additional_investment_eur FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_end', value_added_end FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_growth', value_added_growth FROM output_productivity
@@ -148,6 +161,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_growth', productivity_growth FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_gap_pp', value_added_gap_pp FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_gap_pp', productivity_gap_pp FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'rest_of_flanders_productivity_gap_pp', rest_of_flanders_productivity_gap_pp FROM output_productivity
 )
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(reference_year AS INT) AS reference_year,

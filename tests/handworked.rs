@@ -193,6 +193,16 @@ fn handworked_indicators() {
         assert_close(i.float("additional_investment_eur", r), inv - flanders * fte / 139.0, CENT, "additional");
         assert_close(i.float("official_flanders_investment_eur", r), 100e9, CENT, "official investment");
     }
+    // Rest of Flanders: the 7 Flemish companies with a filing in the window less the 5 Flemish
+    // members A B D E J (N1 and N3): 1 780 000 - 770 000 = 1 010 000 over 139 - 98 = 41 FTE-years.
+    for cluster in ["ALL", "C1", "C2", "C3"] {
+        let r = i.row_where("cluster_id", cluster);
+        assert_eq!(i.int("rest_of_flanders_firms", r), 2);
+        assert_close(i.float("rest_of_flanders_investment_eur", r), 1_010_000.0, CENT, "rest investment");
+        assert_close(i.float("rest_of_flanders_fte_years", r), 41.0, EPS, "rest FTE-years");
+    }
+    // C1: 650 000 - 65 x 1 010 000 / 41 = 650 000 - 1 601 219.51 = -951 219.51.
+    assert_close(i.float("rest_of_flanders_additional_investment_eur", i.row_where("cluster_id", "C1")), -951_219.51, 0.01, "C1 vs rest");
     // C1 by hand: 650 000 - 1 780 000 * 65 / 139 = 650 000 - 832 374.10 = -182 374.10
     assert_close(i.float("additional_investment_eur", i.row_where("cluster_id", "C1")), -182_374.10, 0.01, "C1 additional");
 

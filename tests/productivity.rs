@@ -125,7 +125,15 @@ fn value_added_and_productivity_per_cluster() {
         assert_close(t.float("flanders_productivity_growth", r), f_prod_growth, EPS, "Flemish productivity growth");
         assert_close(t.float("value_added_gap_pp", r), 100.0 * (va_growth - f_va_growth), 1e-7, "VA gap");
         assert_close(t.float("productivity_gap_pp", r), 100.0 * (prod_growth - f_prod_growth), 1e-7, "productivity gap");
+        // Rest of Flanders: the Flemish sample A B E N1 less the members: N1 alone, 900 000 / 20 =
+        // 45 000 per FTE -> 1 000 000 / 21 = 47 619.05 (growth 1 000 000 x 20 / (900 000 x 21) - 1).
+        let rest_growth = 1_000_000.0 * 20.0 / (900_000.0 * 21.0) - 1.0;
+        assert_eq!(t.int("rest_of_flanders_firms", r), 1);
+        assert_close(t.float("rest_of_flanders_value_added_per_fte_end", r), 1_000_000.0 / 21.0, 1e-6, "rest VA per FTE");
+        assert_close(t.float("rest_of_flanders_productivity_growth", r), rest_growth, EPS, "rest productivity growth");
+        assert_close(t.float("rest_of_flanders_productivity_gap_pp", r), 100.0 * (prod_growth - rest_growth), 1e-7, "rest gap");
     }
+    assert_close(t.float("rest_of_flanders_productivity_growth", 0), 0.058_201_058_201, 1e-9, "N1: 47 619.05 / 45 000 - 1");
     // C1 by hand: 900 000 / 780 000 - 1 = 15.38 %; productivity (900 000 / 21) / (780 000 / 17) - 1
     // = 42 857.14 / 45 882.35 - 1 = -6.59 %; Flanders 2 150 000 / 1 930 000 - 1 = 11.40 %.
     let c1 = t.row_where("cluster_id", "C1");
