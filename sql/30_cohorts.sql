@@ -12,19 +12,24 @@ SELECT 'ALL' AS cluster_id, 'All clusters (each company once)' AS cluster_name;
 
 -- Members = companies listed on the cohort date (1 January of T): member_from empty or on/before
 -- it, member_to empty or on/after it. A company in two clusters counts in both, in ALL once.
+-- is_company: listed as a company (member_type), by the cluster (in ALL: by any cluster); a
+-- knowledge institution, federation or other member stays in the cohort, and every indicator
+-- excludes it with reason not_a_company, so it is counted per cluster but enters no sample.
 CREATE TABLE cohort_company AS
 WITH listed AS (
-  SELECT DISTINCT m.cluster_id, m.enterprise_number
+  SELECT m.cluster_id, m.enterprise_number, bool_or(m.member_type = 'company') AS is_company
   FROM members m CROSS JOIN params p
   WHERE (m.member_from IS NULL OR m.member_from <= p.cohort_date)
     AND (m.member_to IS NULL OR m.member_to >= p.cohort_date)
+  GROUP BY m.cluster_id, m.enterprise_number
 ), cohort AS (
-  SELECT cluster_id, enterprise_number FROM listed
+  SELECT cluster_id, enterprise_number, is_company FROM listed
   UNION ALL
-  SELECT DISTINCT 'ALL' AS cluster_id, enterprise_number FROM listed
+  SELECT 'ALL' AS cluster_id, enterprise_number, bool_or(is_company) AS is_company FROM listed GROUP BY enterprise_number
 )
 SELECT c.cluster_id,
        c.enterprise_number,
+       c.is_company,
        co.enterprise_number IS NOT NULL AS in_register,
        co.region
 FROM cohort c

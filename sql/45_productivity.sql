@@ -27,6 +27,7 @@ SELECT c.cluster_id,
        c.enterprise_number,
        c.in_register,
        CASE
+         WHEN NOT c.is_company THEN 'not_a_company'
          WHEN NOT c.in_register THEN 'not_in_register'
          WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
          WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'

@@ -23,6 +23,7 @@ SELECT c.cluster_id,
        c.enterprise_number,
        c.in_register,
        CASE
+         WHEN NOT c.is_company THEN 'not_a_company'
          WHEN NOT c.in_register THEN 'not_in_register'
          WHEN c.region = 'unknown' THEN 'seat_unknown'
          WHEN c.region <> 'Flanders' THEN 'seat_outside_flanders'

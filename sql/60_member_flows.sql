@@ -7,7 +7,8 @@
 -- reader sees how much of a cluster's change comes from who joined or left.
 
 -- Membership on the cohort date of B (1 January of B) and of T. In ALL, a company counts as a
--- member on a date when it is listed for any cluster on that date.
+-- member on a date when it is listed for any cluster on that date. Members that are not
+-- companies (member_type) are not counted: they enter no sample either.
 CREATE TABLE member_flow AS
 WITH listed AS (
   SELECT m.cluster_id,
@@ -17,6 +18,7 @@ WITH listed AS (
          (m.member_from IS NULL OR m.member_from <= p.cohort_date)
            AND (m.member_to IS NULL OR m.member_to >= p.cohort_date) AS in_end
   FROM members m CROSS JOIN params p
+  WHERE m.member_type = 'company'  -- as in the samples: only companies (step 30)
 ), membership AS (
   SELECT cluster_id, enterprise_number, bool_or(in_base) AS in_base, bool_or(in_end) AS in_end
   FROM listed GROUP BY cluster_id, enterprise_number

@@ -84,7 +84,7 @@ UNION ALL
 SELECT c.cluster_id, 'pre', m.measure, c.enterprise_number
 FROM cohort_company c
 CROSS JOIN growth_measure m
-WHERE c.in_register;
+WHERE c.in_register AND c.is_company;
 
 -- Per cluster, measure and period: the members' base value in all cells and in matched cells,
 -- their matched growth, and the control growth weighted by the members' base value per cell

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, files_in, fixture};
+use common::{assert_close, copy_dir, files_in, fixture, run, Table};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 /// clusters/members.csv of the hand-worked input as `leden.xlsx`: a notes sheet first (no
@@ -121,4 +121,47 @@ fn validate_lists_register_candidates_for_a_member_without_number() {
         "{report}"
     );
     assert!(report.contains("clusters/members/C2.csv: 1 rows read, 0 accepted, 1 rejected\n    no_enterprise_number: 1 row(s)"), "{report}");
+}
+
+#[test]
+fn a_member_that_is_not_a_company_is_in_the_cohort_but_in_no_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    // C1's office also lists N1 (0200.001.132, Mechelen, turnover 2.0 M -> 2.1 M, FTE 20 -> 21)
+    // as a knowledge institution, in Dutch.
+    std::fs::create_dir_all(dir.path().join("clusters/members")).unwrap();
+    std::fs::write(dir.path().join("clusters/members/C1.csv"), "Ondernemingsnummer;Type lid\n0200.001.132;Kennisinstelling\n").unwrap();
+    let (_out_dir, out, _manifest) = run(dir.path(), 2024);
+    let t = Table::read(&out.join("cpi7_turnover.parquet"));
+    // Cohorts grow by one (C1: 4 -> 5, ALL: 7 -> 8); the samples and their values do not.
+    for (cluster, cohort, sample) in [("C1", 5, 3), ("ALL", 8, 4), ("C2", 4, 2)] {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("cohort_firms", r), cohort, "{cluster} cohort");
+        assert_eq!(t.int("sample_firms", r), sample, "{cluster} sample");
+    }
+    assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 2.01 / 1.7 - 1.0, 1e-9, "C1 growth unchanged");
+    // N1 stays in the Flemish benchmark (4 companies) but, as a cluster member, leaves the rest
+    // of Flanders, which it was alone in: no rest-of-Flanders growth.
+    let r = t.row_where("cluster_id", "C1");
+    assert_eq!(t.int("flanders_firms", r), 4);
+    assert_eq!(t.int("rest_of_flanders_firms", r), 0);
+    assert_eq!(t.float("rest_of_flanders_growth", r), None);
+    // Counted per cluster in the exclusions, for every indicator, with reason not_a_company.
+    let x = Table::read(&out.join("exclusions.parquet"));
+    let mut n1: Vec<Vec<String>> = x
+        .texts(&["cluster_id", "indicator", "enterprise_number", "reason"])
+        .into_iter()
+        .filter(|row| row[2] == "0200.001.132")
+        .map(|row| vec![row[0].clone(), row[1].clone(), row[3].clone()])
+        .collect();
+    n1.sort();
+    let expected: Vec<Vec<String>> = ["ALL", "C1"]
+        .iter()
+        .flat_map(|c| ["CPI6", "CPI7", "CPI8", "productivity"].map(|i| vec![c.to_string(), i.to_string(), "not_a_company".to_string()]))
+        .collect();
+    assert_eq!(n1, expected);
+    // Member flows count companies only: C1 as in the hand-worked fixture (tests/handworked.rs).
+    let f = Table::read(&out.join("member_flows.parquet"));
+    let c1: i64 = (0..f.len()).filter(|&r| f.text("cluster_id", r).as_deref() == Some("C1")).map(|r| f.int("firms", r)).sum();
+    assert_eq!(c1, 4, "C1 flows: A B C and 0200.000.736 (G), staying");
 }
