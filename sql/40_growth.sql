@@ -98,19 +98,22 @@ GROUP BY l.cluster_id, l.cluster_name, m.measure;
 -- NACE divisions grown like the same division in Flanders. Division = first two digits of the
 -- main NACE-BEL 2025 code ('unknown' without one); the Flemish growth of a division uses the
 -- constant-sample rule of flanders_growth. A division without a Flemish sample (or with a zero
--- base) takes the Flemish total growth.
+-- base) takes the Flemish total growth, and so does 'unknown': companies without a code are
+-- not a sector, and their own growth would say nothing about the members'.
 CREATE VIEW flanders_division_growth AS
 SELECT g.measure,
-       coalesce(c.nace_2025_division, 'unknown') AS division,
+       c.nace_2025_division AS division,
        CAST(sum(g.value_end) AS DOUBLE) / CAST(nullif(sum(g.value_base), 0) AS DOUBLE) - 1 AS division_growth
 FROM growth_panel g
 JOIN company c ON c.enterprise_number = g.enterprise_number
 WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
-GROUP BY g.measure, coalesce(c.nace_2025_division, 'unknown');
+  AND c.nace_2025_division IS NOT NULL
+GROUP BY g.measure, c.nace_2025_division;
 
 -- sector_mix_growth = sum over d of w_d * G_F,d, with w_d the sample's share of base-year value
 -- in division d. Summed as exact decimals (growth rounded to 15 decimals) so that reruns give
--- identical bytes whatever order the divisions are added in.
+-- identical bytes whatever order the divisions are added in. DECIMAL(38, 15) holds any growth
+-- below 10^23 (DECIMAL(18, 15) failed on a division growth of 1000, a base of a few euros).
 CREATE VIEW cluster_sector_mix AS
 WITH sample_division AS (
   SELECT s.cluster_id,
@@ -126,7 +129,7 @@ SELECT sd.cluster_id,
        sd.measure,
        count(*) AS sample_divisions,
        CAST(sum(sd.division_base * CAST(coalesce(d.division_growth,
-                  CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1) AS DECIMAL(18, 15))) AS DOUBLE)
+                  CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1) AS DECIMAL(38, 15))) AS DOUBLE)
          / CAST(nullif(sum(sd.division_base), 0) AS DOUBLE) AS sector_mix_growth
 FROM sample_division sd
 JOIN flanders_growth f ON f.measure = sd.measure

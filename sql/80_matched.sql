@@ -99,7 +99,7 @@ SELECT mm.cluster_id,
          / CAST(nullif(sum(mc.value_from), 0) AS DOUBLE) AS matched_value_share,
        CAST(sum(CASE WHEN cc.control_cell_growth IS NOT NULL THEN mc.value_to END) AS DOUBLE)
          / CAST(nullif(sum(CASE WHEN cc.control_cell_growth IS NOT NULL THEN mc.value_from END), 0) AS DOUBLE) - 1 AS matched_growth,
-       CAST(sum(mc.value_from * CAST(cc.control_cell_growth AS DECIMAL(18, 15))) AS DOUBLE)
+       CAST(sum(mc.value_from * CAST(cc.control_cell_growth AS DECIMAL(38, 15))) AS DOUBLE)
          / CAST(nullif(sum(CASE WHEN cc.control_cell_growth IS NOT NULL THEN mc.value_from END), 0) AS DOUBLE) AS control_growth
 FROM match_member mm
 JOIN match_company mc
