@@ -1,6 +1,6 @@
 -- scope: per_year
--- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
--- creates: growth_measure, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, growth_ratio, growth_result
+-- reads: annual_figures, company, cohort_company, members, cluster_list, official_totals, params
+-- creates: growth_measure, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, base_cohort_growth, growth_ratio, growth_result
 --
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
 
@@ -136,6 +136,36 @@ JOIN flanders_growth f ON f.measure = sd.measure
 LEFT JOIN flanders_division_growth d ON d.measure = sd.measure AND d.division = sd.division
 GROUP BY sd.cluster_id, sd.measure;
 
+-- Robustness: the cohort of 1 January of B (the members at the start of the window, companies
+-- only, as in step 30) under the same constant-sample rule. Members who joined during the
+-- window are not in it; members who left during it are.
+CREATE VIEW base_cohort_growth AS
+WITH listed AS (
+  SELECT DISTINCT m.cluster_id, m.enterprise_number
+  FROM members m CROSS JOIN params p
+  WHERE m.member_type = 'company'
+    AND (m.member_from IS NULL OR m.member_from <= p.base_cohort_date)
+    AND (m.member_to IS NULL OR m.member_to >= p.base_cohort_date)
+), cohort AS (
+  SELECT cluster_id, enterprise_number FROM listed
+  UNION ALL
+  SELECT DISTINCT 'ALL' AS cluster_id, enterprise_number FROM listed
+)
+SELECT c.cluster_id,
+       m.measure,
+       count(DISTINCT c.enterprise_number) AS base_cohort_firms,
+       count(g.enterprise_number) AS base_cohort_sample_firms,
+       CAST(sum(g.value_end) AS DOUBLE) / CAST(nullif(sum(g.value_base), 0) AS DOUBLE) - 1 AS base_cohort_growth
+FROM cohort c
+CROSS JOIN growth_measure m
+LEFT JOIN (
+  SELECT g.*
+  FROM growth_panel g
+  JOIN company co ON co.enterprise_number = g.enterprise_number
+  WHERE g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+) g ON g.enterprise_number = c.enterprise_number AND g.measure = m.measure
+GROUP BY c.cluster_id, m.measure;
+
 -- Growths are fractions (0.05 = 5 %). Sums are exact decimals; ratios are taken in double.
 CREATE VIEW growth_ratio AS
 SELECT c.*,
@@ -169,7 +199,12 @@ SELECT g.*,
        CASE WHEN 1 + g.flanders_growth > 0
             THEN power(1 + g.flanders_growth, 1.0 / p.growth_years) - 1 END AS flanders_cagr,
        m.sector_mix_growth,
-       100 * (g.cluster_growth - m.sector_mix_growth) AS competitive_effect_pp
+       100 * (g.cluster_growth - m.sector_mix_growth) AS competitive_effect_pp,
+       coalesce(b.base_cohort_firms, 0) AS base_cohort_firms,
+       coalesce(b.base_cohort_sample_firms, 0) AS base_cohort_sample_firms,
+       b.base_cohort_growth,
+       100 * (b.base_cohort_growth - g.flanders_growth) AS base_cohort_gap_pp
 FROM growth_ratio g
 CROSS JOIN params p
-LEFT JOIN cluster_sector_mix m ON m.cluster_id = g.cluster_id AND m.measure = g.measure;
+LEFT JOIN cluster_sector_mix m ON m.cluster_id = g.cluster_id AND m.measure = g.measure
+LEFT JOIN base_cohort_growth b ON b.cluster_id = g.cluster_id AND b.measure = g.measure;

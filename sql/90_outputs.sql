@@ -37,6 +37,10 @@ SELECT measure,
        CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth,
        CAST(sector_mix_growth AS DOUBLE) AS sector_mix_growth,
        CAST(competitive_effect_pp AS DOUBLE) AS competitive_effect_pp,
+       CAST(base_cohort_firms AS BIGINT) AS base_cohort_firms,
+       CAST(base_cohort_sample_firms AS BIGINT) AS base_cohort_sample_firms,
+       CAST(base_cohort_growth AS DOUBLE) AS base_cohort_growth,
+       CAST(base_cohort_gap_pp AS DOUBLE) AS base_cohort_gap_pp,
        CAST(matched_value_share AS DOUBLE) AS matched_value_share,
        CAST(control_growth AS DOUBLE) AS control_growth,
        CAST(control_gap_pp AS DOUBLE) AS control_gap_pp,
@@ -141,6 +145,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, indicator, 'coverage_value_share', coverage_value_share FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'sector_mix_growth', sector_mix_growth FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'competitive_effect_pp', competitive_effect_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'base_cohort_gap_pp', base_cohort_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'matched_value_share', matched_value_share FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'control_growth', control_growth FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'control_gap_pp', control_gap_pp FROM growth

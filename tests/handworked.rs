@@ -100,6 +100,20 @@ fn handworked_indicators() {
         // Official totals: 100 bn -> 110 bn.
         assert_close(t.float("official_flanders_growth", r), 0.1, EPS, "official growth");
     }
+    // Cohort of 1 January of 2021: C1 A B C G (no dates), C2 A D E H J (H left on 2023-06-30,
+    // I joins in 2024), C3 nobody (A joined it on 2022-06-01), ALL A B C D E G H J. Their
+    // turnover samples are those of the cohort of T (H and G have no filings): same growth.
+    for (cluster, firms, sample, base, end) in
+        [("C1", 4, 3, 1_700_000.0, 2_010_000.0), ("C2", 5, 2, 1_600_000.0, 2_000_000.0), ("ALL", 8, 4, 2_300_000.0, 2_710_000.0)]
+    {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("base_cohort_firms", r), firms, "{cluster} cohort of B");
+        assert_eq!(t.int("base_cohort_sample_firms", r), sample, "{cluster} cohort of B sample");
+        assert_close(t.float("base_cohort_growth", r), growth(end, base), EPS, "cohort of B growth");
+        assert_close(t.float("base_cohort_gap_pp", r), 100.0 * (growth(end, base) - g_f), EPS, "cohort of B gap");
+    }
+    let c3 = t.row_where("cluster_id", "C3");
+    assert_eq!((t.int("base_cohort_firms", c3), t.float("base_cohort_growth", c3)), (0, None));
     // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
     assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
 
