@@ -29,6 +29,7 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.age_bound_3,
        s.min_cell_firms,
        s.max_firm_share,
-       s.min_controls
+       s.min_controls,
+       s.match_unknown_cells
 FROM reference_year y
 CROSS JOIN settings s;

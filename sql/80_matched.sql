@@ -26,10 +26,22 @@ GROUP BY a.enterprise_number;
 
 -- The matching cell of each company with values in both years of a period: NACE-BEL 2025
 -- division, size class, age class ('unknown' when missing), and whether it is a control:
--- seated in Flanders and listed for no cluster at any date.
+-- seated in Flanders and listed for no cluster at any date of the period's window (1 January
+-- of its first year to 31 December of its last): a company that joins a cluster later, or
+-- left one before, is a valid control for this window.
 CREATE TABLE match_company AS
-WITH listed AS (
-  SELECT DISTINCT enterprise_number FROM members
+WITH period_window AS (
+  SELECT 'main' AS period, make_date(p.base_year, 1, 1) AS window_start, make_date(p.base_year + p.growth_years, 12, 31) AS window_end
+  FROM params p
+  UNION ALL
+  SELECT 'pre', make_date(p.base_year - p.growth_years, 1, 1), make_date(p.base_year, 12, 31)
+  FROM params p
+), listed AS (
+  SELECT DISTINCT w.period, m.enterprise_number
+  FROM members m
+  CROSS JOIN period_window w
+  WHERE (m.member_from IS NULL OR m.member_from <= w.window_end)
+    AND (m.member_to IS NULL OR m.member_to >= w.window_start)
 ), main_period AS (
   SELECT 'main' AS period, g.measure, g.enterprise_number, g.value_base AS value_from, g.value_end AS value_to,
          b.nace_division AS division, b.size_class, b.age_class, b.region
@@ -62,15 +74,18 @@ WITH listed AS (
 SELECT b.period, b.measure, b.enterprise_number, b.value_from, b.value_to, b.division, b.size_class, b.age_class,
        b.region = 'Flanders' AND l.enterprise_number IS NULL AS is_control
 FROM both_periods b
-LEFT JOIN listed l ON l.enterprise_number = b.enterprise_number;
+LEFT JOIN listed l ON l.enterprise_number = b.enterprise_number AND l.period = b.period;
 
--- Control cells with at least min_controls non-members, and their growth.
+-- Control cells with at least min_controls non-members, and their growth. A cell with an
+-- unknown division, size or age class is matched only when match_unknown_cells is set.
 CREATE VIEW match_control_cell AS
 SELECT period, measure, division, size_class, age_class,
        count(*) AS controls,
        CAST(sum(value_to) AS DOUBLE) / CAST(nullif(sum(value_from), 0) AS DOUBLE) - 1 AS control_cell_growth
 FROM match_company
 WHERE is_control
+  AND ((SELECT match_unknown_cells FROM params)
+       OR (division <> 'unknown' AND size_class <> 'unknown' AND age_class <> 'unknown'))
 GROUP BY period, measure, division, size_class, age_class
 HAVING count(*) >= (SELECT min_controls FROM params);
 

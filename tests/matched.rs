@@ -6,8 +6,9 @@
 //! Cells (NACE division, size class by FTE in the first year, age on 1 January of the last year):
 //!   main period 2021 -> 2024: A (20, 10 FTE -> 10-49, 22 -> 20+); N1 (20, 20 FTE -> 10-49, 22 -> 20+).
 //!   pre period 2018 -> 2021:  A (20, 10 FTE -> 10-49, 19 -> 10-19); N1 (20, 16 FTE -> 10-49, 19 -> 10-19).
-//! N1 is seated in Flanders and listed for no cluster: a control. N3 has no 2021 filing and H, I,
-//! J are listed (H and I outside the 2024 cohort): not controls. With min_controls = 1 the
+//! N1 is seated in Flanders and listed for no cluster: a control. N3 has no 2021 filing, and H,
+//! I, J are listed during the main window (H until 2023-06-30, I from 2024-03-01) and have no
+//! values in both years of either period: not controls. With min_controls = 1 the
 //! cell of A and N1 is matched; B (62, 0-9, 10-19), C (72, 0-9, 5-9), D (28, 0-9, 20+) and
 //! E (10, 0-9, 10-19) find no control.
 

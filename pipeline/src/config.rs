@@ -95,6 +95,7 @@ pub struct ProvinceChange {
 #[serde(deny_unknown_fields)]
 pub struct ComparisonConfig {
     pub min_controls: i64,
+    pub match_unknown_cells: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
     let long = |v: i64| Arc::new(Int64Array::from(vec![v])) as ArrayRef;
     let float = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
     let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+    let boolean = |v: bool| Arc::new(datafusion::arrow::array::BooleanArray::from(vec![v])) as ArrayRef;
     let month_day = |v: u32| int(v as i32);
     Ok(RecordBatch::try_from_iter(vec![
         ("growth_window_years", int(c.growth.window_years)),
@@ -70,7 +71,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("cohort_month", month_day(c.cohort.month)),
         ("cohort_day", month_day(c.cohort.day)),
         ("period", text(&c.accounts.period)),
-        ("comparatives_fill_missing_years", Arc::new(datafusion::arrow::array::BooleanArray::from(vec![c.accounts.comparatives_fill_missing_years])) as ArrayRef),
+        ("comparatives_fill_missing_years", boolean(c.accounts.comparatives_fill_missing_years)),
         ("label_language", text(&c.register.label_language)),
         ("min_coverage", float(c.warnings.min_coverage)),
         ("min_sample_firms", long(c.warnings.min_sample_firms)),
@@ -84,6 +85,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("min_cell_firms", long(c.disclosure.min_firms)),
         ("max_firm_share", float(c.disclosure.max_firm_share)),
         ("min_controls", long(c.comparison.min_controls)),
+        ("match_unknown_cells", boolean(c.comparison.match_unknown_cells)),
     ])?)
 }
 
