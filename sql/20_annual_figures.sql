@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, account_value, rubric_map, settings, data_version_preference, company, input_counts
--- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, annual_figures, method_counts
+-- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -27,10 +27,10 @@ GROUP BY f.enterprise_number, f.reference_number, f.data_version, v.preference, 
 --  * a version of the data the settings do not list is not used;
 --  * several deposits for the same company and exercise end: the latest deposit wins
 --    (refiled corrections); ties broken by the highest reference number;
---  * several exercises ending in the same calendar year (e.g. after a change of closing
---    date): the one that ends last;
 --  * of the versions of the deposit chosen, the most improved.
--- Each choice is a maximum or minimum per group (ISO dates sort as text), so no sort is needed.
+-- Several exercises ending in the same calendar year (after a change of closing date) are all
+-- used: annual_figures adds them up. Each choice is a maximum or minimum per group (ISO dates
+-- sort as text), so no sort is needed.
 CREATE TABLE filing_status AS
 WITH usable AS (
   SELECT * FROM filing WHERE version_preference IS NOT NULL
@@ -39,10 +39,6 @@ WITH usable AS (
          max(CAST(deposit_date AS VARCHAR) || '|' || reference_number) AS deposit_key
   FROM usable
   GROUP BY enterprise_number, exercise_end
-), last_exercise AS (
-  SELECT enterprise_number, year, max(exercise_end) AS exercise_end
-  FROM usable
-  GROUP BY enterprise_number, year
 ), best_version AS (
   SELECT enterprise_number, reference_number, min(version_preference) AS version_preference
   FROM usable
@@ -53,12 +49,10 @@ SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit_date, 
        CASE WHEN f.version_preference IS NULL THEN 'data_version_not_used'
             WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
               THEN 'superseded_by_later_deposit'
-            WHEN f.exercise_end <> y.exercise_end THEN 'other_exercise_same_year'
             WHEN f.version_preference <> b.version_preference THEN 'superseded_by_improved_version'
             ELSE 'used' END AS status
 FROM filing f
 LEFT JOIN latest_deposit d ON d.enterprise_number = f.enterprise_number AND d.exercise_end = f.exercise_end
-LEFT JOIN last_exercise y ON y.enterprise_number = f.enterprise_number AND y.year = f.year
 LEFT JOIN best_version b ON b.enterprise_number = f.enterprise_number AND b.reference_number = f.reference_number;
 
 CREATE VIEW filing_used AS
@@ -143,7 +137,10 @@ SELECT a.enterprise_number,
        -- which level gave value added (1 = full model, 2 = abbreviated and micro models with the
        -- shipped map), counted in the manifest because the two formulas differ
        CASE WHEN bool_or(a.measure = 'value_added' AND a.priority = 1 AND a.selects_level) THEN 1
-            WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level) THEN 2 END AS value_added_level
+            WHEN bool_or(a.measure = 'value_added' AND a.priority = 2 AND a.selects_level) THEN 2 END AS value_added_level,
+       -- personnel costs (rubric 62) other than zero: the filing has employees even when it
+       -- has no social balance (see the FTE rule of exercise_figures)
+       bool_or(a.measure = 'personnel_costs' AND a.signed_value <> 0) AS has_personnel_costs
 FROM signed a
 GROUP BY a.enterprise_number, a.reference_number, a.data_version, a.source;
 
@@ -162,17 +159,20 @@ SELECT max(CASE WHEN measure = 'turnover' THEN kind END) AS turnover_kind,
        max(CASE WHEN measure = 'value_added' THEN missing_value END) AS value_added_missing
 FROM rubric_map;
 
--- One row per company and year (its used filing, or the comparatives that fill the year),
--- each measure with the rules applied:
---  * no rubric reported: unknown (NULL) for turnover and FTE, zero for investments
+-- One row per exercise used (a used filing, or the comparatives that fill a year), each measure
+-- with the missing-value rules applied and nothing scaled yet:
+--  * no rubric reported: unknown (NULL) for turnover, FTE and value added, zero for investments
 --    (filers leave zero rubrics empty) -- the rubric map's missing_value column;
---  * flows of an exercise that is not 12 months long are scaled to 12 months and rounded to
---    the cent; stocks (FTE) are not scaled. Comparatives count as a 12-month exercise.
-CREATE TABLE annual_figures AS
+--  * FTE: a filing without a social balance (no FTE rubric) and without personnel costs (rubric
+--    62 absent or zero) has no employees: FTE 0, not unknown
+--    (accounts.fte_zero_without_personnel_costs). Comparatives are not read for this rule.
+-- Step 50 sums these amounts over its window; annual_figures adds them up per calendar year.
+CREATE TABLE exercise_figures AS
 WITH reported AS (
   SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
          false AS from_comparatives,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level,
+         coalesce(v.has_personnel_costs, false) AS has_personnel_costs
   FROM filing_used f
   LEFT JOIN filing_measure_value v
     ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
@@ -183,7 +183,8 @@ WITH reported AS (
          CAST(c.next_exercise_start - INTERVAL '1 day' AS DATE) AS exercise_end,
          12 AS exercise_months,
          true AS from_comparatives,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level
+         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level,
+         true AS has_personnel_costs
   FROM comparatives_source c
   -- a filing without comparatives of the rubric map's rubrics fills nothing
   JOIN filing_measure_value v
@@ -196,30 +197,81 @@ SELECT r.enterprise_number,
        r.exercise_start,
        r.exercise_end,
        r.exercise_months,
-       r.exercise_months <> 12 AS scaled_to_12_months,
        r.from_comparatives,
-       CASE WHEN r.turnover IS NULL AND m.turnover_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-            WHEN m.turnover_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.turnover AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
-            ELSE r.turnover END AS turnover_eur,
+       CASE WHEN r.turnover IS NULL AND m.turnover_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4)) ELSE r.turnover END AS turnover_eur,
        CASE WHEN r.fte IS NULL AND m.fte_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-            WHEN m.fte_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.fte AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
+            WHEN r.fte IS NULL AND NOT r.has_personnel_costs AND s.fte_zero_without_personnel_costs THEN CAST(0 AS DECIMAL(38, 4))
             ELSE r.fte END AS fte,
+       r.fte IS NULL AND NOT r.has_personnel_costs AND s.fte_zero_without_personnel_costs AND m.fte_missing = 'unknown'
+         AS fte_zero_without_employees,
        CASE WHEN r.tangible_investment IS NULL AND m.tangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-            WHEN m.tangible_investment_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.tangible_investment AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.tangible_investment END AS tangible_investment_eur,
        CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-            WHEN m.intangible_investment_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.intangible_investment AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
             ELSE r.intangible_investment END AS intangible_investment_eur,
-       CASE WHEN r.value_added IS NULL AND m.value_added_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
-            WHEN m.value_added_kind = 'flow' AND r.exercise_months <> 12
-              THEN CAST(round(CAST(r.value_added AS DOUBLE) * 12.0 / r.exercise_months, 2) AS DECIMAL(38, 4))
-            ELSE r.value_added END AS value_added_eur,
+       CASE WHEN r.value_added IS NULL AND m.value_added_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4)) ELSE r.value_added END AS value_added_eur,
        r.value_added_level
 FROM reported r
+CROSS JOIN measure_rule m
+CROSS JOIN settings s;
+
+-- One row per company and calendar year: the exercises that end in the year taken together
+-- (nearly always one).
+--  * a flow (turnover, investments, value added) is the sum of the exercises' flows, scaled by
+--    12 / the months they cover together and rounded to the cent when that is not 12 (two
+--    6-month exercises add up to a year; a lone 18-month exercise counts 12/18 of its amounts);
+--    unknown when one of the exercises does not report it;
+--  * a stock (FTE) is the value of the exercise that ends last;
+--  * the row carries that last exercise's reference number, whether it was filled from
+--    comparatives, and its value-added level; exercise_start is the earliest start.
+-- Comparatives count as a 12-month exercise.
+CREATE TABLE annual_figures AS
+WITH year_total AS (
+  SELECT enterprise_number, year,
+         count(*) AS exercises,
+         min(exercise_start) AS exercise_start,
+         max(exercise_end) AS exercise_end,
+         sum(exercise_months) AS exercise_months,
+         CASE WHEN count(turnover_eur) = count(*) THEN sum(turnover_eur) END AS turnover,
+         CASE WHEN count(fte) = count(*) THEN sum(fte) END AS fte,
+         CASE WHEN count(tangible_investment_eur) = count(*) THEN sum(tangible_investment_eur) END AS tangible_investment,
+         CASE WHEN count(intangible_investment_eur) = count(*) THEN sum(intangible_investment_eur) END AS intangible_investment,
+         CASE WHEN count(value_added_eur) = count(*) THEN sum(value_added_eur) END AS value_added
+  FROM exercise_figures
+  GROUP BY enterprise_number, year
+)
+SELECT y.enterprise_number,
+       y.year,
+       l.reference_number,
+       y.exercise_start,
+       y.exercise_end,
+       y.exercise_months,
+       y.exercises,
+       y.exercise_months <> 12 AS scaled_to_12_months,
+       l.from_comparatives,
+       CASE WHEN m.turnover_kind = 'stock' THEN l.turnover_eur
+            WHEN y.exercise_months <> 12
+              THEN CAST(round(CAST(y.turnover AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE y.turnover END AS turnover_eur,
+       CASE WHEN m.fte_kind = 'stock' THEN l.fte
+            WHEN y.exercise_months <> 12
+              THEN CAST(round(CAST(y.fte AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE y.fte END AS fte,
+       l.fte_zero_without_employees,
+       CASE WHEN m.tangible_investment_kind = 'stock' THEN l.tangible_investment_eur
+            WHEN y.exercise_months <> 12
+              THEN CAST(round(CAST(y.tangible_investment AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE y.tangible_investment END AS tangible_investment_eur,
+       CASE WHEN m.intangible_investment_kind = 'stock' THEN l.intangible_investment_eur
+            WHEN y.exercise_months <> 12
+              THEN CAST(round(CAST(y.intangible_investment AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE y.intangible_investment END AS intangible_investment_eur,
+       CASE WHEN m.value_added_kind = 'stock' THEN l.value_added_eur
+            WHEN y.exercise_months <> 12
+              THEN CAST(round(CAST(y.value_added AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+            ELSE y.value_added END AS value_added_eur,
+       l.value_added_level
+FROM year_total y
+JOIN exercise_figures l ON l.enterprise_number = y.enterprise_number AND l.exercise_end = y.exercise_end
 CROSS JOIN measure_rule m;
 
 -- What the method kept and set aside, counted for manifest.json (name, value).
@@ -231,6 +283,8 @@ UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
 UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
 UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
+UNION ALL SELECT 'company_years_of_several_exercises', count(*) FROM annual_figures WHERE exercises > 1
+UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annual_figures WHERE fte_zero_without_employees
 UNION ALL SELECT 'company_years_value_added_level_1', count(*) FROM annual_figures WHERE value_added_level = 1
 UNION ALL SELECT 'company_years_value_added_level_2', count(*) FROM annual_figures WHERE value_added_level = 2
 UNION ALL SELECT 'company_years_filled_from_comparatives', count(*) FROM annual_figures WHERE from_comparatives

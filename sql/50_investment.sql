@@ -1,21 +1,50 @@
 -- scope: per_year
--- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
+-- reads: annual_figures, exercise_figures, company, cohort_company, cluster_list, official_totals, params
 -- creates: investment_panel, investment_status, flanders_investment, official_investment, cluster_investment, investment_result
 --
 -- Step 50: CPI 6, investment in Flanders by the members over T - 4 .. T.
 
--- Per company: investment and FTE summed over the window years that have a filing.
--- A year whose FTE is unknown adds nothing to the FTE sum.
+-- Per company: investment over the window, and FTE summed over the window years that have
+-- figures (a year whose FTE is unknown adds nothing to the FTE sum).
+-- Investment is a window sum of what was actually spent: the amounts of the exercises that end
+-- in the window's years, as filed, not annualised (a 6-month exercise counts its six months, an
+-- 18-month exercise inside the window counts in full). Only an exercise longer than 12 months
+-- that starts before the window is cut to 12 of its months, pro rata (it stands for the first
+-- window year): 2019-07-01..2020-12-31 counts 12/18 of its amounts in a window from 2020.
 CREATE TABLE investment_panel AS
+WITH exercise_investment AS (
+  SELECT e.enterprise_number,
+         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < p.window_start
+              THEN CAST(round(CAST(e.tangible_investment_eur + e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
+              ELSE e.tangible_investment_eur + e.intangible_investment_eur END AS investment_eur,
+         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < p.window_start
+              THEN CAST(round(CAST(e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
+              ELSE e.intangible_investment_eur END AS intangible_investment_eur
+  FROM exercise_figures e
+  CROSS JOIN params p
+  WHERE e.year BETWEEN p.window_start AND p.window_end
+), window_investment AS (
+  SELECT enterprise_number,
+         sum(investment_eur) AS investment_eur,
+         sum(intangible_investment_eur) AS intangible_investment_eur
+  FROM exercise_investment
+  GROUP BY enterprise_number
+), window_fte AS (
+  SELECT f.enterprise_number,
+         count(*) AS filing_years,
+         sum(f.fte) AS fte_years
+  FROM annual_figures f
+  CROSS JOIN params p
+  WHERE f.year BETWEEN p.window_start AND p.window_end
+  GROUP BY f.enterprise_number
+)
 SELECT f.enterprise_number,
-       count(*) AS filing_years,
-       sum(f.tangible_investment_eur + f.intangible_investment_eur) AS investment_eur,
-       sum(f.intangible_investment_eur) AS intangible_investment_eur,
-       sum(f.fte) AS fte_years
-FROM annual_figures f
-CROSS JOIN params p
-WHERE f.year BETWEEN p.window_start AND p.window_end
-GROUP BY f.enterprise_number;
+       f.filing_years,
+       i.investment_eur,
+       i.intangible_investment_eur,
+       f.fte_years
+FROM window_fte f
+JOIN window_investment i ON i.enterprise_number = f.enterprise_number;
 
 -- Only members seated in Flanders count; one reason per excluded company.
 CREATE TABLE investment_status AS

@@ -46,7 +46,8 @@ fn rubrics(values: &[(&str, &str, &str)]) -> Value {
 ///   2025-00000002 (as filed, USD: 5000; euro-converted: 4600.5), 2025-00000005 and
 ///   2025-00000006 (no reference record);
 /// - accounts/companies/0200000439/: a per-company references answer (PascalCase, a time after
-///   the dates) and one accounting-data document: D's 2023 turnover 300 000.
+///   the dates) and one accounting-data document: D's 2023 turnover 300 000 and personnel costs
+///   (rubric 62) 120 000 without a social balance.
 fn cbso_input() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("handworked"), dir.path());
@@ -93,7 +94,7 @@ fn cbso_input() -> tempfile::TempDir {
     );
     write_json(
         &d.join("2024-00000010.json"),
-        &json!({"ReferenceNumber": "2024-00000010", "Rubrics": [{"Code": "70", "Period": "N", "Value": "300000.0"}, {"Code": "70/76A", "Period": "N", "Value": 310000}]}),
+        &json!({"ReferenceNumber": "2024-00000010", "Rubrics": [{"Code": "70", "Period": "N", "Value": "300000.0"}, {"Code": "70/76A", "Period": "N", "Value": 310000}, {"Code": "62", "Period": "N", "Value": "120000.0"}]}),
     );
     dir
 }
@@ -161,7 +162,9 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
         strings(&[
             // The corrected version has no comparatives: 2023 is not filled from it.
             &["0200.000.142", "2024", "2025-00000001", "false", "1100.0", "10.0"],
-            &["0200.000.241", "2024", "2025-00000002", "false", "4600.5", ""],
+            // B: no social balance and no personnel costs: FTE 0 (no employees).
+            &["0200.000.241", "2024", "2025-00000002", "false", "4600.5", "0.0"],
+            // D: no social balance but personnel costs of 120 000: FTE unknown.
             &["0200.000.439", "2023", "2024-00000010", "false", "300000.0", ""],
         ])
     );
@@ -198,7 +201,8 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
         strings(&[
             &["accounts/2025/data.zip", "10", "6", "4"],
             &["accounts/2025/refs.zip", "6", "5", "1"],
-            &["accounts/companies/0200000439/2024-00000010.json", "2", "2", "0"],
+            // three rubric values: 70, 70/76A and 62
+            &["accounts/companies/0200000439/2024-00000010.json", "3", "3", "0"],
             &["accounts/companies/0200000439/references.json", "1", "1", "0"],
         ])
     );

@@ -13,8 +13,9 @@
 //!   D 0200.000.439 (3000 Leuven; C2)  2024 filing without turnover; FTE 8 -> 10; intangible 2021
 //!       8021 5 000 + 8022 5 000; tangible 2024 8169 10 000.
 //!   E 0200.000.538 (8500 Kortrijk; C2)  2021 exercise of 18 months (2020-07-01..2021-12-31):
-//!       turnover 900 000 -> scaled 600 000, 8169 90 000 -> 60 000; FTE 4 (a stock: not scaled);
-//!       2024 turnover 700 000, FTE 4, 8169 = 0.
+//!       turnover 900 000 -> scaled 600 000 for the calendar year 2021; FTE 4 (a stock: not scaled);
+//!       8169 90 000, counted in full in the CPI 6 window sum (as filed; it starts on 2020-07-01,
+//!       inside the window 2020..2024); 2024 turnover 700 000, FTE 4, 8169 = 0.
 //!   F 0200.000.737 (C1)  wrong check digits: rejected, not in the cohort.
 //!   G 0200.000.736 (C1, written 200000736)  not in the register.
 //!   H (C2, left 2023-06-30) and I (C2, joined 2024-03-01): not in the 2024 cohort.
@@ -22,17 +23,19 @@
 //!   unchanged: A is in it through C1 and C2).
 //!   J 0200.001.033 (2800 Mechelen; C2)  started 2022: no 2021 filing; turnover 2024 400 000, FTE 2, 2, 3
 //!       in 2022..2024, 8169 40 000 in 2023.
-//!   N1 (2800, non-member)  turnover 2 000 000 -> 2024: two exercises end in 2024; the last one
-//!       (2024-07-01..12-31, 6 months) is used: 1 050 000 * 12/6 = 2 100 000; 8169 500 000 -> 1 000 000;
-//!       FTE 20 -> 21.
+//!   N1 (2800, non-member)  turnover 2 000 000 -> 2024: two 6-month exercises end in 2024
+//!       (January-June 999 999, July-December 1 050 000): together 12 months, added as filed:
+//!       2 049 999; 8169 7 + 500 000 = 500 007; FTE 20 -> 21 (a stock: the last exercise's).
 //!   N2 (4000 Liège, non-member)  in Wallonia: outside every Flemish figure.
-//!   N3 (9000, non-member)  only a 2024 filing: turnover 999, 8169 10 000, no FTE.
+//!   N3 (9000, non-member)  only a 2024 filing: turnover 999, 8169 10 000, neither a social
+//!       balance nor personnel costs (rubric 62): FTE 0, a company without employees.
 //!
 //! Flemish micro benchmark (seat in Flanders, value in both years):
-//!   turnover: A, B, E, N1: base 1.0 + 0.5 + 0.6 + 2.0 = 4.1 M, end 1.3 + 0.45 + 0.7 + 2.1 = 4.55 M.
+//!   turnover: A, B, E, N1: base 1.0 + 0.5 + 0.6 + 2.0 = 4.1 M, end 1.3 + 0.45 + 0.7 + 2.049999
+//!   = 4.499999 M.
 //!   FTE: A, B, D, E, N1: base 10 + 5 + 8 + 4 + 20 = 47, end 12 + 6 + 10 + 4 + 21 = 53.
-//!   investment 2020..2024: A 600 000 + B 50 000 + D 20 000 + E 60 000 + J 40 000 + N1 1 000 000
-//!   + N3 10 000 = 1 780 000; FTE-years A 54 + B 11 + D 18 + E 8 + J 7 + N1 41 = 139.
+//!   investment 2020..2024: A 600 000 + B 50 000 + D 20 000 + E 90 000 + J 40 000 + N1 500 007
+//!   + N3 10 000 = 1 310 007; FTE-years A 54 + B 11 + D 18 + E 8 + J 7 + N1 41 + N3 0 = 139.
 
 mod common;
 
@@ -56,7 +59,7 @@ fn handworked_indicators() {
     // ---- CPI 7: turnover ----
     let t = Table::read(&out.join("cpi7_turnover.parquet"));
     assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"], vec!["C3"]]);
-    let g_f = growth(4_550_000.0, 4_100_000.0);
+    let g_f = growth(4_499_999.0, 4_100_000.0);
     let expect = [
         // cluster, cohort, in register, sample, base, end, coverage
         ("C1", 4, 3, 3, 1_700_000.0, 2_010_000.0, 1.0),
@@ -83,16 +86,16 @@ fn handworked_indicators() {
         assert_close(t.float("flanders_base", r), 4_100_000.0, CENT, "flanders_base");
         assert_close(t.float("growth_gap_pp", r), 100.0 * (g_c - g_f), EPS, "gap");
         // Rest of Flanders = the Flemish sample (A B E N1) less the members (A B E): N1 alone,
-        // 2.0 M -> 2.1 M (its 6-month 2024 exercise of 1.05 M scaled to 12 months).
+        // 2.0 M -> 2 049 999 (its two 6-month 2024 exercises added): 0.0249995.
         assert_eq!(t.int("rest_of_flanders_firms", r), 1);
-        assert_close(t.float("rest_of_flanders_growth", r), 0.05, EPS, "rest of Flanders");
-        assert_close(t.float("rest_of_flanders_gap_pp", r), 100.0 * (g_c - 0.05), EPS, "rest-of-Flanders gap");
+        assert_close(t.float("rest_of_flanders_growth", r), 0.024_999_5, EPS, "rest of Flanders");
+        assert_close(t.float("rest_of_flanders_gap_pp", r), 100.0 * (g_c - 0.024_999_5), EPS, "rest-of-Flanders gap");
         assert_close(t.float("growth_ratio", r), (1.0 + g_c) / (1.0 + g_f), EPS, "ratio");
         assert_close(t.float("cluster_cagr", r), cagr(end, base), EPS, "cluster_cagr");
-        assert_close(t.float("flanders_cagr", r), cagr(4_550_000.0, 4_100_000.0), EPS, "flanders_cagr");
+        assert_close(t.float("flanders_cagr", r), cagr(4_499_999.0, 4_100_000.0), EPS, "flanders_cagr");
         assert_close(
             t.float("cagr_gap_pp", r),
-            100.0 * (cagr(end, base) - cagr(4_550_000.0, 4_100_000.0)),
+            100.0 * (cagr(end, base) - cagr(4_499_999.0, 4_100_000.0)),
             EPS,
             "cagr_gap",
         );
@@ -149,9 +152,9 @@ fn handworked_indicators() {
     // 72110), D 28 (group 001 28990
     // before group 003 28110), E 10 (lowest code of group 006: 10110), N1 25.
     // Flemish turnover growth per division (each has one Flemish company in the sample):
-    // 20: 1.3/1.0 - 1 = 0.3; 62: 0.45/0.5 - 1 = -0.1; 10: 0.7/0.6 - 1 = 1/6; 25: 0.05.
-    // 72 has no Flemish sample (C is in Brussels): G_F = 4.55/4.1 - 1.
-    let g_f = growth(4_550_000.0, 4_100_000.0);
+    // 20: 1.3/1.0 - 1 = 0.3; 62: 0.45/0.5 - 1 = -0.1; 10: 0.7/0.6 - 1 = 1/6; 25: 0.0249995.
+    // 72 has no Flemish sample (C is in Brussels): G_F = 4.499999/4.1 - 1.
+    let g_f = growth(4_499_999.0, 4_100_000.0);
     let turnover_mix = [
         // C1: A 1.0 M (20), B 0.5 M (62), C 0.2 M (72) of 1.7 M.
         ("C1", (1.0 * 0.3 + 0.5 * -0.1 + 0.2 * g_f) / 1.7, growth(2.01, 1.7)),
@@ -166,8 +169,9 @@ fn handworked_indicators() {
         assert_close(t.float("sector_mix_growth", r), mix, EPS, "turnover sector mix");
         assert_close(t.float("competitive_effect_pp", r), 100.0 * (g_c - mix), EPS, "turnover competitive effect");
     }
-    // C1 worked out: (0.25 + 0.2 * 0.109756...) / 1.7 = 0.159971305..., effect 100 * (0.182353 - 0.159971) = 2.238 pp.
-    assert_close(t.float("competitive_effect_pp", t.row_where("cluster_id", "C1")), 2.238_163_558_106_17, 1e-6, "C1 effect");
+    // C1 worked out: (0.25 + 0.2 * 0.0975607317...) / 1.7 = 0.158536556..., effect
+    // 100 * (0.182352941 - 0.158536556) = 2.3816 pp.
+    assert_close(t.float("competitive_effect_pp", t.row_where("cluster_id", "C1")), 2.381_638_450_502_15, 1e-6, "C1 effect");
     // FTE: 20: 12/10 - 1 = 0.2; 62: 6/5 - 1 = 0.2; 28: 10/8 - 1 = 0.25; 10: 4/4 - 1 = 0; 25: 0.05.
     let g_f = growth(53.0, 47.0);
     let fte_mix = [
@@ -184,12 +188,12 @@ fn handworked_indicators() {
 
     // ---- CPI 6: investment ----
     let i = Table::read(&out.join("cpi6_investment.parquet"));
-    let flanders = 1_780_000.0;
+    let flanders = 1_310_007.0;
     let expect = [
         // cluster, cohort, sample, investment, intangible, FTE-years
         ("C1", 4, 2, 650_000.0, 100_000.0, 65.0),          // A + B; C in Brussels, G not in register
-        ("C2", 4, 4, 720_000.0, 110_000.0, 87.0),          // A + D + E + J
-        ("ALL", 7, 5, 770_000.0, 110_000.0, 98.0),         // A B D E J
+        ("C2", 4, 4, 750_000.0, 110_000.0, 87.0),          // A + D + E (90 000 as filed) + J
+        ("ALL", 7, 5, 800_000.0, 110_000.0, 98.0),         // A B D E J
         ("C3", 1, 1, 600_000.0, 100_000.0, 54.0),          // A
     ];
     for (cluster, cohort, sample, inv, intangible, fte) in expect {
@@ -208,17 +212,17 @@ fn handworked_indicators() {
         assert_close(i.float("official_flanders_investment_eur", r), 100e9, CENT, "official investment");
     }
     // Rest of Flanders: the 7 Flemish companies with a filing in the window less the 5 Flemish
-    // members A B D E J (N1 and N3): 1 780 000 - 770 000 = 1 010 000 over 139 - 98 = 41 FTE-years.
+    // members A B D E J (N1 and N3): 1 310 007 - 800 000 = 510 007 over 139 - 98 = 41 FTE-years.
     for cluster in ["ALL", "C1", "C2", "C3"] {
         let r = i.row_where("cluster_id", cluster);
         assert_eq!(i.int("rest_of_flanders_firms", r), 2);
-        assert_close(i.float("rest_of_flanders_investment_eur", r), 1_010_000.0, CENT, "rest investment");
+        assert_close(i.float("rest_of_flanders_investment_eur", r), 510_007.0, CENT, "rest investment");
         assert_close(i.float("rest_of_flanders_fte_years", r), 41.0, EPS, "rest FTE-years");
     }
-    // C1: 650 000 - 65 x 1 010 000 / 41 = 650 000 - 1 601 219.51 = -951 219.51.
-    assert_close(i.float("rest_of_flanders_additional_investment_eur", i.row_where("cluster_id", "C1")), -951_219.51, 0.01, "C1 vs rest");
-    // C1 by hand: 650 000 - 1 780 000 * 65 / 139 = 650 000 - 832 374.10 = -182 374.10
-    assert_close(i.float("additional_investment_eur", i.row_where("cluster_id", "C1")), -182_374.10, 0.01, "C1 additional");
+    // C1: 650 000 - 65 x 510 007 / 41 = 650 000 - 808 547.68 = -158 547.68.
+    assert_close(i.float("rest_of_flanders_additional_investment_eur", i.row_where("cluster_id", "C1")), -158_547.68, 0.01, "C1 vs rest");
+    // C1 by hand: 650 000 - 1 310 007 * 65 / 139 = 650 000 - 612 593.20 = 37 406.80
+    assert_close(i.float("additional_investment_eur", i.row_where("cluster_id", "C1")), 37_406.80, 0.01, "C1 additional");
 
     // ---- member flows between the cohorts of 2021-01-01 and 2024-01-01 ----
     let f = Table::read(&out.join("member_flows.parquet"));
@@ -335,11 +339,14 @@ fn handworked_indicators() {
     assert_eq!(counts("clusters/members.csv"), (13, 11, 2));
     assert_eq!(counts("kbo/enterprise.csv"), (11, 11, 0));
     assert_eq!(counts("kbo/activity.csv"), (18, 18, 0));
-    // A's first 2024 deposit is superseded; N1's January-June 2024 exercise gives way to the
-    // July-December one; E's 18-month and N1's 6-month exercises are scaled.
+    // A's first 2024 deposit is superseded; N1's two 2024 exercises make one calendar year (12
+    // months, not scaled); E's 18-month (2021) and J's 11-month (2022) exercises are scaled.
+    // FTE 0 without employees: N3 2024 and G 2021 and 2024 (no social balance, no rubric 62).
     assert_eq!(manifest.method_counts["filings_superseded_by_later_deposit"], 1);
-    assert_eq!(manifest.method_counts["filings_other_exercise_same_year"], 1);
-    assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 3);
+    assert_eq!(manifest.method_counts.get("filings_other_exercise_same_year"), None);
+    assert_eq!(manifest.method_counts["company_years_of_several_exercises"], 1);
+    assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 2);
+    assert_eq!(manifest.method_counts["company_years_fte_zero_without_employees"], 3);
     // Warnings: C1's CPI 6 sample (A, B) and C2's CPI 7 sample (A, E) hold fewer than 3
     // companies; the FTE micro benchmark (53/47 - 1 = 12.77 %) is 10.3 points from the planted
     // official growth (2 050 000 / 2 000 000 - 1 = 2.5 %), more than the 5 allowed.

@@ -67,14 +67,15 @@ fn members_are_compared_with_non_members_of_their_cell() {
     twin_fixture(dir.path());
     let (_out, t, e) = run(dir.path(), 1);
 
-    // Turnover, 2021 -> 2024: control N1 2.0 M -> 2.1 M = 5 %; matched member A 1.0 -> 1.3 M = 30 %.
+    // Turnover, 2021 -> 2024: control N1 2.0 M -> 2 049 999 (its two 2024 exercises added) =
+    // 2.49995 %; matched member A 1.0 -> 1.3 M = 30 %: 27.50005 points.
     // Matched share of the sample's base: C1 (A B C) 1.0 / 1.7, C2 (A E) 1.0 / 1.6, ALL (A B C E)
     // 1.0 / 2.3, C3 (A) 1.
     for (cluster, share) in [("C1", 1.0 / 1.7), ("C2", 1.0 / 1.6), ("ALL", 1.0 / 2.3), ("C3", 1.0)] {
         let r = t.row_where("cluster_id", cluster);
         assert_close(t.float("matched_value_share", r), share, EPS, "turnover matched share");
-        assert_close(t.float("control_growth", r), 0.05, EPS, "turnover control growth");
-        assert_close(t.float("control_gap_pp", r), 25.0, EPS, "turnover control gap");
+        assert_close(t.float("control_growth", r), 0.024_999_5, EPS, "turnover control growth");
+        assert_close(t.float("control_gap_pp", r), 27.500_05, 1e-7, "turnover control gap");
         // Pre period 2018 -> 2021: the cohort members with both years are A alone:
         // A 0.8 -> 1.0 M = 25 %, N1 1.6 -> 2.0 M = 25 %: no gap before.
         assert_close(t.float("pre_period_matched_value_share", r), 1.0, EPS, "pre share");

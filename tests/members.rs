@@ -127,7 +127,7 @@ fn validate_lists_register_candidates_for_a_member_without_number() {
 fn a_member_that_is_not_a_company_is_in_the_cohort_but_in_no_sample() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("handworked"), dir.path());
-    // C1's office also lists N1 (0200.001.132, Mechelen, turnover 2.0 M -> 2.1 M, FTE 20 -> 21)
+    // C1's office also lists N1 (0200.001.132, Mechelen, turnover 2.0 M -> 2 049 999, FTE 20 -> 21)
     // as a knowledge institution, in Dutch.
     std::fs::create_dir_all(dir.path().join("clusters/members")).unwrap();
     std::fs::write(dir.path().join("clusters/members/C1.csv"), "Ondernemingsnummer;Type lid\n0200.001.132;Kennisinstelling\n").unwrap();

@@ -14,7 +14,8 @@
 //!   E (Kortrijk; C2)  2021 exercise of 18 months: 1 200 000 - 600 000 = 600 000 -> 12/18 =
 //!       400 000; 2024 900 000 - 500 000 = 400 000. FTE 4 -> 4.
 //!   J (C2)  no 2021 filing: excluded (no_filing_base_year). G (C1): not_in_register.
-//!   N1 (Mechelen, non-member)  9900: 2021 900 000; 2024 the 6-month exercise 500 000 -> 1 000 000.
+//!   N1 (Mechelen, non-member)  9900: 2021 900 000; 2024 two 6-month exercises, 500 000 each,
+//!       added: 1 000 000 (12 months together, not scaled).
 //!       FTE 20 -> 21.
 //!   N2 (Liège, non-member)  9900 100 000 -> 999 999: in Wallonia, outside the Flemish figure.
 //!
@@ -52,8 +53,9 @@ fn value_added_fixture(dir: &Path) {
         // E: 18-month 2021 exercise
         ("0200.000.538", "2022-00000005", "2022-07-01", "2020-07-01", "2021-12-31", "m01", &[("70/76A", "1200000"), ("60", "600000")][..]),
         ("0200.000.538", "2025-00000005", "2025-07-01", "2024-01-01", "2024-12-31", "m01", &[("70/76A", "900000"), ("60", "500000")][..]),
-        // N1: the 6-month exercise ending in 2024 is the one used
+        // N1: both 6-month exercises ending in 2024 are added
         ("0200.001.132", "2022-00000011", "2022-07-01", "2021-01-01", "2021-12-31", "m01", &[("9900", "900000")][..]),
+        ("0200.001.132", "2024-00000011", "2024-09-01", "2024-01-01", "2024-06-30", "m01", &[("9900", "500000")][..]),
         ("0200.001.132", "2025-00000011", "2025-03-01", "2024-07-01", "2024-12-31", "m01", &[("9900", "500000")][..]),
         // N2 (Wallonia)
         ("0200.001.231", "2022-00000012", "2022-07-01", "2021-01-01", "2021-12-31", "m01", &[("9900", "100000")][..]),
@@ -85,7 +87,7 @@ fn value_added_and_productivity_per_cluster() {
         assert_close(t.float("official_flanders_value_added_growth", r), 0.05, EPS, "official VA growth");
     }
     // Company-years by formula, in the used deposits: full model A, C, E in 2021 and 2024 = 6;
-    // abbreviated B 2021, 2024, D 2024, N1 2021, 2024 (July-December), N2 2021, 2024 = 7.
+    // abbreviated B 2021, 2024, D 2024, N1 2021, 2024 (its two exercises, one year), N2 2021, 2024 = 7.
     assert_eq!(manifest.method_counts["company_years_value_added_level_1"], 6);
     assert_eq!(manifest.method_counts["company_years_value_added_level_2"], 7);
     assert!(

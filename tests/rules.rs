@@ -131,16 +131,18 @@ fn annual_figures_refiling_scaling_rubric_priority_and_missing_values() {
         &["0200.000.439", "2024", "2025-00000004", "12", "false", "", "10.0", "10000.0", "0.0"],
         // E 2021: 18 months: flows x 12/18, FTE (a stock) unchanged.
         &["0200.000.538", "2021", "2022-00000005", "18", "true", "600000.0", "4.0", "60000.0", "0.0"],
-        // N1 2024: the exercise that ends last in 2024 (6 months): x 12/6.
-        &["0200.001.132", "2024", "2025-00000011", "6", "true", "2100000.0", "21.0", "1000000.0", "0.0"],
-        // N3: no FTE rubric: unknown.
-        &["0200.001.330", "2024", "2025-00000013", "12", "false", "999.0", "", "10000.0", "0.0"],
+        // N1 2024: two 6-month exercises end in 2024: together 12 months, flows added as filed
+        // (999 999 + 1 050 000; 8169 7 + 500 000); FTE from the one that ends last (21); the row
+        // carries that exercise's reference number.
+        &["0200.001.132", "2024", "2025-00000011", "12", "false", "2049999.0", "21.0", "500007.0", "0.0"],
+        // N3: no social balance and no personnel costs (rubric 62): no employees, FTE 0.
+        &["0200.001.330", "2024", "2025-00000013", "12", "false", "999.0", "0.0", "10000.0", "0.0"],
     ]);
     assert_eq!(rows, expected);
     let status = query(&ctx, "SELECT reference_number, status FROM filing_status WHERE status <> 'used' ORDER BY 1");
     assert_eq!(
         status,
-        strings(&[&["2024-00000011", "other_exercise_same_year"], &["2025-00000001", "superseded_by_later_deposit"]])
+        strings(&[&["2025-00000001", "superseded_by_later_deposit"]])
     );
 }
 

@@ -71,6 +71,8 @@ pub struct AccountsConfig {
     pub rubric_map: String,
     /// A company-year without a filing takes the comparatives (NM1) of the next exercise.
     pub comparatives_fill_missing_years: bool,
+    /// A filing without a social balance and without personnel costs has FTE 0, not unknown.
+    pub fte_zero_without_personnel_costs: bool,
     /// The NBB's versions of a deposit's data, from the least to the most improved.
     pub data_versions: Vec<String>,
 }

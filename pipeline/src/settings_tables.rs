@@ -13,7 +13,9 @@ use crate::error::{CpiError, Result};
 use crate::inputs::csv_file::for_each_row;
 
 /// The measures the SQL expects the rubric map to define.
-pub const MEASURES: [&str; 5] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added"];
+/// `personnel_costs` is not a figure of its own: it tells a company without employees from one
+/// whose FTE is unknown (sql/20).
+pub const MEASURES: [&str; 6] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added", "personnel_costs"];
 
 /// The settings tables, by the names the sql/ steps read them under.
 pub const NAMES: [&str; 10] = [
@@ -72,6 +74,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("cohort_day", month_day(c.cohort.day)),
         ("period", text(&c.accounts.period)),
         ("comparatives_fill_missing_years", boolean(c.accounts.comparatives_fill_missing_years)),
+        ("fte_zero_without_personnel_costs", boolean(c.accounts.fte_zero_without_personnel_costs)),
         ("label_language", text(&c.register.label_language)),
         ("min_coverage", float(c.warnings.min_coverage)),
         ("min_sample_firms", long(c.warnings.min_sample_firms)),
