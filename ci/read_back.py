@@ -45,12 +45,14 @@ def main(out: pathlib.Path, handworked: bool) -> None:
         check(f["rows_read"] == f["rows_used"] + f["rows_rejected"], f"row conservation fails for {f['file']}")
 
     if handworked:
-        # C1 by hand: turnover 2 010 000 / 1 700 000 - 1; Flanders 4 550 000 / 4 100 000 - 1.
+        # C1 by hand: turnover 2 010 000 / 1 700 000 - 1; Flanders 4 499 999 / 4 100 000 - 1
+        # (tests/handworked.rs: N1's two 6-month 2024 exercises added).
         g = duckdb.sql(f"SELECT cluster_growth, flanders_growth, growth_gap_pp FROM '{out}/cpi7_turnover.parquet' WHERE cluster_id = 'C1'").fetchall()[0]
         check(math.isclose(g[0], 2_010_000 / 1_700_000 - 1, abs_tol=1e-12), f"duckdb C1 growth {g[0]}")
-        check(math.isclose(g[2], 100 * (2_010_000 / 1_700_000 - 4_550_000 / 4_100_000), abs_tol=1e-9), f"duckdb C1 gap {g[2]}")
+        check(math.isclose(g[2], 100 * (2_010_000 / 1_700_000 - 4_499_999 / 4_100_000), abs_tol=1e-9), f"duckdb C1 gap {g[2]}")
         df = pl.read_parquet(out / "cpi6_investment.parquet").filter(pl.col("cluster_id") == "C2")
-        check(df["investment_eur"][0] == 720_000.0, f"polars C2 investment {df['investment_eur'][0]}")
+        # C2: A 600 000 + D 20 000 + E 90 000 (its 18-month exercise as filed) + J 40 000.
+        check(df["investment_eur"][0] == 750_000.0, f"polars C2 investment {df['investment_eur'][0]}")
         fte = pq.read_table(out / "cpi8_employment.parquet").to_pylist()
         all_row = next(r for r in fte if r["cluster_id"] == "ALL")
         check(math.isclose(all_row["cluster_growth"], 35 / 29 - 1, abs_tol=1e-12), f"pyarrow ALL FTE growth {all_row['cluster_growth']}")

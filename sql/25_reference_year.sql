@@ -7,6 +7,7 @@
 --   base year B = T - growth window (3): CPI 7 and CPI 8 compare B with T;
 --   investment window T - 4 .. T (5 years) for CPI 6;
 --   cohort date: 1 January of T (the cohort month and day); base cohort date: the same day in B.
+-- The settings the per-year steps read are passed on with them.
 CREATE VIEW params AS
 SELECT CAST(y.reference_year AS INT) AS reference_year,
        CAST(y.reference_year - s.growth_window_years AS INT) AS base_year,
@@ -30,6 +31,7 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.min_cell_firms,
        s.max_firm_share,
        s.min_controls,
-       s.match_unknown_cells
+       s.match_unknown_cells,
+       s.headline_benchmark
 FROM reference_year y
 CROSS JOIN settings s;

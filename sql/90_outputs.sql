@@ -30,6 +30,10 @@ SELECT measure,
        CAST(rest_of_flanders_firms AS BIGINT) AS rest_of_flanders_firms,
        CAST(rest_of_flanders_growth AS DOUBLE) AS rest_of_flanders_growth,
        CAST(rest_of_flanders_gap_pp AS DOUBLE) AS rest_of_flanders_gap_pp,
+       -- the headline: the gap against the benchmark growth.headline_benchmark names
+       CAST((SELECT headline_benchmark FROM params) AS VARCHAR) AS headline_benchmark,
+       CAST(CASE WHEN (SELECT headline_benchmark FROM params) = 'rest_of_flanders' THEN rest_of_flanders_gap_pp
+                 ELSE growth_gap_pp END AS DOUBLE) AS headline_gap_pp,
        CAST(cluster_cagr AS DOUBLE) AS cluster_cagr,
        CAST(flanders_cagr AS DOUBLE) AS flanders_cagr,
        CAST(100 * (cluster_cagr - flanders_cagr) AS DOUBLE) AS cagr_gap_pp,
@@ -81,6 +85,11 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(CAST(investment_eur AS DOUBLE)
             - rest_of_flanders_investment_per_fte_year * CAST(fte_years AS DOUBLE) AS DOUBLE)
          AS rest_of_flanders_additional_investment_eur,
+       CAST((SELECT headline_benchmark FROM params) AS VARCHAR) AS headline_benchmark,
+       CAST(CASE WHEN (SELECT headline_benchmark FROM params) = 'rest_of_flanders'
+                 THEN CAST(investment_eur AS DOUBLE) - rest_of_flanders_investment_per_fte_year * CAST(fte_years AS DOUBLE)
+                 ELSE CAST(investment_eur AS DOUBLE) - CAST(flanders_investment_eur AS DOUBLE) * fte_share_of_flanders END AS DOUBLE)
+         AS headline_additional_investment_eur,
        CAST(official_flanders_investment_eur AS DOUBLE) AS official_flanders_investment_eur
 FROM investment_result
 ORDER BY cluster_id;
@@ -118,6 +127,9 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(rest_of_flanders_value_added_per_fte_end AS DOUBLE) AS rest_of_flanders_value_added_per_fte_end,
        CAST(rest_of_flanders_productivity_growth AS DOUBLE) AS rest_of_flanders_productivity_growth,
        CAST(rest_of_flanders_productivity_gap_pp AS DOUBLE) AS rest_of_flanders_productivity_gap_pp,
+       CAST((SELECT headline_benchmark FROM params) AS VARCHAR) AS headline_benchmark,
+       CAST(CASE WHEN (SELECT headline_benchmark FROM params) = 'rest_of_flanders' THEN rest_of_flanders_productivity_gap_pp
+                 ELSE productivity_gap_pp END AS DOUBLE) AS headline_productivity_gap_pp,
        CAST(official_flanders_value_added_growth AS DOUBLE) AS official_flanders_value_added_growth
 FROM productivity_result
 ORDER BY cluster_id;
@@ -139,6 +151,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_ratio', growth_ratio FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_growth', rest_of_flanders_growth FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_gap_pp', rest_of_flanders_gap_pp FROM growth
+  UNION ALL SELECT cluster_id, reference_year, indicator, 'headline_gap_pp', headline_gap_pp FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_cagr', cluster_cagr FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_cagr', flanders_cagr FROM growth
   UNION ALL SELECT cluster_id, reference_year, indicator, 'cagr_gap_pp', cagr_gap_pp FROM growth
@@ -159,6 +172,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'fte_share_of_flanders', fte_share_of_flanders FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'additional_investment_eur', additional_investment_eur FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'rest_of_flanders_additional_investment_eur', rest_of_flanders_additional_investment_eur FROM output_cpi6_investment
+  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'headline_additional_investment_eur', headline_additional_investment_eur FROM output_cpi6_investment
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_end', value_added_end FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_growth', value_added_growth FROM output_productivity
@@ -167,6 +181,7 @@ WITH growth AS (
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_gap_pp', value_added_gap_pp FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_gap_pp', productivity_gap_pp FROM output_productivity
   UNION ALL SELECT cluster_id, reference_year, 'productivity', 'rest_of_flanders_productivity_gap_pp', rest_of_flanders_productivity_gap_pp FROM output_productivity
+  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'headline_productivity_gap_pp', headline_productivity_gap_pp FROM output_productivity
 )
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(reference_year AS INT) AS reference_year,

@@ -90,6 +90,9 @@ fn handworked_indicators() {
         assert_eq!(t.int("rest_of_flanders_firms", r), 1);
         assert_close(t.float("rest_of_flanders_growth", r), 0.024_999_5, EPS, "rest of Flanders");
         assert_close(t.float("rest_of_flanders_gap_pp", r), 100.0 * (g_c - 0.024_999_5), EPS, "rest-of-Flanders gap");
+        // The default headline is the whole of Flanders (growth.headline_benchmark = "flanders").
+        assert_eq!(t.text("headline_benchmark", r).as_deref(), Some("flanders"));
+        assert_close(t.float("headline_gap_pp", r), 100.0 * (g_c - g_f), EPS, "headline gap");
         assert_close(t.float("growth_ratio", r), (1.0 + g_c) / (1.0 + g_f), EPS, "ratio");
         assert_close(t.float("cluster_cagr", r), cagr(end, base), EPS, "cluster_cagr");
         assert_close(t.float("flanders_cagr", r), cagr(4_499_999.0, 4_100_000.0), EPS, "flanders_cagr");

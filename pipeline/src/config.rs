@@ -55,6 +55,8 @@ pub struct CohortConfig {
 #[serde(deny_unknown_fields)]
 pub struct GrowthConfig {
     pub window_years: i32,
+    /// Which benchmark the headline columns use: "flanders" or "rest_of_flanders".
+    pub headline_benchmark: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +208,9 @@ impl Config {
         if self.accounts.max_exercise_months < 12 {
             return bad("accounts.max_exercise_months must be at least 12".into());
         }
+        if !matches!(self.growth.headline_benchmark.as_str(), "flanders" | "rest_of_flanders") {
+            return bad(format!("growth.headline_benchmark must be \"flanders\" or \"rest_of_flanders\", not {:?}", self.growth.headline_benchmark));
+        }
         if self.register.nace_versions.is_empty() {
             return bad("register.nace_versions must name at least one NACE version".into());
         }
@@ -233,5 +238,15 @@ mod tests {
         let text = DEFAULT_TOML.replace("[growth]\n", "[growth]\nwindow_yeras = 4\n");
         let err = Settings::from_toml(&text, None).unwrap_err().to_string();
         assert!(err.contains("unknown field `window_yeras`"), "{err}");
+    }
+
+    #[test]
+    fn the_headline_benchmark_is_one_of_two() {
+        assert_eq!(Settings::defaults().unwrap().config.growth.headline_benchmark, "flanders");
+        let rest = DEFAULT_TOML.replace("headline_benchmark = \"flanders\"", "headline_benchmark = \"rest_of_flanders\"");
+        assert_eq!(Settings::from_toml(&rest, None).unwrap().config.growth.headline_benchmark, "rest_of_flanders");
+        let members = DEFAULT_TOML.replace("headline_benchmark = \"flanders\"", "headline_benchmark = \"members\"");
+        let err = Settings::from_toml(&members, None).unwrap_err().to_string();
+        assert!(err.contains("growth.headline_benchmark must be \"flanders\" or \"rest_of_flanders\", not \"members\""), "{err}");
     }
 }
