@@ -26,9 +26,10 @@ def minus(a, b):
 
 
 def main(out: str, confidential: str, scale: float) -> None:
-    cpi7 = {r["cluster_id"]: r for r in rows(f"{out}/cpi7_turnover.parquet")}
-    cpi8 = {r["cluster_id"]: r for r in rows(f"{out}/cpi8_employment.parquet")}
-    prod = {r["cluster_id"]: r for r in rows(f"{out}/productivity.parquet")}
+    # The unsuppressed tables: a small cluster's figures are hidden in the published ones.
+    cpi7 = {r["cluster_id"]: r for r in rows(f"{confidential}/cpi7_turnover.parquet")}
+    cpi8 = {r["cluster_id"]: r for r in rows(f"{confidential}/cpi8_employment.parquet")}
+    prod = {r["cluster_id"]: r for r in rows(f"{confidential}/productivity.parquet")}
     cells = [r for r in rows(f"{confidential}/cpi_breakdowns.parquet") if r["cluster_id"] == "ALL" and r["indicator"] == "CPI8"]
     size = {r["category"]: r for r in cells if r["dimension"] == "size_class"}
     known_sizes = [r for c, r in size.items() if c != "unknown"]

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # The catalogue of outputs: every schemas/*.json of kind output.
-CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output"]
+# (A table with "public": false is written only to --confidential: not in a published folder.)
+CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output" and t.get("public", True)]
 failures = []
 
 

@@ -1,7 +1,7 @@
 -- scope: common
 -- reads: accounts, account_filings, account_files, input_rejects, input_files
--- creates: account_duplicate, account_value, output_rejects, input_rows
--- publishes: output_rejects, input_rows
+-- creates: account_duplicate, account_value, output_rejects, output_reject_counts, input_rows
+-- publishes: output_rejects, output_reject_counts, input_rows
 --
 -- Step 15: checks on the account rows that need more than one row at a time.
 
@@ -66,6 +66,17 @@ FROM (
   SELECT file, CAST(line AS BIGINT), 'rubric_code', rubric_code, reason FROM account_duplicate
 ) r
 ORDER BY file, line, field, raw_value, reason;
+
+-- The rejects as counts, for the public folder: rejects.parquet shows the raw values (an
+-- enterprise number, a company's amount) and goes only to --confidential.
+CREATE VIEW output_reject_counts AS
+SELECT CAST(file AS VARCHAR) AS file,
+       CAST(field AS VARCHAR) AS field,
+       CAST(reason AS VARCHAR) AS reason,
+       CAST(count(*) AS BIGINT) AS rows_rejected
+FROM output_rejects
+GROUP BY file, field, reason
+ORDER BY file, field, reason;
 
 -- Row conservation per input file, for manifest.json: rows read (counted by the readers) =
 -- rows used + rows rejected (counted from the rejects above, so the two cannot disagree).

@@ -30,6 +30,8 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.age_bound_3,
        s.min_cell_firms,
        s.max_firm_share,
+       s.dominance_n,
+       s.p_percent,
        s.min_controls,
        s.match_unknown_cells,
        s.headline_benchmark

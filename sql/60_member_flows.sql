@@ -1,7 +1,6 @@
 -- scope: per_year
 -- reads: members, company, growth_panel, cluster_list, params
--- creates: member_flow, output_member_flows
--- publishes: output_member_flows
+-- creates: member_flow, member_flow_company, member_flow_result
 --
 -- Step 60: member flows between the cohort of B and the cohort of T, per cluster, so that a
 -- reader sees how much of a cluster's change comes from who joined or left.
@@ -32,42 +31,45 @@ SELECT cluster_id,
 FROM membership
 WHERE in_base OR in_end;
 
+-- Each company of a flow with its turnover and FTE in B and T where known. As in the samples,
+-- only companies found in the register contribute values. Step 75 reads it for the
+-- disclosure control of the flows.
+CREATE TABLE member_flow_company AS
+SELECT f.cluster_id,
+       f.flow,
+       f.enterprise_number,
+       c.enterprise_number IS NOT NULL AS in_register,
+       t.value_base AS turnover_base,
+       t.value_end AS turnover_end,
+       e.value_base AS fte_base,
+       e.value_end AS fte_end
+FROM member_flow f
+LEFT JOIN company c ON c.enterprise_number = f.enterprise_number
+LEFT JOIN growth_panel t
+  ON t.enterprise_number = c.enterprise_number AND t.measure = 'turnover'
+LEFT JOIN growth_panel e
+  ON e.enterprise_number = c.enterprise_number AND e.measure = 'fte';
+
 -- Per cluster and flow: companies, and their turnover and FTE in B and T where known (a
--- company's value counts in a year when it is known in that year; NULL when none is). As in
--- the samples, only companies found in the register contribute values.
-CREATE VIEW output_member_flows AS
+-- company's value counts in a year when it is known in that year; NULL when none is).
+CREATE VIEW member_flow_result AS
 WITH flows AS (
   SELECT * FROM (VALUES ('staying', 1), ('entrant', 2), ('leaver', 3)) AS t(flow, flow_order)
-), valued AS (
-  SELECT f.cluster_id,
-         f.flow,
-         f.enterprise_number,
-         c.enterprise_number IS NOT NULL AS in_register,
-         t.value_base AS turnover_base,
-         t.value_end AS turnover_end,
-         e.value_base AS fte_base,
-         e.value_end AS fte_end
-  FROM member_flow f
-  LEFT JOIN company c ON c.enterprise_number = f.enterprise_number
-  LEFT JOIN growth_panel t
-    ON t.enterprise_number = c.enterprise_number AND t.measure = 'turnover'
-  LEFT JOIN growth_panel e
-    ON e.enterprise_number = c.enterprise_number AND e.measure = 'fte'
 )
-SELECT CAST(l.cluster_id AS VARCHAR) AS cluster_id,
-       CAST(p.reference_year AS INT) AS reference_year,
-       CAST(p.base_year AS INT) AS base_year,
-       CAST(p.end_year AS INT) AS end_year,
-       CAST(fl.flow AS VARCHAR) AS flow,
-       CAST(count(v.enterprise_number) AS BIGINT) AS firms,
-       CAST(count(CASE WHEN v.in_register THEN 1 END) AS BIGINT) AS firms_in_register,
-       CAST(sum(v.turnover_base) AS DOUBLE) AS turnover_base_eur,
-       CAST(sum(v.turnover_end) AS DOUBLE) AS turnover_end_eur,
-       CAST(sum(v.fte_base) AS DOUBLE) AS fte_base,
-       CAST(sum(v.fte_end) AS DOUBLE) AS fte_end
+SELECT l.cluster_id,
+       p.reference_year,
+       p.base_year,
+       p.end_year,
+       fl.flow,
+       fl.flow_order,
+       count(v.enterprise_number) AS firms,
+       count(CASE WHEN v.in_register THEN 1 END) AS firms_in_register,
+       sum(v.turnover_base) AS turnover_base_eur,
+       sum(v.turnover_end) AS turnover_end_eur,
+       sum(v.fte_base) AS fte_base,
+       sum(v.fte_end) AS fte_end
 FROM cluster_list l
 CROSS JOIN flows fl
 CROSS JOIN params p
-LEFT JOIN valued v ON v.cluster_id = l.cluster_id AND v.flow = fl.flow
-GROUP BY l.cluster_id, p.reference_year, p.base_year, p.end_year, fl.flow, fl.flow_order
-ORDER BY cluster_id, fl.flow_order;
+LEFT JOIN member_flow_company v ON v.cluster_id = l.cluster_id AND v.flow = fl.flow
+GROUP BY l.cluster_id, p.reference_year, p.base_year, p.end_year, fl.flow, fl.flow_order;

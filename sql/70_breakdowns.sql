@@ -1,9 +1,8 @@
 -- scope: per_year
 -- reads: growth_panel, growth_status, company, annual_figures, province_change, size_class_of, age_class_of, params
--- creates: company_start, breakdown_company, breakdown_company_long, breakdown_cell, breakdown_cell_suppression, breakdown_result
+-- creates: company_start, breakdown_company, breakdown_company_long, breakdown_cell, breakdown_result
 --
--- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class, and the
--- disclosure control of the published cells.
+-- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class.
 
 -- Size classes (FTE) and age classes (whole years) come from the tables size_class_of and
 -- age_class_of (one row per whole number up to the last bound, from the settings), looked up
@@ -48,8 +47,7 @@ UNION ALL SELECT enterprise_number, region, 'province', province FROM breakdown_
 UNION ALL SELECT enterprise_number, region, 'age_class', age_class FROM breakdown_company;
 
 -- A cell: the constant sample of a cluster (population 'members') or of Flanders (population
--- 'flanders', cluster_id '') in one category, with the largest company's base and end values
--- for the dominance rule.
+-- 'flanders', cluster_id '') in one category.
 CREATE VIEW breakdown_cell AS
 SELECT 'members' AS population,
        s.cluster_id,
@@ -58,48 +56,21 @@ SELECT 'members' AS population,
        b.category,
        count(*) AS firms,
        sum(s.value_base) AS value_base,
-       sum(s.value_end) AS value_end,
-       max(s.value_base) AS max_firm_base,
-       max(s.value_end) AS max_firm_end
+       sum(s.value_end) AS value_end
 FROM growth_status s
 JOIN breakdown_company_long b ON b.enterprise_number = s.enterprise_number
 WHERE s.exclusion_reason IS NULL
 GROUP BY s.cluster_id, s.measure, b.dimension, b.category
 UNION ALL
 SELECT 'flanders', '', g.measure, b.dimension, b.category,
-       count(*), sum(g.value_base), sum(g.value_end), max(g.value_base), max(g.value_end)
+       count(*), sum(g.value_base), sum(g.value_end)
 FROM growth_panel g
 JOIN breakdown_company_long b ON b.enterprise_number = g.enterprise_number
 WHERE b.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 GROUP BY g.measure, b.dimension, b.category;
 
--- Disclosure control. Primary: fewer than min_cell_firms companies, or one company holding more
--- than max_firm_share of the base or end value (dominance). Complementary: where exactly one
--- cell of a group (population, cluster, measure, dimension) is primary-suppressed, the
--- unsuppressed cell with the smallest base value (then the first category) is suppressed too,
--- so that the suppressed one cannot be recovered by subtracting the others from the total.
-CREATE TABLE breakdown_cell_suppression AS
-WITH primary_rule AS (
-  SELECT c.*,
-         CASE WHEN c.firms < p.min_cell_firms THEN 'fewer_than_' || CAST(p.min_cell_firms AS VARCHAR) || '_firms'
-              WHEN CAST(c.max_firm_base AS DOUBLE) > p.max_firm_share * CAST(c.value_base AS DOUBLE)
-                OR CAST(c.max_firm_end AS DOUBLE) > p.max_firm_share * CAST(c.value_end AS DOUBLE) THEN 'dominance'
-         END AS primary_reason
-  FROM breakdown_cell c
-  CROSS JOIN params p
-), ranked AS (
-  SELECT r.*,
-         count(r.primary_reason) OVER (PARTITION BY r.population, r.cluster_id, r.measure, r.dimension) AS primary_in_group,
-         row_number() OVER (PARTITION BY r.population, r.cluster_id, r.measure, r.dimension
-                            ORDER BY CASE WHEN r.primary_reason IS NULL THEN 0 ELSE 1 END, r.value_base, r.category) AS unsuppressed_rank
-  FROM primary_rule r
-)
-SELECT population, cluster_id, measure, dimension, category, firms, value_base, value_end,
-       coalesce(primary_reason,
-                CASE WHEN primary_in_group = 1 AND unsuppressed_rank = 1 THEN 'complementary' END) AS suppressed_reason
-FROM ranked;
-
--- Every cell of a cluster's sample, with the Flemish figure of the same category.
+-- Every cell of a cluster's sample, with the Flemish figure of the same category. Which cells
+-- may be published is decided in step 75 (disclosure control) and applied in step 90.
 CREATE TABLE breakdown_result AS
 SELECT m.cluster_id,
        p.reference_year,
@@ -113,11 +84,9 @@ SELECT m.cluster_id,
        coalesce(f.firms, 0) AS flanders_firms,
        f.value_base AS flanders_base,
        f.value_end AS flanders_end,
-       CAST(f.value_end AS DOUBLE) / CAST(nullif(f.value_base, 0) AS DOUBLE) - 1 AS flanders_growth,
-       m.suppressed_reason,
-       CASE WHEN f.measure IS NULL THEN 'no_flemish_sample' ELSE f.suppressed_reason END AS flanders_suppressed_reason
-FROM breakdown_cell_suppression m
+       CAST(f.value_end AS DOUBLE) / CAST(nullif(f.value_base, 0) AS DOUBLE) - 1 AS flanders_growth
+FROM breakdown_cell m
 CROSS JOIN params p
-LEFT JOIN breakdown_cell_suppression f
+LEFT JOIN breakdown_cell f
   ON f.population = 'flanders' AND f.measure = m.measure AND f.dimension = m.dimension AND f.category = m.category
 WHERE m.population = 'members';

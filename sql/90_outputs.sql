@@ -1,14 +1,30 @@
 -- scope: per_year
--- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, growth_status, investment_status, productivity_status, official_totals, params
--- creates: growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
--- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi6_investment, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_exclusions, output_warnings
+-- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, member_flow_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
+-- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings
+-- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
 -- Money in euro and FTE as DOUBLE (converted from exact decimal sums), growths as fractions.
 -- Every table is sorted on its key so that reruns write identical files.
 
--- CPI 7 and CPI 8 have the same columns: one view for both, split by measure below.
-CREATE VIEW growth_output AS
+-- The disclosure status of each headline cell (step 75), under column names of their own so
+-- that the output views can join them without qualifying every column.
+CREATE VIEW cluster_disclosure AS
+SELECT tbl AS disclosure_table, cluster_id AS disclosure_cluster_id, suppressed_reason AS members_suppressed_reason
+FROM disclosure_status
+WHERE dimension = 'total';
+
+CREATE VIEW benchmark_disclosure AS
+SELECT tbl AS benchmark_table,
+       max(CASE WHEN cluster_id = '(Flanders)' THEN suppressed_reason END) AS flanders_suppressed_reason,
+       max(CASE WHEN cluster_id = '(rest of Flanders)' THEN suppressed_reason END) AS rest_of_flanders_suppressed_reason
+FROM disclosure_status
+WHERE dimension = 'total' AND cluster_id IN ('(Flanders)', '(rest of Flanders)')
+GROUP BY tbl;
+
+-- CPI 7 and CPI 8 have the same columns: one view for both, split by measure below. This is
+-- the unsuppressed form (--confidential); growth_output below is the published one.
+CREATE VIEW growth_output_confidential AS
 SELECT measure,
        CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(cluster_name AS VARCHAR) AS cluster_name,
@@ -49,8 +65,61 @@ SELECT measure,
        CAST(control_growth AS DOUBLE) AS control_growth,
        CAST(control_gap_pp AS DOUBLE) AS control_gap_pp,
        CAST(pre_period_matched_value_share AS DOUBLE) AS pre_period_matched_value_share,
-       CAST(pre_period_gap_pp AS DOUBLE) AS pre_period_gap_pp
-FROM growth_with_comparison;
+       CAST(pre_period_gap_pp AS DOUBLE) AS pre_period_gap_pp,
+       CAST(members_suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason,
+       CAST(rest_of_flanders_suppressed_reason AS VARCHAR) AS rest_of_flanders_suppressed_reason
+FROM growth_with_comparison
+LEFT JOIN cluster_disclosure
+  ON disclosure_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AND disclosure_cluster_id = cluster_id
+LEFT JOIN benchmark_disclosure ON benchmark_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END;
+
+-- The published form: a suppressed cell (step 75) keeps its counts and its reason; every
+-- figure computed from its companies' values is NULL. m = the members' cell, f = Flanders,
+-- r = the rest of Flanders; a gap needs both of its sides.
+CREATE VIEW growth_output AS
+WITH o AS (
+  SELECT *,
+         suppressed_reason IS NULL AS m,
+         flanders_suppressed_reason IS NULL AS f,
+         rest_of_flanders_suppressed_reason IS NULL AS r
+  FROM growth_output_confidential
+)
+SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, cohort_firms, firms_in_register, sample_firms,
+       CASE WHEN m THEN cluster_base END AS cluster_base,
+       CASE WHEN m THEN cluster_end END AS cluster_end,
+       CASE WHEN m THEN cluster_growth END AS cluster_growth,
+       flanders_firms,
+       CASE WHEN f THEN flanders_base END AS flanders_base,
+       CASE WHEN f THEN flanders_end END AS flanders_end,
+       CASE WHEN f THEN flanders_growth END AS flanders_growth,
+       CASE WHEN m AND f THEN growth_gap_pp END AS growth_gap_pp,
+       CASE WHEN m AND f THEN growth_ratio END AS growth_ratio,
+       rest_of_flanders_firms,
+       CASE WHEN r THEN rest_of_flanders_growth END AS rest_of_flanders_growth,
+       CASE WHEN m AND r THEN rest_of_flanders_gap_pp END AS rest_of_flanders_gap_pp,
+       headline_benchmark,
+       CASE WHEN m AND (CASE WHEN headline_benchmark = 'rest_of_flanders' THEN r ELSE f END) THEN headline_gap_pp END AS headline_gap_pp,
+       CASE WHEN m THEN cluster_cagr END AS cluster_cagr,
+       CASE WHEN f THEN flanders_cagr END AS flanders_cagr,
+       CASE WHEN m AND f THEN cagr_gap_pp END AS cagr_gap_pp,
+       CASE WHEN m THEN coverage_value_share END AS coverage_value_share,
+       official_flanders_growth,
+       CASE WHEN m THEN sector_mix_growth END AS sector_mix_growth,
+       CASE WHEN m THEN competitive_effect_pp END AS competitive_effect_pp,
+       base_cohort_firms,
+       base_cohort_sample_firms,
+       CASE WHEN m THEN base_cohort_growth END AS base_cohort_growth,
+       CASE WHEN m AND f THEN base_cohort_gap_pp END AS base_cohort_gap_pp,
+       CASE WHEN m THEN matched_value_share END AS matched_value_share,
+       CASE WHEN m THEN control_growth END AS control_growth,
+       CASE WHEN m THEN control_gap_pp END AS control_gap_pp,
+       CASE WHEN m THEN pre_period_matched_value_share END AS pre_period_matched_value_share,
+       CASE WHEN m THEN pre_period_gap_pp END AS pre_period_gap_pp,
+       suppressed_reason,
+       flanders_suppressed_reason,
+       rest_of_flanders_suppressed_reason
+FROM o;
 
 CREATE VIEW output_cpi7_turnover AS
 SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER BY cluster_id;
@@ -58,7 +127,13 @@ SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER B
 CREATE VIEW output_cpi8_employment AS
 SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'fte' ORDER BY cluster_id;
 
-CREATE VIEW output_cpi6_investment AS
+CREATE VIEW output_cpi7_turnover_confidential AS
+SELECT * EXCLUDE (measure) FROM growth_output_confidential WHERE measure = 'turnover' ORDER BY cluster_id;
+
+CREATE VIEW output_cpi8_employment_confidential AS
+SELECT * EXCLUDE (measure) FROM growth_output_confidential WHERE measure = 'fte' ORDER BY cluster_id;
+
+CREATE VIEW output_cpi6_investment_confidential AS
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(cluster_name AS VARCHAR) AS cluster_name,
        CAST(reference_year AS INT) AS reference_year,
@@ -90,12 +165,50 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
                  THEN CAST(investment_eur AS DOUBLE) - rest_of_flanders_investment_per_fte_year * CAST(fte_years AS DOUBLE)
                  ELSE CAST(investment_eur AS DOUBLE) - CAST(flanders_investment_eur AS DOUBLE) * fte_share_of_flanders END AS DOUBLE)
          AS headline_additional_investment_eur,
-       CAST(official_flanders_investment_eur AS DOUBLE) AS official_flanders_investment_eur
+       CAST(official_flanders_investment_eur AS DOUBLE) AS official_flanders_investment_eur,
+       CAST(members_suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason,
+       CAST(rest_of_flanders_suppressed_reason AS VARCHAR) AS rest_of_flanders_suppressed_reason
 FROM investment_result
+LEFT JOIN cluster_disclosure ON disclosure_table = 'cpi6' AND disclosure_cluster_id = cluster_id
+LEFT JOIN benchmark_disclosure ON benchmark_table = 'cpi6'
+ORDER BY cluster_id;
+
+CREATE VIEW output_cpi6_investment AS
+WITH o AS (
+  SELECT *,
+         suppressed_reason IS NULL AS m,
+         flanders_suppressed_reason IS NULL AS f,
+         rest_of_flanders_suppressed_reason IS NULL AS r
+  FROM output_cpi6_investment_confidential
+)
+SELECT cluster_id, cluster_name, reference_year, window_start, window_end, cohort_firms, firms_in_register, sample_firms,
+       CASE WHEN m THEN investment_eur END AS investment_eur,
+       CASE WHEN m THEN intangible_investment_eur END AS intangible_investment_eur,
+       CASE WHEN m THEN intangible_share END AS intangible_share,
+       flanders_firms,
+       CASE WHEN f THEN flanders_investment_eur END AS flanders_investment_eur,
+       CASE WHEN m AND f THEN share_of_flanders END AS share_of_flanders,
+       CASE WHEN m THEN fte_years END AS fte_years,
+       CASE WHEN f THEN flanders_fte_years END AS flanders_fte_years,
+       CASE WHEN m AND f THEN fte_share_of_flanders END AS fte_share_of_flanders,
+       CASE WHEN m AND f THEN additional_investment_eur END AS additional_investment_eur,
+       rest_of_flanders_firms,
+       CASE WHEN r THEN rest_of_flanders_investment_eur END AS rest_of_flanders_investment_eur,
+       CASE WHEN r THEN rest_of_flanders_fte_years END AS rest_of_flanders_fte_years,
+       CASE WHEN m AND r THEN rest_of_flanders_additional_investment_eur END AS rest_of_flanders_additional_investment_eur,
+       headline_benchmark,
+       CASE WHEN m AND (CASE WHEN headline_benchmark = 'rest_of_flanders' THEN r ELSE f END) THEN headline_additional_investment_eur END
+         AS headline_additional_investment_eur,
+       official_flanders_investment_eur,
+       suppressed_reason,
+       flanders_suppressed_reason,
+       rest_of_flanders_suppressed_reason
+FROM o
 ORDER BY cluster_id;
 
 -- Value added and productivity (step 45): money in euro, FTE, growths as fractions.
-CREATE VIEW output_productivity AS
+CREATE VIEW output_productivity_confidential AS
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(cluster_name AS VARCHAR) AS cluster_name,
        CAST(reference_year AS INT) AS reference_year,
@@ -130,8 +243,55 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST((SELECT headline_benchmark FROM params) AS VARCHAR) AS headline_benchmark,
        CAST(CASE WHEN (SELECT headline_benchmark FROM params) = 'rest_of_flanders' THEN rest_of_flanders_productivity_gap_pp
                  ELSE productivity_gap_pp END AS DOUBLE) AS headline_productivity_gap_pp,
-       CAST(official_flanders_value_added_growth AS DOUBLE) AS official_flanders_value_added_growth
+       CAST(official_flanders_value_added_growth AS DOUBLE) AS official_flanders_value_added_growth,
+       CAST(members_suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason,
+       CAST(rest_of_flanders_suppressed_reason AS VARCHAR) AS rest_of_flanders_suppressed_reason
 FROM productivity_result
+LEFT JOIN cluster_disclosure ON disclosure_table = 'productivity' AND disclosure_cluster_id = cluster_id
+LEFT JOIN benchmark_disclosure ON benchmark_table = 'productivity'
+ORDER BY cluster_id;
+
+CREATE VIEW output_productivity AS
+WITH o AS (
+  SELECT *,
+         suppressed_reason IS NULL AS m,
+         flanders_suppressed_reason IS NULL AS f,
+         rest_of_flanders_suppressed_reason IS NULL AS r
+  FROM output_productivity_confidential
+)
+SELECT cluster_id, cluster_name, reference_year, base_year, end_year, cohort_firms, firms_in_register, sample_firms,
+       CASE WHEN m THEN value_added_base END AS value_added_base,
+       CASE WHEN m THEN value_added_end END AS value_added_end,
+       CASE WHEN m THEN value_added_growth END AS value_added_growth,
+       CASE WHEN m THEN fte_base END AS fte_base,
+       CASE WHEN m THEN fte_end END AS fte_end,
+       CASE WHEN m THEN value_added_per_fte_base END AS value_added_per_fte_base,
+       CASE WHEN m THEN value_added_per_fte_end END AS value_added_per_fte_end,
+       CASE WHEN m THEN productivity_growth END AS productivity_growth,
+       flanders_firms,
+       CASE WHEN f THEN flanders_value_added_base END AS flanders_value_added_base,
+       CASE WHEN f THEN flanders_value_added_end END AS flanders_value_added_end,
+       CASE WHEN f THEN flanders_value_added_growth END AS flanders_value_added_growth,
+       CASE WHEN f THEN flanders_fte_base END AS flanders_fte_base,
+       CASE WHEN f THEN flanders_fte_end END AS flanders_fte_end,
+       CASE WHEN f THEN flanders_value_added_per_fte_base END AS flanders_value_added_per_fte_base,
+       CASE WHEN f THEN flanders_value_added_per_fte_end END AS flanders_value_added_per_fte_end,
+       CASE WHEN f THEN flanders_productivity_growth END AS flanders_productivity_growth,
+       CASE WHEN m AND f THEN value_added_gap_pp END AS value_added_gap_pp,
+       CASE WHEN m AND f THEN productivity_gap_pp END AS productivity_gap_pp,
+       rest_of_flanders_firms,
+       CASE WHEN r THEN rest_of_flanders_value_added_per_fte_end END AS rest_of_flanders_value_added_per_fte_end,
+       CASE WHEN r THEN rest_of_flanders_productivity_growth END AS rest_of_flanders_productivity_growth,
+       CASE WHEN m AND r THEN rest_of_flanders_productivity_gap_pp END AS rest_of_flanders_productivity_gap_pp,
+       headline_benchmark,
+       CASE WHEN m AND (CASE WHEN headline_benchmark = 'rest_of_flanders' THEN r ELSE f END) THEN headline_productivity_gap_pp END
+         AS headline_productivity_gap_pp,
+       official_flanders_value_added_growth,
+       suppressed_reason,
+       flanders_suppressed_reason,
+       rest_of_flanders_suppressed_reason
+FROM o
 ORDER BY cluster_id;
 
 -- The same figures in long form for dashboards: one row per cluster, indicator and measure.
@@ -195,23 +355,29 @@ ORDER BY cluster_id, indicator, measure;
 -- form sets a cell's values to NULL where suppressed_reason (members) or
 -- flanders_suppressed_reason (Flemish figures) is set. The gap needs both.
 CREATE VIEW output_cpi_breakdowns_confidential AS
-SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
-       CAST(reference_year AS INT) AS reference_year,
-       CAST(CASE measure WHEN 'turnover' THEN 'CPI7' ELSE 'CPI8' END AS VARCHAR) AS indicator,
-       CAST(dimension AS VARCHAR) AS dimension,
-       CAST(category AS VARCHAR) AS category,
-       CAST(sample_firms AS BIGINT) AS sample_firms,
-       CAST(cluster_base AS DOUBLE) AS cluster_base,
-       CAST(cluster_end AS DOUBLE) AS cluster_end,
-       CAST(cluster_growth AS DOUBLE) AS cluster_growth,
-       CAST(flanders_firms AS BIGINT) AS flanders_firms,
-       CAST(flanders_base AS DOUBLE) AS flanders_base,
-       CAST(flanders_end AS DOUBLE) AS flanders_end,
-       CAST(flanders_growth AS DOUBLE) AS flanders_growth,
-       CAST(100 * (cluster_growth - flanders_growth) AS DOUBLE) AS growth_gap_pp,
-       CAST(suppressed_reason AS VARCHAR) AS suppressed_reason,
-       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason
-FROM breakdown_result
+SELECT CAST(b.cluster_id AS VARCHAR) AS cluster_id,
+       CAST(b.reference_year AS INT) AS reference_year,
+       CAST(CASE b.measure WHEN 'turnover' THEN 'CPI7' ELSE 'CPI8' END AS VARCHAR) AS indicator,
+       CAST(b.dimension AS VARCHAR) AS dimension,
+       CAST(b.category AS VARCHAR) AS category,
+       CAST(b.sample_firms AS BIGINT) AS sample_firms,
+       CAST(b.cluster_base AS DOUBLE) AS cluster_base,
+       CAST(b.cluster_end AS DOUBLE) AS cluster_end,
+       CAST(b.cluster_growth AS DOUBLE) AS cluster_growth,
+       CAST(b.flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(b.flanders_base AS DOUBLE) AS flanders_base,
+       CAST(b.flanders_end AS DOUBLE) AS flanders_end,
+       CAST(b.flanders_growth AS DOUBLE) AS flanders_growth,
+       CAST(100 * (b.cluster_growth - b.flanders_growth) AS DOUBLE) AS growth_gap_pp,
+       CAST(m.suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(CASE WHEN b.flanders_firms = 0 THEN 'no_flemish_sample' ELSE f.suppressed_reason END AS VARCHAR) AS flanders_suppressed_reason
+FROM breakdown_result b
+LEFT JOIN disclosure_status m
+  ON m.tbl = CASE b.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AND m.cluster_id = b.cluster_id
+ AND m.dimension = b.dimension AND m.category = b.category
+LEFT JOIN disclosure_status f
+  ON f.tbl = CASE b.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AND f.cluster_id = '(Flanders)'
+ AND f.dimension = b.dimension AND f.category = b.category
 ORDER BY cluster_id, indicator, dimension, category;
 
 CREATE VIEW output_cpi_breakdowns AS
@@ -229,7 +395,37 @@ SELECT cluster_id, reference_year, indicator, dimension, category, sample_firms,
 FROM output_cpi_breakdowns_confidential
 ORDER BY cluster_id, indicator, dimension, category;
 
--- Every cohort company left out of a sample, with the indicator and the reason.
+-- Member flows (step 60): each flow of a cluster is a cell, the three flows one group (step 75).
+CREATE VIEW output_member_flows_confidential AS
+SELECT CAST(r.cluster_id AS VARCHAR) AS cluster_id,
+       CAST(r.reference_year AS INT) AS reference_year,
+       CAST(r.base_year AS INT) AS base_year,
+       CAST(r.end_year AS INT) AS end_year,
+       CAST(r.flow AS VARCHAR) AS flow,
+       CAST(r.firms AS BIGINT) AS firms,
+       CAST(r.firms_in_register AS BIGINT) AS firms_in_register,
+       CAST(r.turnover_base_eur AS DOUBLE) AS turnover_base_eur,
+       CAST(r.turnover_end_eur AS DOUBLE) AS turnover_end_eur,
+       CAST(r.fte_base AS DOUBLE) AS fte_base,
+       CAST(r.fte_end AS DOUBLE) AS fte_end,
+       CAST(d.suppressed_reason AS VARCHAR) AS suppressed_reason
+FROM member_flow_result r
+LEFT JOIN disclosure_status d
+  ON d.tbl = 'member_flows' AND d.cluster_id = r.cluster_id AND d.dimension = 'flow' AND d.category = r.flow
+ORDER BY cluster_id, CASE flow WHEN 'staying' THEN 1 WHEN 'entrant' THEN 2 ELSE 3 END;
+
+CREATE VIEW output_member_flows AS
+SELECT cluster_id, reference_year, base_year, end_year, flow, firms, firms_in_register,
+       CASE WHEN suppressed_reason IS NULL THEN turnover_base_eur END AS turnover_base_eur,
+       CASE WHEN suppressed_reason IS NULL THEN turnover_end_eur END AS turnover_end_eur,
+       CASE WHEN suppressed_reason IS NULL THEN fte_base END AS fte_base,
+       CASE WHEN suppressed_reason IS NULL THEN fte_end END AS fte_end,
+       suppressed_reason
+FROM output_member_flows_confidential
+ORDER BY cluster_id, CASE flow WHEN 'staying' THEN 1 WHEN 'entrant' THEN 2 ELSE 3 END;
+
+-- Every cohort company left out of a sample, with the indicator and the reason: names
+-- enterprises, so it goes only to --confidential; the public folder gets the counts below.
 CREATE VIEW output_exclusions AS
 WITH excluded AS (
   SELECT cluster_id, indicator, enterprise_number, exclusion_reason
@@ -250,12 +446,18 @@ FROM excluded e
 CROSS JOIN params p
 ORDER BY cluster_id, indicator, enterprise_number;
 
+CREATE VIEW output_exclusion_counts AS
+SELECT cluster_id, reference_year, indicator, reason, CAST(count(*) AS BIGINT) AS firms
+FROM output_exclusions
+GROUP BY cluster_id, reference_year, indicator, reason
+ORDER BY cluster_id, indicator, reason;
+
 -- Warnings for the log and manifest.json: the run still succeeds. Thresholds are settings.
 CREATE VIEW output_warnings AS
 WITH growth AS (
-  SELECT 'CPI7' AS indicator, 'turnover' AS what, * FROM output_cpi7_turnover
+  SELECT 'CPI7' AS indicator, 'turnover' AS what, * FROM output_cpi7_turnover_confidential
   UNION ALL
-  SELECT 'CPI8' AS indicator, 'FTE' AS what, * FROM output_cpi8_employment
+  SELECT 'CPI8' AS indicator, 'FTE' AS what, * FROM output_cpi8_employment_confidential
 ), warning AS (
   SELECT g.indicator, g.cluster_id,
          'the sample covers ' || CAST(round(100 * g.coverage_value_share, 1) AS VARCHAR)
@@ -268,9 +470,9 @@ WITH growth AS (
            || CAST(p.min_sample_firms AS VARCHAR) || ')' AS message
   FROM (SELECT indicator, cluster_id, sample_firms FROM growth
         UNION ALL
-        SELECT 'CPI6' AS indicator, cluster_id, sample_firms FROM output_cpi6_investment
+        SELECT 'CPI6' AS indicator, cluster_id, sample_firms FROM output_cpi6_investment_confidential
         UNION ALL
-        SELECT 'productivity' AS indicator, cluster_id, sample_firms FROM output_productivity) s
+        SELECT 'productivity' AS indicator, cluster_id, sample_firms FROM output_productivity_confidential) s
   CROSS JOIN params p
   WHERE s.sample_firms < p.min_sample_firms
   UNION ALL
@@ -285,7 +487,7 @@ WITH growth AS (
          'Flemish micro-benchmark value-added growth ' || CAST(round(100 * v.flanders_value_added_growth, 2) AS VARCHAR)
            || ' % differs from the official total''s ' || CAST(round(100 * v.official_flanders_value_added_growth, 2) AS VARCHAR)
            || ' % by more than ' || CAST(p.max_official_gap_pp AS VARCHAR) || ' points' AS message
-  FROM output_productivity v CROSS JOIN params p
+  FROM output_productivity_confidential v CROSS JOIN params p
   WHERE abs(100 * (v.flanders_value_added_growth - v.official_flanders_value_added_growth)) > p.max_official_gap_pp
   UNION ALL
   -- Employment in the regional accounts counts persons, not FTE (METHODOLOGY.md section 1).

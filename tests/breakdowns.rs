@@ -54,14 +54,14 @@ fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
     let full = Table::read(&internal.unwrap().join("cpi_breakdowns.parquet"));
 
     // ALL, CPI 7 by size class: 10-49 holds A alone (primary: fewer than 3), so the only other
-    // cell, 0-9 (B C E), is suppressed as complementary; its values stay in the internal table.
+    // cell, 0-9 (B C E), is suppressed too (secondary: A alone would be the total less 0-9); its values stay in the internal table.
     let r = row(&published, ["ALL", "CPI7", "size_class", "10-49"]);
     assert_eq!(published.int("sample_firms", r), 1);
     assert_eq!(published.text("suppressed_reason", r).as_deref(), Some("fewer_than_3_firms"));
     assert_eq!(published.float("cluster_base", r), None);
     let r = row(&published, ["ALL", "CPI7", "size_class", "0-9"]);
     assert_eq!(published.int("sample_firms", r), 3);
-    assert_eq!(published.text("suppressed_reason", r).as_deref(), Some("complementary"));
+    assert_eq!(published.text("suppressed_reason", r).as_deref(), Some("secondary"));
     assert_eq!(published.float("cluster_growth", r), None);
     let r = row(&full, ["ALL", "CPI7", "size_class", "0-9"]);
     // B 0.5 + C 0.2 + E 0.6 = 1.3 M -> 0.45 + 0.26 + 0.7 = 1.41 M; Flanders 0-9 = B, E.
@@ -73,19 +73,22 @@ fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
     assert_eq!(full.text("flanders_suppressed_reason", r).as_deref(), Some("fewer_than_3_firms"));
 
     // ALL, CPI 8 by NACE section: C holds A D E (10 + 8 + 4 = 22 -> 12 + 10 + 4 = 26; largest
-    // share 10/22 = 45 % and 12/26 = 46 %, under 85 %): published. K (B) and N (C) hold one
-    // company each. The Flemish section C (A D E N1: 42 -> 47) is the only Flemish cell left
-    // once K (B alone) is suppressed, so it is suppressed as complementary, and the gap with it.
+    // share 10/22 = 45 % and 12/26 = 46 %, under 85 %), K holds B and N holds C, one company
+    // each. K and N together are two companies (B and C): the total (29) less section C would
+    // give B, who knows its own 5 FTE, C's 2. So C is suppressed too (secondary), and with it
+    // every cell of the group. Same for the Flemish cells: section C (A D E N1: 42 -> 47) is
+    // the only one left once K (B alone) is suppressed.
     let r = row(&published, ["ALL", "CPI8", "nace_section", "C"]);
-    assert_eq!(published.text("suppressed_reason", r), None);
-    assert_close(published.float("cluster_base", r), 22.0, EPS, "C base");
-    assert_close(published.float("cluster_end", r), 26.0, EPS, "C end");
-    assert_close(published.float("cluster_growth", r), 26.0 / 22.0 - 1.0, EPS, "C growth");
+    assert_eq!(published.text("suppressed_reason", r).as_deref(), Some("secondary"));
+    assert_eq!(published.float("cluster_base", r), None);
     assert_eq!(published.int("flanders_firms", r), 4);
-    assert_eq!(published.text("flanders_suppressed_reason", r).as_deref(), Some("complementary"));
+    assert_eq!(published.text("flanders_suppressed_reason", r).as_deref(), Some("secondary"));
     assert_eq!(published.float("flanders_growth", r), None);
     assert_eq!(published.float("growth_gap_pp", r), None);
     let r = row(&full, ["ALL", "CPI8", "nace_section", "C"]);
+    assert_close(full.float("cluster_base", r), 22.0, EPS, "C base");
+    assert_close(full.float("cluster_end", r), 26.0, EPS, "C end");
+    assert_close(full.float("cluster_growth", r), 26.0 / 22.0 - 1.0, EPS, "C growth");
     assert_close(full.float("flanders_base", r), 42.0, EPS, "Flemish C base");
     assert_close(full.float("growth_gap_pp", r), 100.0 * (26.0 / 22.0 - 47.0 / 42.0), EPS, "C gap");
     for (category, reason) in [("K", "fewer_than_3_firms"), ("N", "fewer_than_3_firms")] {
@@ -110,8 +113,25 @@ fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
     // Same rows in both tables; the manifest says what was written where.
     assert_eq!(published.len(), full.len());
     assert_eq!(manifest.disclosure.published, "suppressed");
-    assert_eq!(manifest.disclosure.confidential_outputs.len(), 1);
-    assert!(!manifest.outputs.iter().any(|o| o.sha256 == manifest.disclosure.confidential_outputs[0].sha256));
+    // The unsuppressed form of every table that sums company values, and the two tables that
+    // name companies; none of them is a published file.
+    let internal: Vec<&str> = manifest.disclosure.confidential_outputs.iter().map(|o| o.file.as_str()).collect();
+    assert_eq!(
+        internal,
+        [
+            "cpi6_investment.parquet",
+            "cpi7_turnover.parquet",
+            "cpi8_employment.parquet",
+            "cpi_breakdowns.parquet",
+            "exclusions.parquet",
+            "member_flows.parquet",
+            "productivity.parquet",
+            "rejects.parquet"
+        ]
+    );
+    for o in &manifest.disclosure.confidential_outputs {
+        assert!(!manifest.outputs.iter().any(|p| p.sha256 == o.sha256), "{}", o.file);
+    }
 }
 
 #[test]

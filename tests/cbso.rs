@@ -273,14 +273,14 @@ fn the_same_filings_as_cbso_json_give_the_same_outputs_as_in_long_form() {
 
     let (_a, long_out, _) = common::run(&fixture("handworked"), 2024);
     let (_b, json_out, manifest) = common::run(dir.path(), 2024);
-    let indicators = |out: &Path| files_in(out).into_iter().filter(|(n, _)| n.ends_with(".parquet") && n != "rejects.parquet").collect::<std::collections::BTreeMap<_, _>>();
+    let indicators = |out: &Path| files_in(out).into_iter().filter(|(n, _)| n.ends_with(".parquet") && n != "reject_counts.parquet").collect::<std::collections::BTreeMap<_, _>>();
     let (long_files, json_files) = (indicators(&long_out), indicators(&json_out));
     assert_eq!(long_files.len(), 9);
     assert_eq!(long_files, json_files);
     // The same rows are rejected for the same reasons (one more: the rubric of the deposit
     // whose reference has a wrong enterprise number).
     let reasons = |out: &Path| {
-        let t = common::Table::read(&out.join("rejects.parquet"));
+        let t = common::Table::read(&common::confidential(out).join("rejects.parquet"));
         let mut r: Vec<String> = (0..t.len()).filter(|&i| t.text("file", i).unwrap().starts_with("accounts/")).map(|i| t.text("reason", i).unwrap()).collect();
         r.sort();
         r

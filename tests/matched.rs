@@ -53,11 +53,12 @@ fn run(input: &Path, min_controls: i64) -> (tempfile::TempDir, Table, Table) {
         config: Some(config),
         overwrite: false,
         memory_limit: None,
-        confidential: None,
+        // the unsuppressed tables: C3 is one company
+        confidential: Some(dir.path().join("internal").to_string_lossy().into()),
     };
     tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
-    let turnover = Table::read(&out.join("cpi7_turnover.parquet"));
-    let fte = Table::read(&out.join("cpi8_employment.parquet"));
+    let turnover = Table::read(&dir.path().join("internal/cpi7_turnover.parquet"));
+    let fte = Table::read(&dir.path().join("internal/cpi8_employment.parquet"));
     (dir, turnover, fte)
 }
 

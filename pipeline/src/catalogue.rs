@@ -27,8 +27,16 @@ pub struct TableSchema {
     /// The view with the unsuppressed rows, written only to `--confidential` (same columns).
     #[serde(default)]
     pub confidential_view: Option<String>,
+    /// false: the table names enterprises or shows raw values; its `view` is written only to
+    /// `--confidential`, never to the published folder.
+    #[serde(default = "published_by_default")]
+    pub public: bool,
     pub description: String,
     pub columns: Vec<Column>,
+}
+
+fn published_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -45,6 +53,8 @@ pub struct Output {
     pub file: String,
     pub view: String,
     pub confidential_view: Option<String>,
+    /// Whether `view` goes to the published folder (else only to `--confidential`).
+    pub public: bool,
     pub columns: Vec<(String, DataType)>,
 }
 
@@ -78,6 +88,7 @@ fn read_outputs() -> std::result::Result<Vec<Output>, String> {
             file: schema.file.clone().ok_or_else(|| missing("file"))?,
             view: schema.view.clone().ok_or_else(|| missing("view"))?,
             confidential_view: schema.confidential_view.clone(),
+            public: schema.public,
             table: schema.table,
             columns,
         });

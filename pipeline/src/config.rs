@@ -106,7 +106,12 @@ pub struct ComparisonConfig {
 #[serde(deny_unknown_fields)]
 pub struct DisclosureConfig {
     pub min_firms: i64,
+    /// k of the (n, k) dominance rule.
     pub max_firm_share: f64,
+    /// n of the (n, k) dominance rule: 1 or 2.
+    pub dominance_n: i32,
+    /// The p % rule's p; 0 = off.
+    pub p_percent: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,6 +193,10 @@ impl Config {
         }
         if self.disclosure.min_firms < 1 || !(self.disclosure.max_firm_share > 0.0 && self.disclosure.max_firm_share <= 1.0) {
             return bad("disclosure.min_firms must be at least 1 and disclosure.max_firm_share in (0, 1]".into());
+        }
+        // sql/75 keeps the two largest contributions of a cell (no sort of every company).
+        if !(1..=2).contains(&self.disclosure.dominance_n) || !(0.0..100.0).contains(&self.disclosure.p_percent) {
+            return bad("disclosure.dominance_n must be 1 or 2 and disclosure.p_percent in [0, 100)".into());
         }
         if chrono::NaiveDate::from_ymd_opt(2024, self.cohort.month, self.cohort.day).is_none() {
             return bad(format!("cohort date month {} day {} is not a date", self.cohort.month, self.cohort.day));

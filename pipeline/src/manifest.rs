@@ -88,10 +88,12 @@ pub struct FileCounts {
 /// Which form of the breakdowns a run wrote, for the manifest.
 #[derive(Debug, Serialize)]
 pub struct Disclosure {
-    /// The output folder's cpi_breakdowns.parquet: always the suppressed form.
+    /// The output folder's tables: always the suppressed form (sql/75).
     pub published: &'static str,
     pub min_firms: i64,
     pub max_firm_share: f64,
+    pub dominance_n: i32,
+    pub p_percent: f64,
     /// `--confidential`: where the unsuppressed table went, and its file; NULL when not asked.
     pub confidential_location: Option<String>,
     pub confidential_outputs: Vec<OutputFile>,

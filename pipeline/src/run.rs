@@ -102,13 +102,17 @@ async fn compute_and_write(
     let mut outputs = vec![];
     let mut confidential_outputs = vec![];
     for output in catalogue::outputs()? {
-        let (schema, batches) = take(&output.view)?;
-        let (schema, batches) = output.conform(schema, batches)?;
-        let file = encode(&output.file, &schema, &batches, &metadata)?;
-        staging.put(&output.file, file.1).await?;
-        tracing::info!(file = output.file, rows = file.0.rows, "output written");
-        outputs.push(file.0);
-        if let (Some(location), Some(view)) = (confidential, &output.confidential_view) {
+        if output.public {
+            let (schema, batches) = take(&output.view)?;
+            let (schema, batches) = output.conform(schema, batches)?;
+            let file = encode(&output.file, &schema, &batches, &metadata)?;
+            staging.put(&output.file, file.1).await?;
+            tracing::info!(file = output.file, rows = file.0.rows, "output written");
+            outputs.push(file.0);
+        }
+        // The unsuppressed form of a published table, or a table that is never published.
+        let confidential_view = if output.public { output.confidential_view.as_ref() } else { Some(&output.view) };
+        if let (Some(location), Some(view)) = (confidential, confidential_view) {
             let (schema, batches) = take(view)?;
             let (schema, batches) = output.conform(schema, batches)?;
             let mut internal = metadata.clone();
@@ -158,6 +162,8 @@ async fn compute_and_write(
             published: "suppressed",
             min_firms: settings.config.disclosure.min_firms,
             max_firm_share: settings.config.disclosure.max_firm_share,
+            dominance_n: settings.config.disclosure.dominance_n,
+            p_percent: settings.config.disclosure.p_percent,
             confidential_location: opts.confidential.as_ref().map(|c| c.trim_end_matches('/').to_string()),
             confidential_outputs,
         },

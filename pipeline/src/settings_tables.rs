@@ -88,6 +88,8 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("age_bound_3", int(c.breakdowns.age_class_bounds[2])),
         ("min_cell_firms", long(c.disclosure.min_firms)),
         ("max_firm_share", float(c.disclosure.max_firm_share)),
+        ("dominance_n", int(c.disclosure.dominance_n)),
+        ("p_percent", float(c.disclosure.p_percent)),
         ("min_controls", long(c.comparison.min_controls)),
         ("match_unknown_cells", boolean(c.comparison.match_unknown_cells)),
     ])?)

@@ -36,7 +36,7 @@ pub async fn verify(output: &str) -> Result<Vec<String>> {
         }
         checked.push(file.to_string());
     }
-    for output in catalogue::outputs()? {
+    for output in catalogue::outputs()?.iter().filter(|o| o.public) {
         if !checked.contains(&output.file) {
             problems.push(format!("{}: an output of this cpi, not listed in the manifest", output.file));
         }

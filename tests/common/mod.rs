@@ -11,10 +11,13 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// Runs `cpi run` (the library call) on `input` for `year` into a fresh temporary folder.
+/// Runs `cpi run` (the library call) on `input` for `year` into a fresh temporary folder: the
+/// published tables in `out`, the unsuppressed ones (and the exclusions and rejects) in
+/// [`confidential`]`(out)`.
 pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifest) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    let confidential_dir = confidential(&out);
     let opts = cpi::RunOptions {
         input: input.to_string_lossy().to_string(),
         output: out.to_string_lossy().to_string(),
@@ -22,11 +25,16 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
         config: None,
         overwrite: false,
         memory_limit: None,
-        confidential: None,
+        confidential: Some(confidential_dir.to_string_lossy().to_string()),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let manifest = rt.block_on(cpi::run(&opts)).unwrap();
     (dir, out, manifest)
+}
+
+/// The `--confidential` folder of a [`run`] whose published folder is `out`.
+pub fn confidential(out: &Path) -> PathBuf {
+    out.parent().unwrap().join("confidential")
 }
 
 /// A Parquet table read back as rows of named cells.

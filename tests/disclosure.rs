@@ -1,0 +1,185 @@
+//! The published folder as an attacker sees it (METHODOLOGY.md section 9a): it names no
+//! enterprise, a one-company cluster's figures are hidden, and no difference of published
+//! cells within a group gives a suppressed cell's value.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{confidential, fixture, run, Table};
+
+/// Every text in every published file, and the manifest: nothing that looks like an enterprise
+/// number (0200.000.142 or 0200000142: ten digits starting with 0 or 1, dotted or not).
+fn enterprise_numbers_in(out: &Path) -> Vec<String> {
+    // whole tokens only: a SHA-256 or an amount holds runs of ten digits too
+    let looks_like = |s: &str| {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.')).any(|w| {
+            let dotted = w.len() == 12 && w.as_bytes()[4] == b'.' && w.as_bytes()[8] == b'.';
+            let digits = w.chars().filter(char::is_ascii_digit).count();
+            digits == 10 && (w.len() == 10 || dotted) && (w.starts_with('0') || w.starts_with('1'))
+        })
+    };
+    let mut found = vec![];
+    for (name, bytes) in common::files_in(out) {
+        if name.ends_with(".parquet") {
+            let t = Table::read(&out.join(&name));
+            for field in t.batch.schema().fields() {
+                if field.data_type() == &datafusion::arrow::datatypes::DataType::Utf8 {
+                    for r in 0..t.len() {
+                        if let Some(v) = t.text(field.name(), r).filter(|v| looks_like(v)) {
+                            found.push(format!("{name} {}: {v}", field.name()));
+                        }
+                    }
+                }
+            }
+        } else {
+            let text = String::from_utf8_lossy(&bytes);
+            found.extend(text.split(['"', ' ', '\n', ',']).filter(|w| looks_like(w)).map(|w| format!("{name}: {w}")));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_published_folder_names_no_enterprise_and_hides_one_company_clusters() {
+    let (_dir, out, manifest) = run(&fixture("handworked"), 2024);
+    assert_eq!(enterprise_numbers_in(&out), Vec::<String>::new());
+    // The company-level tables go to --confidential only; the published folder has their counts.
+    assert!(!out.join("exclusions.parquet").exists() && !out.join("rejects.parquet").exists());
+    let conf = confidential(&out);
+    assert!(!enterprise_numbers_in(&conf).is_empty(), "the check finds enterprise numbers where they are");
+    let exclusions = Table::read(&conf.join("exclusions.parquet"));
+    let counts = Table::read(&out.join("exclusion_counts.parquet"));
+    let total: i64 = (0..counts.len()).map(|r| counts.int("firms", r)).sum();
+    assert_eq!(total as usize, exclusions.len());
+    // ALL, CPI7, no_filing_base_year: J alone (tests/handworked.rs).
+    let r = (0..counts.len())
+        .find(|&r| counts.texts(&["cluster_id", "indicator", "reason"])[r] == ["ALL", "CPI7", "no_filing_base_year"])
+        .unwrap();
+    assert_eq!(counts.int("firms", r), 1);
+    let rejects = Table::read(&out.join("reject_counts.parquet"));
+    let rejected: i64 = (0..rejects.len()).map(|r| rejects.int("rows_rejected", r)).sum();
+    assert_eq!(rejected, manifest.input_rows.iter().map(|f| f.rows_rejected as i64).sum::<i64>());
+    assert_eq!(rejected, 5);
+
+    // C3 is one company (A): its CPI 7 and CPI 8 rows keep their counts, every figure of A is
+    // NULL, the Flemish figures stay. The same row in --confidential has A's growth (0.3).
+    for file in ["cpi7_turnover.parquet", "cpi8_employment.parquet"] {
+        let t = Table::read(&out.join(file));
+        let c3 = t.row_where("cluster_id", "C3");
+        assert_eq!((t.int("sample_firms", c3), t.text("suppressed_reason", c3).as_deref()), (1, Some("fewer_than_3_firms")));
+        for column in ["cluster_base", "cluster_end", "cluster_growth", "growth_gap_pp", "headline_gap_pp", "cluster_cagr", "sector_mix_growth", "control_growth"] {
+            assert_eq!(t.float(column, c3), None, "{file} C3 {column}");
+        }
+        assert!(t.float("flanders_growth", c3).is_some());
+    }
+    let full = Table::read(&conf.join("cpi7_turnover.parquet"));
+    common::assert_close(full.float("cluster_growth", full.row_where("cluster_id", "C3")), 0.3, 1e-12, "C3 growth");
+    // C3's entrant flow is A alone; its CPI 6 is A alone; its productivity sample is empty.
+    let flows = Table::read(&out.join("member_flows.parquet"));
+    let entrant = (0..flows.len()).find(|&r| flows.texts(&["cluster_id", "flow"])[r] == ["C3", "entrant"]).unwrap();
+    assert_eq!((flows.int("firms", entrant), flows.float("turnover_end_eur", entrant)), (1, None));
+    assert_eq!(flows.text("suppressed_reason", entrant).as_deref(), Some("fewer_than_3_firms"));
+    let cpi6 = Table::read(&out.join("cpi6_investment.parquet"));
+    let c3 = cpi6.row_where("cluster_id", "C3");
+    assert_eq!((cpi6.float("investment_eur", c3), cpi6.float("share_of_flanders", c3)), (None, None));
+    // The rest of Flanders in CPI 7 is N1 alone: hidden in every row.
+    let t = Table::read(&out.join("cpi7_turnover.parquet"));
+    for r in 0..t.len() {
+        assert_eq!(t.text("rest_of_flanders_suppressed_reason", r).as_deref(), Some("fewer_than_3_firms"));
+        assert_eq!((t.float("rest_of_flanders_growth", r), t.float("rest_of_flanders_gap_pp", r)), (None, None));
+    }
+}
+
+/// A group of breakdown cells as published: the total beside them (None = not published) and
+/// each category's published value, with the confidential value of the suppressed ones.
+struct Group {
+    total: Option<f64>,
+    published: Vec<f64>,
+    hidden: Vec<(String, f64)>,
+}
+
+/// Tries every difference "total - a subset of the published categories" in every group and
+/// returns those that equal a suppressed cell's value.
+fn attack(groups: &BTreeMap<String, Group>) -> Vec<String> {
+    let mut recovered = vec![];
+    for (key, g) in groups {
+        let Some(total) = g.total else { continue };
+        assert!(g.published.len() < 20, "{key}: too many cells to try every subset");
+        for subset in 0u32..(1 << g.published.len()) {
+            let sum: f64 = g.published.iter().enumerate().filter(|(i, _)| subset & (1 << i) != 0).map(|(_, v)| v).sum();
+            let difference = total - sum;
+            for (category, value) in &g.hidden {
+                if (difference - value).abs() <= 1e-6 * value.abs().max(1.0) {
+                    recovered.push(format!("{key} {category}: {value}"));
+                }
+            }
+        }
+    }
+    recovered
+}
+
+/// The groups of cpi_breakdowns (cluster or Flanders, indicator, dimension, and base or end)
+/// with the headline totals of the published cpi7/cpi8 tables.
+fn groups(out: &Path) -> BTreeMap<String, Group> {
+    let published = Table::read(&out.join("cpi_breakdowns.parquet"));
+    let full = Table::read(&confidential(out).join("cpi_breakdowns.parquet"));
+    assert_eq!(published.len(), full.len());
+    let mut totals = BTreeMap::new();
+    for (indicator, file) in [("CPI7", "cpi7_turnover.parquet"), ("CPI8", "cpi8_employment.parquet")] {
+        let t = Table::read(&out.join(file));
+        for r in 0..t.len() {
+            let cluster = t.text("cluster_id", r).unwrap();
+            for side in ["base", "end"] {
+                totals.insert(format!("{cluster} {indicator} {side}"), t.float(&format!("cluster_{side}"), r));
+                totals.insert(format!("Flanders {indicator} {side}"), t.float(&format!("flanders_{side}"), r));
+            }
+        }
+    }
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut flemish_seen = std::collections::BTreeSet::new();
+    for r in 0..published.len() {
+        let [cluster, indicator, dimension, category] = <[String; 4]>::try_from(published.texts(&["cluster_id", "indicator", "dimension", "category"])[r].clone()).unwrap();
+        for side in ["base", "end"] {
+            for (who, column, reason) in [(cluster.as_str(), "cluster", "suppressed_reason"), ("Flanders", "flanders", "flanders_suppressed_reason")] {
+                if who == "Flanders" && !flemish_seen.insert(format!("{indicator} {dimension} {category} {side}")) {
+                    continue; // the Flemish cell repeats in every cluster's rows
+                }
+                let name = format!("{column}_{side}");
+                let key = format!("{who} {indicator} {side} {dimension}");
+                let g = groups.entry(key).or_insert_with(|| Group { total: totals[&format!("{who} {indicator} {side}")], published: vec![], hidden: vec![] });
+                match (published.float(&name, r), full.float(&name, r)) {
+                    (Some(v), _) => g.published.push(v),
+                    (None, Some(v)) if published.text(reason, r).as_deref() != Some("no_flemish_sample") => g.hidden.push((category.clone(), v)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    groups
+}
+
+#[test]
+fn no_difference_of_published_cells_gives_a_suppressed_one() {
+    // The hand-worked fixture and data-samples (seven clusters, many small cells).
+    for input in [fixture("handworked"), Path::new(env!("CARGO_MANIFEST_DIR")).join("data-samples")] {
+        let (_dir, out, _) = run(&input, 2024);
+        let groups = groups(&out);
+        let hidden: usize = groups.values().map(|g| g.hidden.len()).sum();
+        assert!(hidden >= 10, "{}: only {hidden} suppressed cells to attack", input.display());
+        // A group with a published total never hides exactly one category.
+        for (key, g) in &groups {
+            assert!(g.total.is_none() || g.hidden.len() != 1, "{key}: one suppressed cell beside a published total");
+        }
+        assert_eq!(attack(&groups), Vec::<String>::new(), "{}", input.display());
+    }
+}
+
+#[test]
+fn the_attack_finds_a_lone_suppressed_cell() {
+    // The attacker itself, on a group as the old rule left it: one primary cell, a published
+    // total: 10 + 20 + 30 = 60, the cell of 10 hidden.
+    let g = Group { total: Some(60.0), published: vec![20.0, 30.0], hidden: vec![("K".into(), 10.0)] };
+    assert_eq!(attack(&BTreeMap::from([("C1 CPI7 base nace_section".to_string(), g)])), ["C1 CPI7 base nace_section K: 10"]);
+}
