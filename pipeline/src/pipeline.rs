@@ -111,7 +111,8 @@ impl Pipeline {
     }
 
     /// The key of the common steps' results: SHA-256 of the settings tables they read (of the
-    /// one-row `settings`, only the columns they use). Equal keys, equal results.
+    /// one-row `settings`, only the columns they use) and of the steps' statements. Equal keys,
+    /// equal results.
     pub fn common_key(&self) -> Result<String> {
         let common = steps::of_scope(Scope::Common)?;
         let reads: BTreeSet<&str> = common.iter().flat_map(|s| s.reads.iter().map(String::as_str)).collect();
@@ -130,6 +131,9 @@ impl Pipeline {
             writer.write(&batch)?;
             writer.finish()?;
         }
+        // The method too: a copy made by a cpi whose common steps differ (a rule changed) must
+        // not lend this one its results.
+        bytes.extend_from_slice(text.as_bytes());
         Ok(crate::outputs::sha256_hex(&bytes)[..16].to_string())
     }
 
