@@ -235,7 +235,9 @@ fn the_same_filings_as_cbso_json_give_the_same_outputs_as_in_long_form() {
     // The hand-worked long-form file, deposit by deposit: the first half as extract zips
     // (camelCase), the rest as per-company files (PascalCase), in folders of their own.
     let long = std::fs::read_to_string(fixture("handworked").join("accounts/accounts.csv")).unwrap();
-    let mut deposits: Vec<(Vec<String>, Vec<(String, String, String)>)> = vec![];
+    // (header fields, rubric rows (code, period, value))
+    type Deposit = (Vec<String>, Vec<(String, String, String)>);
+    let mut deposits: Vec<Deposit> = vec![];
     for line in long.lines().skip(1) {
         let f: Vec<String> = line.split(',').map(str::to_string).collect();
         let head = f[..6].to_vec();

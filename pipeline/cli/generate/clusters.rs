@@ -10,6 +10,7 @@
 //!   128,000 euro against 103,000 euro for Flanders (1.24 times);
 //! - members were more productive and grew their productivity faster already before the
 //!   clusters: they select themselves.
+//!
 //! The members' sizes, sectors, productivity and growth are drawn here, before the register and
 //! the accounts are written, so that both show the profile. `ci/member_profile.py` measures it
 //! on a run's outputs (BENCHMARKS.md).

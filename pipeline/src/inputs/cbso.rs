@@ -4,6 +4,7 @@
 //!   file, and a zip of accounting-data documents, one JSON document per deposit;
 //! - per-company files: the `references` answer for one company (a JSON array of reference
 //!   records) and one accounting-data JSON document per deposit.
+//!
 //! Both shapes may be mixed, at any depth under `accounts/`, with any file names: each file
 //! (a zip, or a loose `.json`) is told apart by its content. Key names come in PascalCase (the
 //! per-company service) or camelCase (the extracts) and are matched without regard to case.

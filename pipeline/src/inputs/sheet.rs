@@ -84,7 +84,9 @@ pub fn is_table_file(path: &str) -> bool {
 /// an error naming what was looked for.
 pub fn read_tables(path: &Path, name: &str, is_header: &dyn Fn(&str) -> bool, looked_for: &str) -> Result<Vec<Table>> {
     let lower = name.to_ascii_lowercase();
-    let grids: Vec<(Option<String>, Vec<(u64, Vec<Cell>)>)> = if lower.ends_with(".csv") {
+    // (sheet name, rows with their line numbers)
+    type Grid = (Option<String>, Vec<(u64, Vec<Cell>)>);
+    let grids: Vec<Grid> = if lower.ends_with(".csv") {
         let bytes = std::fs::read(path).map_err(|e| CpiError::io(name, e))?;
         vec![(None, csv_rows(name, &bytes)?)]
     } else {
