@@ -240,6 +240,17 @@ mod tests {
         assert_eq!(s.config.register.nace_versions, vec!["2025", "2008"]);
         assert_eq!(s.config.register.activity_groups, vec!["001", "006", "003"]);
         assert!(s.rubric_map_csv.starts_with("measure,kind,missing_value,priority,rubric_code"));
+        // The innovation-linked intangible investment (METHODOLOGY section 7), as
+        // tests/sql/20_annual_figures.slt runs it: no goodwill (8023), no advance payments (8024).
+        let intangible: Vec<String> = s
+            .rubric_map_csv
+            .lines()
+            .filter(|l| l.starts_with("intangible_investment,"))
+            .map(|l| l.split(',').skip(3).take(4).collect::<Vec<_>>().join(","))
+            .collect();
+        assert_eq!(intangible, ["1,8021,+,yes", "1,8022,+,yes", "2,8029,+,yes", "2,8023,-,no", "2,8024,-,no"]);
+        // Value added does not add agency-staff costs back (1521, 1522): their FTE are not counted.
+        assert!(!s.rubric_map_csv.lines().any(|l| l.starts_with("value_added,") && (l.contains(",1521,") || l.contains(",1522,"))));
     }
 
     #[test]
