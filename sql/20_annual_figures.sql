@@ -285,6 +285,10 @@ UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM company WHERE reg
 UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
 UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
+-- companies that filed accounts but are not in the register snapshot (stopped before it, or a
+-- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4)
+UNION ALL SELECT 'companies_filing_not_in_register', count(DISTINCT f.enterprise_number)
+  FROM annual_figures f WHERE NOT EXISTS (SELECT 1 FROM company c WHERE c.enterprise_number = f.enterprise_number)
 UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
 UNION ALL SELECT 'company_years_of_several_exercises', count(*) FROM annual_figures WHERE exercises > 1
 UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annual_figures WHERE fte_zero_without_employees

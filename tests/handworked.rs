@@ -353,6 +353,8 @@ fn handworked_indicators() {
     assert_eq!(manifest.method_counts["company_years_of_several_exercises"], 1);
     assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 2);
     assert_eq!(manifest.method_counts["company_years_fte_zero_without_employees"], 3);
+    // G filed (2021 and 2024) but is not in the register snapshot: the survivorship count.
+    assert_eq!(manifest.method_counts["companies_filing_not_in_register"], 1);
     // Warnings: C1's CPI 6 sample (A, B) and C2's CPI 7 sample (A, E) hold fewer than 3
     // companies; the FTE micro benchmark (53/47 - 1 = 12.77 %) is 10.3 points from the planted
     // official growth (2 050 000 / 2 000 000 - 1 = 2.5 %), more than the 5 allowed.
