@@ -183,3 +183,25 @@ fn the_attack_finds_a_lone_suppressed_cell() {
     let g = Group { total: Some(60.0), published: vec![20.0, 30.0], hidden: vec![("K".into(), 10.0)] };
     assert_eq!(attack(&BTreeMap::from([("C1 CPI7 base nace_section".to_string(), g)])), ["C1 CPI7 base nace_section K: 10"]);
 }
+
+#[test]
+fn the_terminal_summary_shows_the_published_figures_only() {
+    let (_dir, out, manifest) = run(&fixture("handworked"), 2024);
+    let clusters: Vec<&str> = manifest.summary.iter().map(|r| r.cluster_id.as_str()).collect();
+    assert_eq!(clusters, ["ALL", "C1", "C2", "C3"]);
+    let t = Table::read(&out.join("cpi7_turnover.parquet"));
+    let i = Table::read(&out.join("cpi6_investment.parquet"));
+    for row in &manifest.summary {
+        let r = t.row_where("cluster_id", &row.cluster_id);
+        assert_eq!(row.cpi7_gap_pp, t.float("headline_gap_pp", r), "{}", row.cluster_id);
+        assert_eq!(row.coverage, t.float("coverage_value_share", r), "{}", row.cluster_id);
+        assert_eq!((row.sample_firms, row.cohort_firms), (t.int("sample_firms", r), t.int("cohort_firms", r)));
+        assert_eq!(row.cpi6_share, i.float("share_of_flanders", i.row_where("cluster_id", &row.cluster_id)), "{}", row.cluster_id);
+    }
+    // C1 (A B C, 3 companies, A 59 % of the base) is published: 100 (2.01/1.7 - 4.499999/4.1).
+    let c1 = &manifest.summary[1];
+    common::assert_close(c1.cpi7_gap_pp, 100.0 * (2.01 / 1.7 - 4.499_999 / 4.1), 1e-9, "C1 gap");
+    // C3 is one company: nothing of it is shown.
+    let c3 = &manifest.summary[3];
+    assert_eq!((c3.cpi7_gap_pp, c3.cpi8_gap_pp, c3.cpi6_share, c3.coverage), (None, None, None, None));
+}

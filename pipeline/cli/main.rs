@@ -195,6 +195,11 @@ async fn main() -> ExitCode {
             let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential };
             cpi::run(&opts).await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
+                // The result at a glance, for a person at a terminal only (not in scripts, not
+                // with -q, not with JSON logs).
+                if std::io::IsTerminal::is_terminal(&std::io::stdout()) && !cli.quiet && matches!(cli.log_format, LogFormat::Text) {
+                    print!("{}", cpi::summary::render(&m.summary, m.warnings.len(), &output));
+                }
             })
         }
         Command::Generate { scale, output, seed, zip, accounts_format, members_format } => {

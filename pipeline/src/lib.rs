@@ -31,6 +31,7 @@ pub mod stage;
 pub mod staged_copy;
 pub mod steps;
 pub mod storage;
+pub mod summary;
 pub mod validate;
 pub mod verify;
 

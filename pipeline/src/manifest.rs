@@ -47,6 +47,9 @@ pub struct Manifest {
     /// totals). The run still succeeds.
     pub warnings: Vec<String>,
     pub timings: Vec<StepTiming>,
+    /// The figures `cpi run` prints on a terminal (from the published tables); not in the file.
+    #[serde(skip)]
+    pub summary: Vec<crate::summary::SummaryRow>,
 }
 
 #[derive(Debug, Serialize)]
