@@ -39,22 +39,22 @@ WITH growth_sample AS (
   FROM flemish_growth f JOIN breakdown_company_long b ON b.enterprise_number = f.enterprise_number
   UNION ALL
   SELECT tbl, '(rest of Flanders)', 'total', 'total', enterprise_number, value_base, value_end FROM flemish_growth WHERE rest
+), flemish_productivity AS (
+  SELECT g.enterprise_number, g.value_added_base, g.value_added_end, g.fte_base, g.fte_end,
+         a.enterprise_number IS NULL AS rest
+  FROM productivity_panel g
+  JOIN company c ON c.enterprise_number = g.enterprise_number
+  LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
+  WHERE c.region = 'Flanders'
+    AND g.value_added_base IS NOT NULL AND g.value_added_end IS NOT NULL AND g.fte_base IS NOT NULL AND g.fte_end IS NOT NULL
 ), productivity_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.value_added_base, s.value_added_end, s.fte_base, s.fte_end
   FROM productivity_status s
   WHERE s.exclusion_reason IS NULL
   UNION ALL
-  SELECT CASE WHEN r.rest THEN '(rest of Flanders)' ELSE '(Flanders)' END, r.enterprise_number,
-         r.value_added_base, r.value_added_end, r.fte_base, r.fte_end
-  FROM (
-    SELECT g.*, true AS rest FROM productivity_panel g
-    UNION ALL
-    SELECT g.*, false AS rest FROM productivity_panel g
-  ) r
-  JOIN company c ON c.enterprise_number = r.enterprise_number
-  LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = r.enterprise_number
-  WHERE c.region = 'Flanders' AND (NOT r.rest OR a.enterprise_number IS NULL)
-    AND r.value_added_base IS NOT NULL AND r.value_added_end IS NOT NULL AND r.fte_base IS NOT NULL AND r.fte_end IS NOT NULL
+  SELECT '(Flanders)', enterprise_number, value_added_base, value_added_end, fte_base, fte_end FROM flemish_productivity
+  UNION ALL
+  SELECT '(rest of Flanders)', enterprise_number, value_added_base, value_added_end, fte_base, fte_end FROM flemish_productivity WHERE rest
 ), investment_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.investment_eur, s.fte_years
   FROM investment_status s

@@ -1,9 +1,11 @@
 -- scope: per_year
 -- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, member_flow_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
--- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings
--- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings
+-- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
+-- One file, over 400 lines, because it is the one place where every output takes its published
+-- form beside its unsuppressed (--confidential) form: splitting it would separate the two.
 -- Money in euro and FTE as DOUBLE (converted from exact decimal sums), growths as fractions.
 -- Every table is sorted on its key so that reruns write identical files.
 
@@ -501,3 +503,20 @@ SELECT CAST(indicator AS VARCHAR) AS indicator,
        CAST(message AS VARCHAR) AS message
 FROM warning
 ORDER BY indicator, cluster_id, message;
+
+-- What `cpi run` prints on a terminal when it is done (pipeline/src/summary.rs): per cluster
+-- and year the CPI 7 and CPI 8 headline gaps, the CPI 6 share and the CPI 7 sample, from the
+-- published tables only (a suppressed figure stays NULL). ALL first.
+CREATE VIEW run_summary AS
+SELECT t.cluster_id,
+       CAST(t.reference_year AS BIGINT) AS reference_year,
+       t.sample_firms,
+       t.cohort_firms,
+       t.headline_gap_pp AS cpi7_gap_pp,
+       e.headline_gap_pp AS cpi8_gap_pp,
+       i.share_of_flanders AS cpi6_share,
+       t.coverage_value_share AS coverage
+FROM output_cpi7_turnover t
+LEFT JOIN output_cpi8_employment e ON e.cluster_id = t.cluster_id AND e.reference_year = t.reference_year
+LEFT JOIN output_cpi6_investment i ON i.cluster_id = t.cluster_id AND i.reference_year = t.reference_year
+ORDER BY reference_year, CASE WHEN t.cluster_id = 'ALL' THEN 0 ELSE 1 END, t.cluster_id;

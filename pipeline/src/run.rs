@@ -169,7 +169,7 @@ async fn compute_and_write(
         },
         warnings: all_warnings,
         timings,
-        summary: crate::summary::rows(&take("output_cpi7_turnover")?.1, &take("output_cpi8_employment")?.1, &take("output_cpi6_investment")?.1)?,
+        summary: crate::summary::rows(&take("run_summary")?.1)?,
     };
     let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;

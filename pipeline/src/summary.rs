@@ -1,9 +1,8 @@
 //! The short table `cpi run` prints on a terminal when it is done, so that a person sees the
 //! result without opening a file: per cluster and year, the CPI 7 and CPI 8 headline gaps, the
-//! CPI 6 share of Flanders, the sample and its coverage. Built from the published tables only,
-//! so it never shows a suppressed figure.
+//! CPI 6 share of Flanders, the sample and its coverage. Built from the published tables only
+//! (the `run_summary` view of sql/90), so it never shows a suppressed figure.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -52,39 +51,25 @@ fn numbers(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<f64>>> {
     Ok(out)
 }
 
-/// The summary rows from the published CPI 7, CPI 8 and CPI 6 tables (one row per cluster and
-/// reference year in each).
-pub fn rows(cpi7: &[RecordBatch], cpi8: &[RecordBatch], cpi6: &[RecordBatch]) -> Result<Vec<SummaryRow>> {
-    type Key = (String, i64);
-    let keys = |batches: &[RecordBatch]| -> Result<Vec<Key>> {
-        let clusters = texts(batches, "cluster_id")?;
-        let years = numbers(batches, "reference_year")?;
-        Ok(clusters.into_iter().zip(years).map(|(c, y)| (c.unwrap_or_default(), y.unwrap_or_default() as i64)).collect())
-    };
-    let by_key = |batches: &[RecordBatch], column: &str| -> Result<BTreeMap<Key, Option<f64>>> {
-        Ok(keys(batches)?.into_iter().zip(numbers(batches, column)?).collect())
-    };
-    let cpi8_gap = by_key(cpi8, "headline_gap_pp")?;
-    let cpi6_share = by_key(cpi6, "share_of_flanders")?;
-    let (gap, coverage) = (numbers(cpi7, "headline_gap_pp")?, numbers(cpi7, "coverage_value_share")?);
-    let (sample, cohort) = (numbers(cpi7, "sample_firms")?, numbers(cpi7, "cohort_firms")?);
-    let mut rows: Vec<SummaryRow> = keys(cpi7)?
-        .into_iter()
-        .enumerate()
-        .map(|(i, key)| SummaryRow {
-            cpi8_gap_pp: cpi8_gap.get(&key).copied().flatten(),
-            cpi6_share: cpi6_share.get(&key).copied().flatten(),
-            cluster_id: key.0,
-            reference_year: key.1,
+/// The summary rows, from the `run_summary` view of sql/90 (the published CPI 7, CPI 8 and
+/// CPI 6 tables joined per cluster and year).
+pub fn rows(run_summary: &[RecordBatch]) -> Result<Vec<SummaryRow>> {
+    let clusters = texts(run_summary, "cluster_id")?;
+    let [year, sample, cohort, cpi7, cpi8, cpi6, coverage] =
+        ["reference_year", "sample_firms", "cohort_firms", "cpi7_gap_pp", "cpi8_gap_pp", "cpi6_share", "coverage"].map(|c| numbers(run_summary, c));
+    let (year, sample, cohort, cpi7, cpi8, cpi6, coverage) = (year?, sample?, cohort?, cpi7?, cpi8?, cpi6?, coverage?);
+    Ok((0..clusters.len())
+        .map(|i| SummaryRow {
+            cluster_id: clusters[i].clone().unwrap_or_default(),
+            reference_year: year[i].unwrap_or_default() as i64,
             sample_firms: sample[i].unwrap_or_default() as i64,
             cohort_firms: cohort[i].unwrap_or_default() as i64,
-            cpi7_gap_pp: gap[i],
+            cpi7_gap_pp: cpi7[i],
+            cpi8_gap_pp: cpi8[i],
+            cpi6_share: cpi6[i],
             coverage: coverage[i],
         })
-        .collect();
-    // ALL first, then the clusters by name, per year.
-    rows.sort_by(|a, b| (a.reference_year, a.cluster_id != "ALL", &a.cluster_id).cmp(&(b.reference_year, b.cluster_id != "ALL", &b.cluster_id)));
-    Ok(rows)
+        .collect())
 }
 
 /// The summary as a plain-text table (a figure not published shows as "-"), with the number of
