@@ -36,6 +36,7 @@ fn run_with(input: &Path, config_toml: Option<String>, confidential: bool) -> (t
         overwrite: false,
         memory_limit: None,
         confidential: confidential.then(|| internal.to_string_lossy().into()),
+        report_language: Default::default(),
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     (dir, out, confidential.then_some(internal), manifest)
@@ -177,6 +178,7 @@ fn the_confidential_folder_must_be_outside_the_published_one() {
             overwrite: false,
             memory_limit: None,
             confidential: Some(confidential.to_string_lossy().into()),
+            report_language: Default::default(),
         };
         let err = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap_err();
         assert!(err.to_string().contains("must be a folder outside --output"), "{err}");

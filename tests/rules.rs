@@ -252,6 +252,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
             overwrite: false,
             memory_limit: None,
             confidential: None,
+            report_language: Default::default(),
         }))
         .unwrap_err();
     assert!(err.to_string().ends_with("kbo/meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
@@ -314,6 +315,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         memory_limit: None,
         // C1 in 2023 is one company: its figures are only in the unsuppressed table
         confidential: Some(dir.path().join("internal").to_string_lossy().into()),
+        report_language: Default::default(),
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     assert_eq!(manifest.reference_years, vec![2023, 2024]);
@@ -375,6 +377,7 @@ fn a_memory_limit_changes_nothing_in_the_results() {
         overwrite: false,
         memory_limit: Some(512 << 20),
         confidential: None,
+        report_language: Default::default(),
     };
     let limited = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     let hashes = |m: &cpi::Manifest| m.outputs.iter().map(|o| (o.file.clone(), o.sha256.clone())).collect::<Vec<_>>();

@@ -60,6 +60,19 @@ enum Command {
         /// hidden) to this separate folder, for internal use only.
         #[arg(long)]
         confidential: Option<String>,
+        /// Language of report.html: nl (Dutch, numbers written 1.234,5) or en (English, 1,234.5).
+        #[arg(long, value_enum, default_value = "nl")]
+        lang: LangArg,
+    },
+    /// Write report.html again into an existing output folder, from its public tables and
+    /// manifest.json only (so it can never show a suppressed value), and record it in the manifest.
+    Report {
+        /// Output folder of a run (path or s3://, gs://, az:// URL).
+        #[arg(long, default_value = "out")]
+        output: String,
+        /// Language: nl (Dutch, numbers written 1.234,5) or en (English, 1,234.5).
+        #[arg(long, value_enum, default_value = "nl")]
+        lang: LangArg,
     },
     /// Stage an input folder once for repeated runs: every input read and checked into
     /// Parquet tables, and the year-independent steps computed; `cpi run --input COPY` then
@@ -141,6 +154,21 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    Nl,
+    En,
+}
+
+impl From<LangArg> for cpi::report::format::Language {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Nl => cpi::report::format::Language::Nl,
+            LangArg::En => cpi::report::format::Language::En,
+        }
+    }
+}
+
 /// Reference years of `--year`, in order.
 #[derive(Clone, Debug)]
 struct Years(Vec<i32>);
@@ -191,8 +219,8 @@ async fn main() -> ExitCode {
         LogFormat::Json => logs.json().init(),
     }
     let result = match cli.command {
-        Command::Run { input, output, year, config, overwrite, memory_limit, confidential } => {
-            let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential };
+        Command::Run { input, output, year, config, overwrite, memory_limit, confidential, lang } => {
+            let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential, report_language: lang.into() };
             cpi::run(&opts).await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
                 // The result at a glance, for a person at a terminal only (not in scripts, not
@@ -228,6 +256,9 @@ async fn main() -> ExitCode {
             out(cpi::config::DEFAULT_TOML);
             Ok(())
         }
+        Command::Report { output, lang } => cpi::report::rewrite(&output, lang.into()).await.map(|r| {
+            tracing::info!(output = %output, file = r.file, bytes = r.bytes, "report written");
+        }),
         Command::Verify { output } => cpi::verify(&output).await.map(|files| {
             out(&format!("{output}: {} files match manifest.json\n", files.len()));
         }),

@@ -25,6 +25,7 @@ pub mod parallel;
 pub mod pipeline;
 pub mod progress;
 pub mod publish;
+pub mod report;
 pub mod run;
 pub mod settings_tables;
 pub mod stage;

@@ -50,6 +50,9 @@ pub struct Manifest {
     /// The figures `cpi run` prints on a terminal (from the published tables); not in the file.
     #[serde(skip)]
     pub summary: Vec<crate::summary::SummaryRow>,
+    /// report.html (`cpi report` writes it again and updates this record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::report::ReportFile>,
 }
 
 #[derive(Debug, Serialize)]

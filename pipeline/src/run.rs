@@ -12,6 +12,7 @@ use crate::manifest::{self, Disclosure, Manifest, StagedCopyUse, ToolInfo};
 use crate::outputs::{self, OutputFile};
 use crate::pipeline::{Computed, Pipeline};
 use crate::publish::Publisher;
+use crate::report::{format::Language, Published, ReportFile, REPORT_FILE};
 use crate::storage::Location;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -28,12 +29,14 @@ pub struct RunOptions {
     pub memory_limit: Option<usize>,
     /// Where to write the unsuppressed tables for internal use (`--confidential`).
     pub confidential: Option<String>,
+    /// The language of report.html.
+    pub report_language: Language,
 }
 
 impl RunOptions {
     /// A run of `years` from `input` into `output` with the shipped settings.
     pub fn new(input: impl Into<String>, output: impl Into<String>, years: Vec<i32>) -> RunOptions {
-        RunOptions { input: input.into(), output: output.into(), years, config: None, overwrite: false, memory_limit: None, confidential: None }
+        RunOptions { input: input.into(), output: output.into(), years, config: None, overwrite: false, memory_limit: None, confidential: None, report_language: Language::Nl }
     }
 }
 
@@ -170,8 +173,16 @@ async fn compute_and_write(
         warnings: all_warnings,
         timings,
         summary: crate::summary::rows(&take("run_summary")?.1)?,
+        report: None,
     };
-    let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), ..manifest };
+    // The report is built from the files just written, as `cpi report` builds it from a
+    // published folder: it can only show what the public tables hold.
+    let published = Published::read(staging, serde_json::to_value(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+    let html = crate::report::render(&published, opts.report_language)?;
+    let report = ReportFile { file: REPORT_FILE.into(), language: opts.report_language, bytes: html.len() as u64, sha256: outputs::sha256_hex(html.as_bytes()) };
+    staging.put(REPORT_FILE, html.into_bytes()).await?;
+    tracing::info!(file = REPORT_FILE, language = opts.report_language.code(), "report written");
+    let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), report: Some(report), ..manifest };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
     staging.put(MANIFEST_FILE, json).await?;
     Ok(manifest)

@@ -18,7 +18,11 @@ pub async fn verify(output: &str) -> Result<Vec<String>> {
     let text = dir.get(MANIFEST_FILE).await?;
     let manifest: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
-    let listed = manifest["outputs"].as_array().cloned().unwrap_or_default();
+    let mut listed = manifest["outputs"].as_array().cloned().unwrap_or_default();
+    // report.html is checked like the tables (its record is where `cpi report` can update it).
+    if manifest["report"].is_object() {
+        listed.push(manifest["report"].clone());
+    }
     let present = dir.list("").await?;
     let mut problems = vec![];
     let mut checked = vec![];

@@ -26,6 +26,7 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
         overwrite: false,
         memory_limit: None,
         confidential: Some(confidential_dir.to_string_lossy().to_string()),
+        report_language: Default::default(),
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let manifest = rt.block_on(cpi::run(&opts)).unwrap();

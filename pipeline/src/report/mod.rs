@@ -1,0 +1,323 @@
+//! The yearly report (`report.html`): what policy readers open. One self-contained HTML file
+//! (inline CSS and SVG, no script, nothing fetched), in Dutch or English, built from an output
+//! folder's public tables and its manifest only, so it can never show a value that disclosure
+//! control suppressed. `cpi run` writes it beside the tables; `cpi report` writes it again.
+//!
+//! Rust gathers the published rows per reference year and draws the charts (`charts`); the
+//! layout is the template `pipeline/assets/report/report.html.j2`, the words are in
+//! `pipeline/assets/report/text.toml`, and numbers are written by `format`.
+
+pub mod charts;
+pub mod format;
+pub mod tables;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use self::charts::{Bars, Line};
+use self::format::{figure, Kind, Language};
+use self::tables::Row;
+use crate::catalogue;
+use crate::error::{CpiError, Result};
+use crate::outputs::sha256_hex;
+use crate::run::MANIFEST_FILE;
+use crate::storage::Location;
+
+pub const REPORT_FILE: &str = "report.html";
+
+const TEMPLATE: &str = include_str!("../../assets/report/report.html.j2");
+const TEXT: &str = include_str!("../../assets/report/text.toml");
+
+/// The report's record in manifest.json (so `cpi verify` checks it like every output).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportFile {
+    pub file: String,
+    pub language: Language,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What a report is made of: the manifest of a run and its public tables (file stem -> rows).
+pub struct Published {
+    pub manifest: Value,
+    pub tables: BTreeMap<String, Vec<Row>>,
+}
+
+impl Published {
+    /// The public tables of the catalogue, read from `dir`.
+    pub async fn read(dir: &Location, manifest: Value) -> Result<Published> {
+        let mut tables = BTreeMap::new();
+        for output in catalogue::outputs()?.into_iter().filter(|o| o.public) {
+            let stem = output.file.trim_end_matches(".parquet").to_string();
+            tables.insert(stem, tables::read(dir, &output.file).await?);
+        }
+        Ok(Published { manifest, tables })
+    }
+
+    fn table(&self, stem: &str) -> &[Row] {
+        self.tables.get(stem).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// `cpi report`: writes report.html again into an existing output folder, from its tables and
+/// manifest, and records it in the manifest.
+pub async fn rewrite(output: &str, lang: Language) -> Result<ReportFile> {
+    let dir = Location::connect(output)?;
+    let manifest_name = dir.name_of(MANIFEST_FILE);
+    if !dir.exists(MANIFEST_FILE).await? {
+        return Err(CpiError::bad_input(&manifest_name, "missing: the folder holds no complete run"));
+    }
+    let mut manifest: Value =
+        serde_json::from_slice(&dir.get(MANIFEST_FILE).await?).map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
+    let published = Published::read(&dir, manifest.clone()).await?;
+    let html = render(&published, lang)?;
+    let record = ReportFile { file: REPORT_FILE.into(), language: lang, bytes: html.len() as u64, sha256: sha256_hex(html.as_bytes()) };
+    dir.put(REPORT_FILE, html.into_bytes()).await?;
+    manifest["report"] = serde_json::to_value(&record).map_err(|e| CpiError::Internal(e.to_string()))?;
+    dir.put(MANIFEST_FILE, serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+    Ok(record)
+}
+
+/// The report as HTML.
+pub fn render(published: &Published, lang: Language) -> Result<String> {
+    let texts: BTreeMap<String, BTreeMap<String, String>> =
+        toml::from_str(TEXT).map_err(|e| CpiError::Internal(format!("report text.toml: {e}")))?;
+    let t = texts.get(lang.code()).ok_or_else(|| CpiError::Internal(format!("report text.toml: no [{}]", lang.code())))?;
+    let model = model(published, t, lang)?;
+
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.add_filter("fig", move |value: minijinja::Value, kind: String| -> std::result::Result<String, minijinja::Error> {
+        let kind = Kind::parse(&kind).ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("unknown figure kind {kind}")))?;
+        Ok(match f64::try_from(value.clone()) {
+            Ok(v) if !value.is_none() => figure(v, kind, lang),
+            _ => ":".to_string(),
+        })
+    });
+    env.add_template("report.html", TEMPLATE).map_err(template_error)?;
+    let html = env.get_template("report.html").and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&model)))).map_err(template_error)?;
+    Ok(html)
+}
+
+fn template_error(e: minijinja::Error) -> CpiError {
+    CpiError::Internal(format!("report template: {e:#}"))
+}
+
+fn text<'a>(t: &'a BTreeMap<String, String>, key: &'a str) -> &'a str {
+    t.get(key).map_or(key, String::as_str)
+}
+
+fn f(row: &Row, column: &str) -> Option<f64> {
+    row.get(column).and_then(Value::as_f64)
+}
+
+fn s<'a>(row: &'a Row, column: &str) -> &'a str {
+    row.get(column).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn year_of(row: &Row) -> i64 {
+    row.get("reference_year").and_then(Value::as_i64).unwrap_or_default()
+}
+
+/// The rows of `table` for reference year `year`, keyed by cluster (in file order).
+fn by_cluster<'a>(rows: &'a [Row], year: i64) -> BTreeMap<&'a str, &'a Row> {
+    rows.iter().filter(|r| year_of(r) == year).map(|r| (s(r, "cluster_id"), r)).collect()
+}
+
+/// Everything the template shows, per reference year and over the years.
+fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<Value> {
+    let cpi7 = p.table("cpi7_turnover");
+    let years: Vec<i64> = {
+        let mut y: Vec<i64> = cpi7.iter().map(year_of).collect();
+        y.sort_unstable();
+        y.dedup();
+        y
+    };
+    // Clusters in the tables' order (sorted by cluster_id), ALL first.
+    let mut clusters: Vec<(String, String)> = vec![];
+    for r in cpi7 {
+        let id = s(r, "cluster_id").to_string();
+        if !clusters.iter().any(|(c, _)| *c == id) {
+            clusters.push((id, s(r, "cluster_name").to_string()));
+        }
+    }
+    clusters.sort_by_key(|(id, _)| id != "ALL");
+    // ALL's name in the tables is English; the report names it in its own language.
+    for (_, name) in clusters.iter_mut().filter(|(id, _)| id == "ALL") {
+        *name = text(t, "all_clusters").to_string();
+    }
+    let labels: Vec<String> = clusters.iter().map(|(id, _)| id.clone()).collect();
+    let mut per_year = vec![];
+    for &year in &years {
+        let (c7, c8, c6, pr) = (
+            by_cluster(cpi7, year),
+            by_cluster(p.table("cpi8_employment"), year),
+            by_cluster(p.table("cpi6_investment"), year),
+            by_cluster(p.table("productivity"), year),
+        );
+        let headline: Vec<Value> = clusters
+            .iter()
+            .map(|(id, name)| {
+                json!({
+                    "cluster_id": id, "cluster_name": name,
+                    "cpi7": c7.get(id.as_str()), "cpi8": c8.get(id.as_str()),
+                    "cpi6": c6.get(id.as_str()), "productivity": pr.get(id.as_str()),
+                })
+            })
+            .collect();
+        let gap = |m: &BTreeMap<&str, &Row>, col: &str| labels.iter().map(|c| m.get(c.as_str()).and_then(|r| f(r, col))).collect::<Vec<_>>();
+        let gaps_chart = charts::bar_chart(
+            &labels,
+            &[Bars { name: text(t, "chart_cpi7"), values: gap(&c7, "headline_gap_pp") }, Bars { name: text(t, "chart_cpi8"), values: gap(&c8, "headline_gap_pp") }],
+            text(t, "chart_gap_axis"),
+            "c",
+            lang,
+        )?;
+        let share: Vec<Option<f64>> = gap(&c6, "share_of_flanders").into_iter().map(|v| v.map(|v| 100.0 * v)).collect();
+        let cpi6_chart = charts::bar_chart(&labels, &[Bars { name: text(t, "chart_cpi6"), values: share }], text(t, "chart_share_axis"), "c", lang)?;
+
+        let flows: Vec<Value> = clusters
+            .iter()
+            .map(|(id, name)| {
+                let rows: BTreeMap<&str, &Row> =
+                    p.table("member_flows").iter().filter(|r| year_of(r) == year && s(r, "cluster_id") == id).map(|r| (s(r, "flow"), r)).collect();
+                json!({"cluster_id": id, "cluster_name": name, "staying": rows.get("staying"), "entrant": rows.get("entrant"), "leaver": rows.get("leaver")})
+            })
+            .collect();
+
+        per_year.push(json!({
+            "year": year,
+            "window": c7.values().next().map(|r| json!({"base_year": r.get("base_year"), "end_year": r.get("end_year")})),
+            "cpi6_window": c6.values().next().map(|r| json!({"start": r.get("window_start"), "end": r.get("window_end")})),
+            "headline": headline,
+            "chart_gaps": gaps_chart,
+            "chart_cpi6": cpi6_chart,
+            "flows": flows,
+            "breakdowns": breakdowns(p.table("cpi_breakdowns"), year, &labels),
+            "exclusions": pivot_counts(p.table("exclusion_counts"), year, &labels),
+        }));
+    }
+
+    // The gaps over the years, when the folder holds several.
+    let series = if years.len() > 1 {
+        let mut out = serde_json::Map::new();
+        for (key, rows) in [("cpi7", cpi7), ("cpi8", p.table("cpi8_employment"))] {
+            let lines: Vec<Line> = labels
+                .iter()
+                .map(|c| Line {
+                    label: c,
+                    points: rows.iter().filter(|r| s(r, "cluster_id") == c).filter_map(|r| f(r, "headline_gap_pp").map(|v| (year_of(r) as i32, v))).collect(),
+                })
+                .filter(|l| !l.points.is_empty())
+                .collect();
+            let years32: Vec<i32> = years.iter().map(|y| *y as i32).collect();
+            let chart = charts::line_chart(&years32, &lines, text(t, "chart_gap_axis"), lang)?;
+            let table: Vec<Value> = clusters
+                .iter()
+                .map(|(id, name)| {
+                    let cells: Vec<Value> = years.iter().map(|y| json!(rows.iter().find(|r| year_of(r) == *y && s(r, "cluster_id") == id))).collect();
+                    json!({"cluster_id": id, "cluster_name": name, "cells": cells})
+                })
+                .collect();
+            out.insert(key.into(), json!({"chart": chart, "table": table}));
+        }
+        Value::Object(out)
+    } else {
+        Value::Null
+    };
+
+    let m = &p.manifest;
+    let years_label = match (years.first(), years.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    };
+    Ok(json!({
+        "lang": lang.code(),
+        "t": t,
+        "years_label": years_label,
+        "clusters": clusters.iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
+        "years": per_year,
+        "series": series,
+        "headline_benchmark": cpi7.first().map(|r| s(r, "headline_benchmark")).unwrap_or("flanders"),
+        "manifest": {
+            "tool": m["tool"], "started_at": m["started_at"], "kbo": m["kbo"], "inputs": m["inputs"],
+            "input_rows": m["input_rows"], "warnings": m["warnings"], "disclosure": m["disclosure"],
+            "config_source": m["config_source"], "min_firms": m["config"]["disclosure"]["min_firms"],
+        },
+        "reject_counts": p.table("reject_counts"),
+    }))
+}
+
+/// The breakdowns of one year as tables: per indicator and dimension, one row per category
+/// (in the file's order) with the Flemish growth and each cluster's cell.
+fn breakdowns(rows: &[Row], year: i64, clusters: &[String]) -> Vec<Value> {
+    let mut groups: Vec<((String, String), Vec<&Row>)> = vec![];
+    for r in rows.iter().filter(|r| year_of(r) == year) {
+        let key = (s(r, "indicator").to_string(), s(r, "dimension").to_string());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((indicator, dimension), rows)| {
+            let mut categories: Vec<&str> = vec![];
+            for r in &rows {
+                if !categories.contains(&s(r, "category")) {
+                    categories.push(s(r, "category"));
+                }
+            }
+            categories.sort_by_key(|c| category_order(c));
+            let present: Vec<&String> = clusters.iter().filter(|c| rows.iter().any(|r| s(r, "cluster_id") == c.as_str())).collect();
+            let lines: Vec<Value> = categories
+                .iter()
+                .map(|cat| {
+                    let in_cat: Vec<&&Row> = rows.iter().filter(|r| s(r, "category") == *cat).collect();
+                    let flanders = in_cat.first().map(|r| json!({"growth": r.get("flanders_growth"), "suppressed": r.get("flanders_suppressed_reason")}));
+                    let cells: Vec<Value> = present.iter().map(|c| json!(in_cat.iter().find(|r| s(r, "cluster_id") == c.as_str()))).collect();
+                    json!({"category": cat, "flanders": flanders, "cells": cells})
+                })
+                .collect();
+            json!({"indicator": indicator, "dimension": dimension, "clusters": present, "rows": lines})
+        })
+        .collect()
+}
+
+/// Size and age classes in their natural order ("0-9" before "10-49", "250+" last), names in
+/// alphabetical order.
+fn category_order(category: &str) -> (u64, String) {
+    let lead: String = category.chars().take_while(char::is_ascii_digit).collect();
+    (lead.parse().unwrap_or(u64::MAX), category.to_string())
+}
+
+/// Exclusions of one year: per indicator and reason, the number of companies per cluster.
+fn pivot_counts(rows: &[Row], year: i64, clusters: &[String]) -> Value {
+    let mut keys: Vec<(String, String)> = vec![];
+    for r in rows.iter().filter(|r| year_of(r) == year) {
+        let key = (s(r, "indicator").to_string(), s(r, "reason").to_string());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.sort();
+    let lines: Vec<Value> = keys
+        .iter()
+        .map(|(indicator, reason)| {
+            let cells: Vec<Value> = clusters
+                .iter()
+                .map(|c| {
+                    rows.iter()
+                        .find(|r| year_of(r) == year && s(r, "cluster_id") == c && s(r, "indicator") == indicator && s(r, "reason") == reason)
+                        .and_then(|r| r.get("firms").cloned())
+                        .unwrap_or(Value::Null)
+                })
+                .collect();
+            json!({"indicator": indicator, "reason": reason, "cells": cells})
+        })
+        .collect();
+    json!({"clusters": clusters, "rows": lines})
+}
