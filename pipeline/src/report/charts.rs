@@ -30,19 +30,20 @@ fn chart_error(e: impl std::fmt::Display) -> CpiError {
     CpiError::Internal(format!("report chart: {e}"))
 }
 
-/// One series of bars: its name and one value per category (None: not published).
+/// One series of bars: its name and one value per category, or the mark to show instead
+/// ("c" suppressed, ":" not available).
 pub struct Bars<'a> {
     pub name: &'a str,
-    pub values: Vec<Option<f64>>,
+    pub values: Vec<std::result::Result<f64, &'static str>>,
 }
 
 /// A horizontal bar chart: categories top to bottom, one bar per series in each, a legend
-/// above; a category without a value shows the `missing` mark where its bar would start.
+/// above; a category without a value shows its mark where its bar would start.
 /// plotters draws the axes and the grid; the bars, marks and legend are placed in pixels from
 /// its coordinate mapping, so that several series share a category's band.
-pub fn bar_chart(categories: &[String], series: &[Bars], axis: &str, missing: &str, lang: Language) -> Result<String> {
+pub fn bar_chart(categories: &[String], series: &[Bars], axis: &str, lang: Language) -> Result<String> {
     let n = categories.len().max(1);
-    let all = series.iter().flat_map(|s| s.values.iter().flatten().copied());
+    let all = series.iter().flat_map(|s| s.values.iter().filter_map(|v| v.ok()));
     let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.08).max(0.5);
     let (lo, hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, if hi > 0.0 { hi + pad } else { pad });
@@ -86,13 +87,13 @@ pub fn bar_chart(categories: &[String], series: &[Bars], axis: &str, missing: &s
             for (k, s) in series.iter().enumerate() {
                 let (y0, y1) = (top + 8 + 14 * k as i32, top + 8 + 14 * (k as i32 + 1) - 2);
                 let zero = at(0.0, y).0;
-                match s.values.get(c).copied().flatten() {
-                    Some(v) => {
+                match s.values.get(c).copied().unwrap_or(Err(":")) {
+                    Ok(v) => {
                         let end = at(v, y).0;
                         let color = BAR_COLORS[k % BAR_COLORS.len()];
                         root.draw(&Rectangle::new([(zero.min(end), y0), (zero.max(end), y1)], color.filled())).map_err(chart_error)?;
                     }
-                    None => root.draw(&Text::new(missing.to_string(), (zero + 4, (y0 + y1) / 2), mark.clone())).map_err(chart_error)?,
+                    Err(missing) => root.draw(&Text::new(missing.to_string(), (zero + 4, (y0 + y1) / 2), mark.clone())).map_err(chart_error)?,
                 }
             }
         }

@@ -167,16 +167,28 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
                 })
             })
             .collect();
-        let gap = |m: &BTreeMap<&str, &Row>, col: &str| labels.iter().map(|c| m.get(c.as_str()).and_then(|r| f(r, col))).collect::<Vec<_>>();
+        // A bar per cluster, or "c" where disclosure control suppressed the figure, ":" where there is none.
+        let bars = |m: &BTreeMap<&str, &Row>, col: &str, scale: f64| -> Vec<std::result::Result<f64, &'static str>> {
+            labels
+                .iter()
+                .map(|c| match m.get(c.as_str()) {
+                    Some(r) => match f(r, col) {
+                        Some(v) => Ok(scale * v),
+                        None if !s(r, "suppressed_reason").is_empty() => Err("c"),
+                        None => Err(":"),
+                    },
+                    None => Err(":"),
+                })
+                .collect()
+        };
         let gaps_chart = charts::bar_chart(
             &labels,
-            &[Bars { name: text(t, "chart_cpi7"), values: gap(&c7, "headline_gap_pp") }, Bars { name: text(t, "chart_cpi8"), values: gap(&c8, "headline_gap_pp") }],
+            &[Bars { name: text(t, "chart_cpi7"), values: bars(&c7, "headline_gap_pp", 1.0) }, Bars { name: text(t, "chart_cpi8"), values: bars(&c8, "headline_gap_pp", 1.0) }],
             text(t, "chart_gap_axis"),
-            "c",
             lang,
         )?;
-        let share: Vec<Option<f64>> = gap(&c6, "share_of_flanders").into_iter().map(|v| v.map(|v| 100.0 * v)).collect();
-        let cpi6_chart = charts::bar_chart(&labels, &[Bars { name: text(t, "chart_cpi6"), values: share }], text(t, "chart_share_axis"), "c", lang)?;
+        let cpi6_chart =
+            charts::bar_chart(&labels, &[Bars { name: text(t, "chart_cpi6"), values: bars(&c6, "share_of_flanders", 100.0) }], text(t, "chart_share_axis"), lang)?;
 
         let flows: Vec<Value> = clusters
             .iter()
