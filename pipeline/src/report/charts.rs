@@ -131,7 +131,7 @@ pub fn line_chart(years: &[i32], lines: &[Line], axis: &str, lang: Language) -> 
         root.fill(&WHITE).map_err(chart_error)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .right_y_label_area_size(90)
+            .margin_right(100)
             .x_label_area_size(36)
             .y_label_area_size(50)
             .build_cartesian_2d(first..last, (lo - pad)..(hi + pad))
@@ -146,19 +146,34 @@ pub fn line_chart(years: &[i32], lines: &[Line], axis: &str, lang: Language) -> 
             .y_desc(axis)
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 14))
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .bold_line_style(RGBColor(0xE4, 0xE4, 0xE4))
+            .light_line_style(TRANSPARENT)
             .draw()
             .map_err(chart_error)?;
         chart.draw_series(std::iter::once(PathElement::new(vec![(first, 0.0), (last, 0.0)], BLACK.mix(0.6)))).map_err(chart_error)?;
+        let mut ends = vec![];
         for (k, line) in lines.iter().enumerate() {
             let color = PALETTE[k % (PALETTE.len() - 1)];
             let width = if k == 0 { 3 } else { 2 };
             chart.draw_series(LineSeries::new(line.points.clone(), color.stroke_width(width))).map_err(chart_error)?;
             chart.draw_series(line.points.iter().map(|p| Circle::new(*p, 3, color.filled()))).map_err(chart_error)?;
             if let Some(end) = line.points.last() {
-                let style = TextStyle::from(("sans-serif", 13).into_font()).color(&color);
-                chart.draw_series(std::iter::once(Text::new(format!(" {}", line.label), *end, style))).map_err(chart_error)?;
+                ends.push((chart.backend_coord(end), line.label, color));
             }
+        }
+        // Labels at the lines' ends, pushed apart where ends lie close together (at least 15
+        // pixels between labels of the same year).
+        ends.sort_by_key(|((x, y), _, _)| (*x, *y));
+        for i in 1..ends.len() {
+            let ((x0, y0), _, _) = ends[i - 1];
+            let ((x, y), _, _) = &mut ends[i];
+            if *x == x0 && *y < y0 + 15 {
+                *y = y0 + 15;
+            }
+        }
+        for ((x, y), label, color) in ends {
+            let style = TextStyle::from(("sans-serif", 13).into_font()).color(&color).pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw(&Text::new(label.to_string(), (x + 6, y), style)).map_err(chart_error)?;
         }
         root.present().map_err(chart_error)?;
     }

@@ -274,6 +274,9 @@ fn breakdowns(rows: &[Row], year: i64, clusters: &[String]) -> Vec<Value> {
             None => groups.push((key, vec![r])),
         }
     }
+    // The dimensions in the order readers look for them (the file sorts them by name).
+    let order = |d: &str| ["nace_section", "size_class", "province", "age_class"].iter().position(|x| *x == d).unwrap_or(usize::MAX);
+    groups.sort_by_key(|((indicator, dimension), _)| (indicator.clone(), order(dimension)));
     groups
         .into_iter()
         .map(|((indicator, dimension), rows)| {
