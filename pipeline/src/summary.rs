@@ -107,7 +107,7 @@ pub fn render(rows: &[SummaryRow], warnings: usize, output: &str) -> String {
     for r in &body {
         line(&mut out, &r.iter().map(String::as_str).collect::<Vec<_>>());
     }
-    let _ = writeln!(out, "\"-\": not published (disclosure control or no sample). {warnings} warning(s) in manifest.json. Outputs: {output}");
+    let _ = writeln!(out, "\"-\": not published (disclosure control or no sample). {warnings} warning(s) in manifest.json. Outputs: {output}, report: {}/{}", output.trim_end_matches('/'), crate::report::REPORT_FILE);
     out
 }
 
@@ -144,7 +144,7 @@ mod tests {
             "year  cluster  CPI 7 gap (pp)  CPI 8 gap (pp)  CPI 6 share  CPI 7 sample  coverage\n\
              2024  ALL                +6.8            -2.0       61.1 %         4 / 7    87.1 %\n\
              2024  C3                    -               -            -         1 / 1         -\n\
-             \"-\": not published (disclosure control or no sample). 3 warning(s) in manifest.json. Outputs: out\n"
+             \"-\": not published (disclosure control or no sample). 3 warning(s) in manifest.json. Outputs: out, report: out/report.html\n"
         );
     }
 }
