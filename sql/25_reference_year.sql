@@ -34,6 +34,9 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.p_percent,
        s.min_controls,
        s.match_unknown_cells,
-       s.headline_benchmark
+       s.headline_benchmark,
+       s.bootstrap_replicates,
+       s.interval_level,
+       s.bootstrap_seed
 FROM reference_year y
 CROSS JOIN settings s;

@@ -1,7 +1,7 @@
 -- scope: per_year
--- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, member_flow_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
--- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings, run_summary
--- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
+-- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
 -- One file, over 400 lines, because it is the one place where every output takes its published
@@ -425,6 +425,64 @@ SELECT cluster_id, reference_year, base_year, end_year, flow, firms, firms_in_re
        suppressed_reason
 FROM output_member_flows_confidential
 ORDER BY cluster_id, CASE flow WHEN 'staying' THEN 1 WHEN 'entrant' THEN 2 ELSE 3 END;
+
+-- How sure each number is (step 65), with the disclosure status of the headline cell it
+-- qualifies: a suppressed cell publishes none of its measures; the largest member's share is
+-- one company's value and is never published; a top-k share only where its two groups pass.
+CREATE VIEW output_uncertainty_confidential AS
+SELECT CAST(u.cluster_id AS VARCHAR) AS cluster_id,
+       CAST(u.reference_year AS INT) AS reference_year,
+       CAST(u.indicator AS VARCHAR) AS indicator,
+       CAST(u.sample_firms AS BIGINT) AS sample_firms,
+       CAST(u.growth AS DOUBLE) AS growth,
+       CAST(u.gap_pp AS DOUBLE) AS gap_pp,
+       CAST(u.bootstrap_replicates AS BIGINT) AS bootstrap_replicates,
+       CAST(u.interval_level AS DOUBLE) AS interval_level,
+       CAST(u.growth_low AS DOUBLE) AS growth_low,
+       CAST(u.growth_high AS DOUBLE) AS growth_high,
+       CAST(u.gap_low_pp AS DOUBLE) AS gap_low_pp,
+       CAST(u.gap_high_pp AS DOUBLE) AS gap_high_pp,
+       CAST(u.largest_member_share AS DOUBLE) AS largest_member_share,
+       CAST(u.top5_share AS DOUBLE) AS top5_share,
+       CAST(u.top10_share AS DOUBLE) AS top10_share,
+       CAST(u.herfindahl AS DOUBLE) AS herfindahl,
+       CAST(u.max_member_influence_pp AS DOUBLE) AS max_member_influence_pp,
+       CAST(u.median_growth_firms AS BIGINT) AS median_growth_firms,
+       CAST(u.median_member_growth AS DOUBLE) AS median_member_growth,
+       CAST(u.top5_publishable AS BOOLEAN) AS top5_publishable,
+       CAST(u.top10_publishable AS BOOLEAN) AS top10_publishable,
+       CAST(members_suppressed_reason AS VARCHAR) AS suppressed_reason,
+       CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason
+FROM (SELECT *, CASE indicator WHEN 'CPI7' THEN 'cpi7' WHEN 'CPI8' THEN 'cpi8' ELSE 'productivity' END AS tbl
+      FROM uncertainty_result) u
+LEFT JOIN cluster_disclosure ON disclosure_table = u.tbl AND disclosure_cluster_id = u.cluster_id
+LEFT JOIN benchmark_disclosure ON benchmark_table = u.tbl
+ORDER BY cluster_id, indicator;
+
+CREATE VIEW output_uncertainty AS
+WITH o AS (
+  SELECT *, suppressed_reason IS NULL AS m, flanders_suppressed_reason IS NULL AS f
+  FROM output_uncertainty_confidential
+)
+SELECT cluster_id, reference_year, indicator, sample_firms,
+       CASE WHEN m THEN growth END AS growth,
+       CASE WHEN m AND f THEN gap_pp END AS gap_pp,
+       bootstrap_replicates, interval_level,
+       CASE WHEN m THEN growth_low END AS growth_low,
+       CASE WHEN m THEN growth_high END AS growth_high,
+       CASE WHEN m AND f THEN gap_low_pp END AS gap_low_pp,
+       CASE WHEN m AND f THEN gap_high_pp END AS gap_high_pp,
+       CAST(NULL AS DOUBLE) AS largest_member_share,
+       CASE WHEN m AND top5_publishable THEN top5_share END AS top5_share,
+       CASE WHEN m AND top10_publishable THEN top10_share END AS top10_share,
+       CASE WHEN m THEN herfindahl END AS herfindahl,
+       CASE WHEN m AND f THEN max_member_influence_pp END AS max_member_influence_pp,
+       median_growth_firms,
+       CASE WHEN m THEN median_member_growth END AS median_member_growth,
+       top5_publishable, top10_publishable,
+       suppressed_reason, flanders_suppressed_reason
+FROM o
+ORDER BY cluster_id, indicator;
 
 -- Every cohort company left out of a sample, with the indicator and the reason: names
 -- enterprises, so it goes only to --confidential; the public folder gets the counts below.

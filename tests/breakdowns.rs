@@ -127,7 +127,8 @@ fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
             "exclusions.parquet",
             "member_flows.parquet",
             "productivity.parquet",
-            "rejects.parquet"
+            "rejects.parquet",
+            "uncertainty.parquet"
         ]
     );
     for o in &manifest.disclosure.confidential_outputs {

@@ -192,6 +192,43 @@ fn handworked_indicators() {
         assert_close(e.float("competitive_effect_pp", r), 100.0 * (g_c - mix), EPS, "FTE competitive effect");
     }
 
+    // ---- How sure (step 65), C1's CPI 7: A 1.0 -> 1.3 M, B 0.5 -> 0.45 M, C 0.2 -> 0.26 M ----
+    let u = Table::read(&conf.join("uncertainty.parquet"));
+    let find = |t: &Table, cluster: &str, indicator: &str| {
+        (0..t.len()).find(|&r| t.text("cluster_id", r).as_deref() == Some(cluster) && t.text("indicator", r).as_deref() == Some(indicator)).unwrap()
+    };
+    let r = find(&u, "C1", "CPI7");
+    assert_eq!(u.int("sample_firms", r), 3);
+    assert_eq!(u.int("bootstrap_replicates", r), 999);
+    // largest A: 1.0 / 1.7; Herfindahl (1.0^2 + 0.5^2 + 0.2^2) / 1.7^2 = 1.29 / 2.89
+    assert_close(u.float("largest_member_share", r), 1.0 / 1.7, EPS, "largest share");
+    assert_close(u.float("top5_share", r), 1.0, EPS, "top 5 = all three");
+    assert_close(u.float("herfindahl", r), 1.29 / 2.89, EPS, "Herfindahl");
+    // without A: 0.71 / 0.70 - 1; without B: 1.56 / 1.2 - 1 = 0.3; without C: 1.75 / 1.5 - 1:
+    // influences 16.81, -11.76, 1.57 points; the largest is A's
+    let g = 2.01 / 1.7 - 1.0;
+    assert_close(u.float("max_member_influence_pp", r), 100.0 * (g - (0.71 / 0.7 - 1.0)), 1e-9, "influence");
+    // DHS growth: A 0.3 / 1.15, B -0.05 / 0.475, C 0.06 / 0.23 (= A's): median 0.3 / 1.15
+    assert_eq!(u.int("median_growth_firms", r), 3);
+    assert_close(u.float("median_member_growth", r), 0.3 / 1.15, EPS, "median DHS growth");
+    // The 25th and 975th of 999 replicates: a replicate of B three times grows -0.1 (1 in 27:
+    // about 37 of them, the lowest possible), one of A and C only grows 0.3 (8 in 27: about 296,
+    // the highest possible); the seeded draws hold at least 25 of each.
+    assert_close(u.float("growth_low", r), -0.1, EPS, "interval low");
+    assert_close(u.float("growth_high", r), 0.3, EPS, "interval high");
+    assert_close(u.float("gap_low_pp", r), 100.0 * (-0.1 - (4_499_999.0 / 4_100_000.0 - 1.0)), 1e-9, "gap low");
+    // Published: C1's CPI 7 passes disclosure, so its interval, index, influence and median are
+    // published; the largest member's share never is, nor a top-5 share of three companies.
+    let public = Table::read(&out.join("uncertainty.parquet"));
+    let p = find(&public, "C1", "CPI7");
+    assert_close(public.float("growth_high", p), 0.3, EPS, "published interval");
+    assert_close(public.float("herfindahl", p), 1.29 / 2.89, EPS, "published Herfindahl");
+    assert_eq!((public.float("largest_member_share", p), public.float("top5_share", p)), (None, None));
+    // C3 is one company: nothing but its counts.
+    let c3 = find(&public, "C3", "CPI7");
+    assert_eq!(public.text("suppressed_reason", c3).as_deref(), Some("fewer_than_3_firms"));
+    assert_eq!((public.float("growth_low", c3), public.float("median_member_growth", c3), public.int("sample_firms", c3)), (None, None, 1));
+
     // ---- CPI 6: investment ----
     let i = Table::read(&conf.join("cpi6_investment.parquet"));
     let flanders = 1_310_007.0;

@@ -24,6 +24,7 @@ pub struct Config {
     pub breakdowns: BreakdownsConfig,
     pub disclosure: DisclosureConfig,
     pub comparison: ComparisonConfig,
+    pub uncertainty: UncertaintyConfig,
     pub totals: TotalsConfig,
     pub warnings: WarningsConfig,
 }
@@ -100,6 +101,18 @@ pub struct ProvinceChange {
 pub struct ComparisonConfig {
     pub min_controls: i64,
     pub match_unknown_cells: bool,
+}
+
+/// How sure each number is (sql/65_uncertainty.sql, METHODOLOGY.md section 6c).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintyConfig {
+    /// Bootstrap replicates per cluster and indicator (0: no interval).
+    pub bootstrap_replicates: i64,
+    /// Level of the percentile interval, e.g. 0.95.
+    pub interval_level: f64,
+    /// Seed of the resampling: the same seed gives the same intervals, byte for byte.
+    pub seed: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,6 +200,14 @@ impl Config {
         postcodes.sort();
         if postcodes.windows(2).any(|w| w[0] == w[1]) {
             return bad("breakdowns.province_changes lists a postcode twice".into());
+        }
+        let u = &self.uncertainty;
+        let uncertainty_ok = (0..=100_000).contains(&u.bootstrap_replicates)
+            && u.interval_level > 0.0
+            && u.interval_level < 1.0
+            && (0..1_000_000_000).contains(&u.seed);
+        if !uncertainty_ok {
+            return bad("uncertainty.bootstrap_replicates must be in 0..=100000, uncertainty.interval_level in (0, 1) and uncertainty.seed in 0..1000000000".into());
         }
         if self.comparison.min_controls < 1 {
             return bad("comparison.min_controls must be at least 1".into());

@@ -92,6 +92,9 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("p_percent", float(c.disclosure.p_percent)),
         ("min_controls", long(c.comparison.min_controls)),
         ("match_unknown_cells", boolean(c.comparison.match_unknown_cells)),
+        ("bootstrap_replicates", long(c.uncertainty.bootstrap_replicates)),
+        ("interval_level", float(c.uncertainty.interval_level)),
+        ("bootstrap_seed", long(c.uncertainty.seed)),
     ])?)
 }
 
