@@ -31,10 +31,11 @@ fn chart_error(e: impl std::fmt::Display) -> CpiError {
 }
 
 /// One series of bars: its name and one value per category, or the mark to show instead
-/// ("c" suppressed, ":" not available).
+/// ("c" suppressed, ":" not available), and where known an interval drawn as a whisker.
 pub struct Bars<'a> {
     pub name: &'a str,
     pub values: Vec<std::result::Result<f64, &'static str>>,
+    pub intervals: Vec<Option<(f64, f64)>>,
 }
 
 /// A horizontal bar chart: categories top to bottom, one bar per series in each, a legend
@@ -43,7 +44,8 @@ pub struct Bars<'a> {
 /// its coordinate mapping, so that several series share a category's band.
 pub fn bar_chart(categories: &[String], series: &[Bars], axis: &str, lang: Language) -> Result<String> {
     let n = categories.len().max(1);
-    let all = series.iter().flat_map(|s| s.values.iter().filter_map(|v| v.ok()));
+    let bounds = series.iter().flat_map(|s| s.intervals.iter().flatten().flat_map(|(a, b)| [*a, *b]));
+    let all = series.iter().flat_map(|s| s.values.iter().filter_map(|v| v.ok())).chain(bounds);
     let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let pad = ((hi - lo) * 0.08).max(0.5);
     let (lo, hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, if hi > 0.0 { hi + pad } else { pad });
@@ -92,6 +94,15 @@ pub fn bar_chart(categories: &[String], series: &[Bars], axis: &str, lang: Langu
                         let end = at(v, y).0;
                         let color = BAR_COLORS[k % BAR_COLORS.len()];
                         root.draw(&Rectangle::new([(zero.min(end), y0), (zero.max(end), y1)], color.filled())).map_err(chart_error)?;
+                        // the interval: a whisker through the middle of the bar, with end caps
+                        if let Some((low, high)) = s.intervals.get(c).copied().flatten() {
+                            let (a, b, mid) = (at(low, y).0, at(high, y).0, (y0 + y1) / 2);
+                            let ink = BLACK.stroke_width(1);
+                            root.draw(&PathElement::new(vec![(a, mid), (b, mid)], ink)).map_err(chart_error)?;
+                            for x in [a, b] {
+                                root.draw(&PathElement::new(vec![(x, y0 + 1), (x, y1 - 1)], ink)).map_err(chart_error)?;
+                            }
+                        }
                     }
                     Err(missing) => root.draw(&Text::new(missing.to_string(), (zero + 4, (y0 + y1) / 2), mark.clone())).map_err(chart_error)?,
                 }

@@ -74,6 +74,8 @@ pub enum Kind {
     Fte,
     /// Euros, no decimals (value added per FTE).
     Euro,
+    /// An index between 0 and 1 with three decimals (Herfindahl).
+    Index,
 }
 
 impl Kind {
@@ -85,6 +87,7 @@ impl Kind {
             "int" => Kind::Count,
             "fte" => Kind::Fte,
             "eur" => Kind::Euro,
+            "idx" => Kind::Index,
             _ => return None,
         })
     }
@@ -106,6 +109,7 @@ pub fn figure(value: f64, kind: Kind, lang: Language) -> String {
         Kind::Count => number(value, 0, lang),
         Kind::Fte => number(value, 1, lang),
         Kind::Euro => number(value, 0, lang),
+        Kind::Index => number(value, 3, lang),
     }
 }
 
@@ -135,5 +139,6 @@ mod tests {
         assert_eq!(figure(1_234_567_890.0, Kind::MillionEuro, Language::Nl), "1.234,6");
         assert_eq!(figure(4321.0, Kind::Count, Language::En), "4,321");
         assert_eq!(figure(3922.44, Kind::Fte, Language::Nl), "3.922,4");
+        assert_eq!(figure(1.29 / 2.89, Kind::Index, Language::Nl), "0,446");
     }
 }

@@ -49,7 +49,7 @@ impl Published {
     /// The public tables of the catalogue, read from `dir`.
     pub async fn read(dir: &Location, manifest: Value) -> Result<Published> {
         let mut tables = BTreeMap::new();
-        for output in catalogue::outputs()?.into_iter().filter(|o| o.public) {
+        for output in catalogue::outputs()?.iter().filter(|o| o.public) {
             let stem = output.file.trim_end_matches(".parquet").to_string();
             tables.insert(stem, tables::read(dir, &output.file).await?);
         }
@@ -181,14 +181,46 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
                 })
                 .collect()
         };
+        // How sure (uncertainty.parquet): per cluster and indicator; the whiskers of the gap
+        // chart are the bootstrap interval of the gap to Flanders, so they are drawn only where
+        // the headline gap is that gap.
+        let sure: BTreeMap<(&str, &str), &Row> =
+            p.table("uncertainty").iter().filter(|r| year_of(r) == year).map(|r| ((s(r, "cluster_id"), s(r, "indicator")), r)).collect();
+        let whiskers = |indicator: &str| -> Vec<Option<(f64, f64)>> {
+            labels
+                .iter()
+                .map(|c| {
+                    let r = sure.get(&(c.as_str(), indicator))?;
+                    let flanders_headline = cpi7.first().is_none_or(|h| s(h, "headline_benchmark") != "rest_of_flanders");
+                    flanders_headline.then_some((f(r, "gap_low_pp")?, f(r, "gap_high_pp")?))
+                })
+                .collect()
+        };
         let gaps_chart = charts::bar_chart(
             &labels,
-            &[Bars { name: text(t, "chart_cpi7"), values: bars(&c7, "headline_gap_pp", 1.0) }, Bars { name: text(t, "chart_cpi8"), values: bars(&c8, "headline_gap_pp", 1.0) }],
+            &[
+                Bars { name: text(t, "chart_cpi7"), values: bars(&c7, "headline_gap_pp", 1.0), intervals: whiskers("CPI7") },
+                Bars { name: text(t, "chart_cpi8"), values: bars(&c8, "headline_gap_pp", 1.0), intervals: whiskers("CPI8") },
+            ],
             text(t, "chart_gap_axis"),
             lang,
         )?;
-        let cpi6_chart =
-            charts::bar_chart(&labels, &[Bars { name: text(t, "chart_cpi6"), values: bars(&c6, "share_of_flanders", 100.0) }], text(t, "chart_share_axis"), lang)?;
+        let cpi6_chart = charts::bar_chart(
+            &labels,
+            &[Bars { name: text(t, "chart_cpi6"), values: bars(&c6, "share_of_flanders", 100.0), intervals: vec![] }],
+            text(t, "chart_share_axis"),
+            lang,
+        )?;
+        let certainty: Vec<Value> = ["CPI7", "CPI8", "productivity"]
+            .iter()
+            .map(|indicator| {
+                let rows: Vec<Value> = clusters
+                    .iter()
+                    .map(|(id, name)| json!({"cluster_id": id, "cluster_name": name, "row": sure.get(&(id.as_str(), *indicator))}))
+                    .collect();
+                json!({"indicator": indicator, "rows": rows})
+            })
+            .collect();
 
         let flows: Vec<Value> = clusters
             .iter()
@@ -206,6 +238,7 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
             "headline": headline,
             "chart_gaps": gaps_chart,
             "chart_cpi6": cpi6_chart,
+            "certainty": certainty,
             "flows": flows,
             "breakdowns": breakdowns(p.table("cpi_breakdowns"), year, &labels),
             "exclusions": pivot_counts(p.table("exclusion_counts"), year, &labels),
