@@ -25,6 +25,8 @@ WITH s AS (
   WHERE exclusion_reason IS NULL AND enterprise_number IS NOT NULL
 )
 SELECT s.*,
+       -- an integer key per cluster and indicator: the draws carry it instead of two strings
+       dense_rank() OVER (ORDER BY cluster_id, indicator) AS sample_key,
        row_number() OVER (PARTITION BY cluster_id, indicator ORDER BY enterprise_number) AS position,
        count(*) OVER (PARTITION BY cluster_id, indicator) AS n
 FROM s;
@@ -34,10 +36,11 @@ FROM s;
 -- with M = 2^31 - 1 and c = 11, 13, 17: integer arithmetic that every SQL engine computes the
 -- same way (so DuckDB's cross-check draws the same companies), squared three times so that
 -- neighbouring draws are not related. Every cluster of the same size draws the same positions
--- (of different companies).
-CREATE TABLE uncertainty_draw AS
+-- (of different companies). A view: the replicates' sums below read the draws as they are
+-- made (999 x n rows), none of them is kept.
+CREATE VIEW uncertainty_draw AS
 WITH sizes AS (
-  SELECT DISTINCT cluster_id, indicator, n FROM uncertainty_sample
+  SELECT DISTINCT sample_key, n FROM uncertainty_sample
 ),
 -- the numbers 1 .. 1 000 000 (replicates are at most 100 000; no sample is larger), from digits
 digits AS (
@@ -54,17 +57,17 @@ replicates AS (
 -- the seed comes in as a scalar (a cross join with the one-row params here made DataFusion 55
 -- copy the replicates' rows many times: 40 s instead of 1 s at F = 1.0)
 positions AS (
-  SELECT s.cluster_id, s.indicator, s.n, CAST(i AS BIGINT) AS draw FROM sizes s JOIN numbers ON i <= s.n
+  SELECT s.sample_key, s.n, CAST(i AS BIGINT) AS draw FROM sizes s JOIN numbers ON i <= s.n
 ),
 x0 AS (
-  SELECT d.cluster_id, d.indicator, d.n, r.replicate, d.draw,
+  SELECT d.sample_key, d.n, r.replicate, d.draw,
          ((SELECT bootstrap_seed FROM params) * 7919 + r.replicate * 1000003 + d.draw) % 2147483647 AS x
   FROM positions d
   CROSS JOIN replicates r
 ),
-x1 AS (SELECT cluster_id, indicator, n, replicate, draw, (x * x + 11) % 2147483647 AS x FROM x0),
-x2 AS (SELECT cluster_id, indicator, n, replicate, draw, (x * x + 13) % 2147483647 AS x FROM x1)
-SELECT cluster_id, indicator, replicate, draw, 1 + ((x * x + 17) % 2147483647) % n AS position
+x1 AS (SELECT sample_key, n, replicate, draw, (x * x + 11) % 2147483647 AS x FROM x0),
+x2 AS (SELECT sample_key, n, replicate, draw, (x * x + 13) % 2147483647 AS x FROM x1)
+SELECT sample_key, replicate, draw, 1 + ((x * x + 17) % 2147483647) % n AS position
 FROM x2;
 
 -- The sums of every variant of a sample: each bootstrap replicate (a company drawn twice
@@ -76,12 +79,11 @@ WITH whole AS (
   FROM uncertainty_sample
   GROUP BY cluster_id, indicator
 )
-SELECT d.cluster_id, d.indicator, 'replicate' AS variant, d.replicate, CAST(NULL AS VARCHAR) AS enterprise_number,
+SELECT s.cluster_id, s.indicator, 'replicate' AS variant, d.replicate, CAST(NULL AS VARCHAR) AS enterprise_number,
        sum(s.num_base) AS num_base, sum(s.num_end) AS num_end, sum(s.den_base) AS den_base, sum(s.den_end) AS den_end
 FROM uncertainty_draw d
-JOIN uncertainty_sample s
-  ON s.cluster_id = d.cluster_id AND s.indicator = d.indicator AND s.position = d.position
-GROUP BY d.cluster_id, d.indicator, d.replicate
+JOIN uncertainty_sample s ON s.sample_key = d.sample_key AND s.position = d.position
+GROUP BY s.cluster_id, s.indicator, d.replicate
 UNION ALL
 SELECT s.cluster_id, s.indicator, 'without', CAST(NULL AS BIGINT), s.enterprise_number,
        w.num_base - s.num_base, w.num_end - s.num_end, w.den_base - s.den_base, w.den_end - s.den_end
