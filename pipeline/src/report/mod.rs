@@ -122,7 +122,7 @@ fn year_of(row: &Row) -> i64 {
 }
 
 /// The rows of `table` for reference year `year`, keyed by cluster (in file order).
-fn by_cluster<'a>(rows: &'a [Row], year: i64) -> BTreeMap<&'a str, &'a Row> {
+fn by_cluster(rows: &[Row], year: i64) -> BTreeMap<&str, &Row> {
     rows.iter().filter(|r| year_of(r) == year).map(|r| (s(r, "cluster_id"), r)).collect()
 }
 
