@@ -135,7 +135,7 @@ def main():
         if args.docs_shot:
             first = image.crop((0, 0, image.width, min(image.height, 1250)))
             first = first.resize((first.width * 7 // 10, first.height * 7 // 10), Image.LANCZOS)
-            first.quantize(colors=64).save(args.docs_shot, optimize=True)
+            first.quantize(colors=256, method=Image.Quantize.FASTOCTREE).save(args.docs_shot, optimize=True)
 
     parser = Cells()
     parser.feed(dom)
