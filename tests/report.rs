@@ -140,3 +140,15 @@ fn cpi_report_rewrites_the_same_bytes_and_verify_checks_them() {
     let err = verify(&out).unwrap_err().to_string();
     assert!(err.contains("report.html: SHA-256 differs from the manifest"), "{err}");
 }
+
+#[test]
+fn a_folder_without_a_newer_table_still_gets_its_report() {
+    // An output folder written before uncertainty.parquet existed: the report leaves its
+    // figures out (":") instead of failing, and keeps every headline number.
+    let (_dir, out, _) = run(&fixture("handworked"), 2024);
+    std::fs::remove_file(out.join("uncertainty.parquet")).unwrap();
+    rewrite(&out, Language::Nl);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(cell(&html, "headline-table-2024", "ALL", "cpi7.headline_gap_pp"), "+8,1");
+    assert_eq!(cell(&html, "sure-table-CPI7-2024", "C1", "herfindahl"), ":");
+}

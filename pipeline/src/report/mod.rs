@@ -46,11 +46,17 @@ pub struct Published {
 }
 
 impl Published {
-    /// The public tables of the catalogue, read from `dir`.
+    /// The public tables of the catalogue, read from `dir`. A table the folder does not hold
+    /// (a folder written by an earlier version of cpi, before the table existed) is left out
+    /// with a warning: the report shows its figures as not available.
     pub async fn read(dir: &Location, manifest: Value) -> Result<Published> {
         let mut tables = BTreeMap::new();
         for output in catalogue::outputs()?.iter().filter(|o| o.public) {
             let stem = output.file.trim_end_matches(".parquet").to_string();
+            if !dir.exists(&output.file).await? {
+                tracing::warn!(file = %dir.name_of(&output.file), "not in the output folder: the report shows its figures as not available");
+                continue;
+            }
             tables.insert(stem, tables::read(dir, &output.file).await?);
         }
         Ok(Published { manifest, tables })
