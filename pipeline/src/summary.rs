@@ -5,11 +5,10 @@
 
 use std::fmt::Write;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::array::RecordBatch;
 
-use crate::error::{CpiError, Result};
+use crate::error::Result;
+use crate::report::tables::{rows_of, Row};
 
 /// One line of the summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,47 +26,22 @@ pub struct SummaryRow {
     pub coverage: Option<f64>,
 }
 
-/// Column `name` of every batch as text (None for NULL).
-fn texts(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<String>>> {
-    let mut out = vec![];
-    for b in batches {
-        let c = b.column_by_name(name).ok_or_else(|| CpiError::Internal(format!("summary: no column {name}")))?;
-        let c = cast(c, &DataType::Utf8)?;
-        let s = c.as_string::<i32>();
-        out.extend((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())));
-    }
-    Ok(out)
-}
-
-/// Column `name` of every batch as numbers (None for NULL).
-fn numbers(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<f64>>> {
-    let mut out = vec![];
-    for b in batches {
-        let c = b.column_by_name(name).ok_or_else(|| CpiError::Internal(format!("summary: no column {name}")))?;
-        let c = cast(c, &DataType::Float64)?;
-        let f = c.as_primitive::<Float64Type>();
-        out.extend((0..f.len()).map(|i| (!f.is_null(i)).then(|| f.value(i))));
-    }
-    Ok(out)
-}
-
 /// The summary rows, from the `run_summary` view of sql/90 (the published CPI 7, CPI 8 and
 /// CPI 6 tables joined per cluster and year).
 pub fn rows(run_summary: &[RecordBatch]) -> Result<Vec<SummaryRow>> {
-    let clusters = texts(run_summary, "cluster_id")?;
-    let [year, sample, cohort, cpi7, cpi8, cpi6, coverage] =
-        ["reference_year", "sample_firms", "cohort_firms", "cpi7_gap_pp", "cpi8_gap_pp", "cpi6_share", "coverage"].map(|c| numbers(run_summary, c));
-    let (year, sample, cohort, cpi7, cpi8, cpi6, coverage) = (year?, sample?, cohort?, cpi7?, cpi8?, cpi6?, coverage?);
-    Ok((0..clusters.len())
-        .map(|i| SummaryRow {
-            cluster_id: clusters[i].clone().unwrap_or_default(),
-            reference_year: year[i].unwrap_or_default() as i64,
-            sample_firms: sample[i].unwrap_or_default() as i64,
-            cohort_firms: cohort[i].unwrap_or_default() as i64,
-            cpi7_gap_pp: cpi7[i],
-            cpi8_gap_pp: cpi8[i],
-            cpi6_share: cpi6[i],
-            coverage: coverage[i],
+    let number = |row: &Row, column: &str| row.get(column).and_then(serde_json::Value::as_f64);
+    let count = |row: &Row, column: &str| row.get(column).and_then(serde_json::Value::as_i64).unwrap_or_default();
+    Ok(rows_of(run_summary)?
+        .iter()
+        .map(|r| SummaryRow {
+            cluster_id: r.get("cluster_id").and_then(serde_json::Value::as_str).unwrap_or_default().to_string(),
+            reference_year: count(r, "reference_year"),
+            sample_firms: count(r, "sample_firms"),
+            cohort_firms: count(r, "cohort_firms"),
+            cpi7_gap_pp: number(r, "cpi7_gap_pp"),
+            cpi8_gap_pp: number(r, "cpi8_gap_pp"),
+            cpi6_share: number(r, "cpi6_share"),
+            coverage: number(r, "coverage"),
         })
         .collect())
 }

@@ -155,6 +155,10 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
         *name = text(t, "all_clusters").to_string();
     }
     let labels: Vec<String> = clusters.iter().map(|(id, _)| id.clone()).collect();
+    let headline_benchmark = cpi7.first().map(|r| s(r, "headline_benchmark")).unwrap_or("flanders");
+    // The bootstrap interval is that of the gap to Flanders: drawn on the chart only when the
+    // headline gap is that gap.
+    let flanders_headline = headline_benchmark != "rest_of_flanders";
     let mut per_year = vec![];
     for &year in &years {
         let (c7, c8, c6, pr) = (
@@ -187,9 +191,7 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
                 })
                 .collect()
         };
-        // How sure (uncertainty.parquet): per cluster and indicator; the whiskers of the gap
-        // chart are the bootstrap interval of the gap to Flanders, so they are drawn only where
-        // the headline gap is that gap.
+        // How sure (uncertainty.parquet): per cluster and indicator.
         let sure: BTreeMap<(&str, &str), &Row> =
             p.table("uncertainty").iter().filter(|r| year_of(r) == year).map(|r| ((s(r, "cluster_id"), s(r, "indicator")), r)).collect();
         let whiskers = |indicator: &str| -> Vec<Option<(f64, f64)>> {
@@ -197,7 +199,6 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
                 .iter()
                 .map(|c| {
                     let r = sure.get(&(c.as_str(), indicator))?;
-                    let flanders_headline = cpi7.first().is_none_or(|h| s(h, "headline_benchmark") != "rest_of_flanders");
                     flanders_headline.then_some((f(r, "gap_low_pp")?, f(r, "gap_high_pp")?))
                 })
                 .collect()
@@ -292,11 +293,11 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
         "clusters": clusters.iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
         "years": per_year,
         "series": series,
-        "headline_benchmark": cpi7.first().map(|r| s(r, "headline_benchmark")).unwrap_or("flanders"),
+        "headline_benchmark": headline_benchmark,
         "manifest": {
             "tool": m["tool"], "started_at": m["started_at"], "kbo": m["kbo"], "inputs": m["inputs"],
             "input_rows": m["input_rows"], "warnings": m["warnings"], "disclosure": m["disclosure"],
-            "config_source": m["config_source"], "min_firms": m["config"]["disclosure"]["min_firms"],
+            "uncertainty": m["config"]["uncertainty"],
         },
         "reject_counts": p.table("reject_counts"),
     }))

@@ -21,10 +21,18 @@ pub async fn read(dir: &Location, file: &str) -> Result<Vec<Row>> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
         .and_then(|b| b.build())
         .map_err(|e| CpiError::bad_input(&name, format!("not a readable Parquet file: {e}")))?;
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| CpiError::bad_input(&name, format!("not a readable Parquet file: {e}")))?;
+    rows_of(&batches)
+}
+
+/// The rows of record batches (the same conversion for a table in memory, as the terminal
+/// summary reads the `run_summary` view).
+pub fn rows_of(batches: &[RecordBatch]) -> Result<Vec<Row>> {
     let mut rows = vec![];
-    for batch in reader {
-        let batch = batch.map_err(|e| CpiError::bad_input(&name, format!("not a readable Parquet file: {e}")))?;
-        rows.extend(batch_rows(&batch)?);
+    for batch in batches {
+        rows.extend(batch_rows(batch)?);
     }
     Ok(rows)
 }
