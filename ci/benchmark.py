@@ -19,7 +19,7 @@ each scale is also run with --confidential and ci/member_profile.py checks the s
 against the published STORE profile (exit 1 when a figure is outside its tolerance).
 
 usage: benchmark.py [--scales 0.01,0.1,0.25,1.0] [--work DIR] [--cpi PATH] [--check-only]
-                    [--accounts-format csv|cbso] [--profile]
+                    [--accounts-format csv|cbso] [--profile] [--config FILE]
 """
 import argparse
 import json
@@ -97,7 +97,9 @@ def main() -> None:
     ap.add_argument("--check-only", action="store_true", help="only the cross-check of values, no timing table")
     ap.add_argument("--accounts-format", choices=["csv", "cbso"], default="csv")
     ap.add_argument("--profile", action="store_true", help="also check the members against the STORE profile")
+    ap.add_argument("--config", help="method settings (TOML) for every cpi run and ingest; the shipped defaults when absent")
     args = ap.parse_args()
+    settings = ["--config", str(pathlib.Path(args.config).resolve())] if args.config else []
     work = pathlib.Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     year = str(args.year)
@@ -112,9 +114,9 @@ def main() -> None:
         tag = f"{scale}-{args.accounts_format}"
         out, copy, out_copy = work / f"out-{tag}", work / f"staged-{tag}", work / f"out-staged-{tag}"
         r = {"scale": scale, "accounts": args.accounts_format}
-        r["cpi_s"], r["cpi_mib"] = timed([args.cpi, "-q", "run", "--input", str(data), "--output", str(out), "--year", year, "--overwrite"])
-        r["ingest_s"], r["ingest_mib"] = timed([args.cpi, "-q", "ingest", "--input", str(data), "--output", str(copy), "--overwrite"])
-        r["rerun_s"], r["rerun_mib"] = timed([args.cpi, "-q", "run", "--input", str(copy), "--output", str(out_copy), "--year", year, "--overwrite"])
+        r["cpi_s"], r["cpi_mib"] = timed([args.cpi, "-q", "run", *settings, "--input", str(data), "--output", str(out), "--year", year, "--overwrite"])
+        r["ingest_s"], r["ingest_mib"] = timed([args.cpi, "-q", "ingest", *settings, "--input", str(data), "--output", str(copy), "--overwrite"])
+        r["rerun_s"], r["rerun_mib"] = timed([args.cpi, "-q", "run", *settings, "--input", str(copy), "--output", str(out_copy), "--year", year, "--overwrite"])
         for f in out.glob("*.parquet"):
             if f.read_bytes() != (out_copy / f.name).read_bytes():
                 sys.exit(f"scale {scale}: {f.name} differs between the run on the inputs and on the staged copy")

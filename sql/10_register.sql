@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: kbo_enterprise, kbo_establishment, kbo_activity, kbo_address, kbo_code, postcode_region, nace_division_section, nace_version_preference, activity_group_preference, settings
--- creates: seat, seat_location, division_section_label, nace_concordance, company, output_nace_concordance
+-- creates: seat, seat_location, division_section_label, nace_concordance, register_company, output_nace_concordance
 -- publishes: output_nace_concordance
 --
 -- Step 10: the company register (KBO/BCE Open Data full extract).
@@ -123,7 +123,7 @@ GROUP BY b.nace_2008, b.support, b.entities_with_both;
 -- The main activity in NACE 2025 terms: as chosen when it is a 2025 code, else the 2008 code
 -- converted with the concordance (nace_2025_converted); section from the 2025 structure.
 -- (The section lookup joins the small section table to the per-enterprise table here, not at
--- the end of the join chain over the register's CSV files in `company`.)
+-- the end of the join chain over the register's CSV files in `register_company`.)
 CREATE VIEW main_activity_2025 AS
 SELECT x.enterprise_number, x.nace_2025_code, x.nace_2025_converted, s25.section AS nace_2025_section
 FROM nace_division_section s25
@@ -137,7 +137,10 @@ RIGHT JOIN (
   ON s25.nace_version = '2025'
  AND s25.division = try_cast(substr(x.nace_2025_code, 1, 2) AS INT);
 
-CREATE TABLE company AS
+-- The register as it stands on the snapshot date. Step 28 makes of it, for each reference year,
+-- `company`: the seat and activity of that year, the companies absent from the snapshot, and
+-- the population each company belongs to.
+CREATE TABLE register_company AS
 SELECT e.enterprise_number,
        e.type_of_enterprise,
        e.juridical_form,
@@ -170,7 +173,7 @@ SELECT CAST(nace_2008 AS VARCHAR) AS nace_2008,
 FROM nace_concordance
 ORDER BY nace_2008;
 
--- The activity rows and the per-enterprise choice are in `company` and `nace_concordance`
+-- The activity rows and the per-enterprise choice are in `register_company` and `nace_concordance`
 -- now; dropping them frees their memory for the later steps.
 DROP VIEW main_activity_2025;
 DROP VIEW main_activity_classified;

@@ -1,6 +1,6 @@
 -- scope: common
--- reads: account_filings, account_value, rubric_map, settings, data_version_preference, company, input_counts
--- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, method_counts
+-- reads: account_filings, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
+-- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, absent_company, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -277,18 +277,49 @@ FROM year_total y
 JOIN exercise_figures l ON l.enterprise_number = y.enterprise_number AND l.exercise_end = y.exercise_end
 CROSS JOIN measure_rule m;
 
+-- What each year's filing says about the company itself, when it says it (CBSO JSON: the
+-- address's postcode and country, the legal form, the activity code; the long form says none):
+-- of the used filings ending in the year, the one that ends last. Step 28 takes from it the
+-- seat and activity of the reference year (METHODOLOGY.md section 4b).
+CREATE TABLE filing_place AS
+WITH described AS (
+  SELECT u.enterprise_number, u.year, u.exercise_end,
+         min(a.filing_postcode) AS postcode,
+         min(a.filing_country) AS country,
+         min(a.legal_form) AS legal_form,
+         min(replace(a.activity_code, '.', '')) AS activity_code
+  FROM filing_used u
+  JOIN account_filings a
+    ON a.enterprise_number = u.enterprise_number AND a.reference_number = u.reference_number
+   AND a.data_version = u.data_version
+  WHERE a.filing_postcode IS NOT NULL OR a.legal_form IS NOT NULL OR a.activity_code IS NOT NULL
+  GROUP BY u.enterprise_number, u.year, u.exercise_end
+), last_exercise AS (
+  SELECT enterprise_number, year, max(exercise_end) AS exercise_end FROM described GROUP BY enterprise_number, year
+)
+SELECT d.enterprise_number, d.year, d.postcode, d.country, d.legal_form, d.activity_code
+FROM described d
+JOIN last_exercise l ON l.enterprise_number = d.enterprise_number AND l.year = d.year AND l.exercise_end = d.exercise_end;
+
+-- Companies with figures that are not in the register snapshot: stopped before it (the
+-- snapshot lists active enterprises only), or a number the register does not know. Step 28
+-- adds them to `company` when register.include_companies_absent_from_register is on.
+CREATE TABLE absent_company AS
+SELECT DISTINCT f.enterprise_number
+FROM annual_figures f
+WHERE NOT EXISTS (SELECT 1 FROM register_company c WHERE c.enterprise_number = f.enterprise_number);
+
 -- What the method kept and set aside, counted for manifest.json (name, value).
 CREATE VIEW method_counts AS
 SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status
-UNION ALL SELECT 'companies_in_register', count(*) FROM company
-UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM company WHERE region = 'Flanders'
-UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM company
-UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM company WHERE nace_2025_converted
+UNION ALL SELECT 'companies_in_register', count(*) FROM register_company
+UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM register_company WHERE region = 'Flanders'
+UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM register_company
+UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM register_company WHERE nace_2025_converted
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
 -- companies that filed accounts but are not in the register snapshot (stopped before it, or a
--- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4)
-UNION ALL SELECT 'companies_filing_not_in_register', count(DISTINCT f.enterprise_number)
-  FROM annual_figures f WHERE NOT EXISTS (SELECT 1 FROM company c WHERE c.enterprise_number = f.enterprise_number)
+-- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4b)
+UNION ALL SELECT 'companies_filing_not_in_register', count(*) FROM absent_company
 UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
 UNION ALL SELECT 'company_years_of_several_exercises', count(*) FROM annual_figures WHERE exercises > 1
 UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annual_figures WHERE fte_zero_without_employees

@@ -15,6 +15,9 @@ SELECT 'ALL' AS cluster_id, 'All clusters (each company once)' AS cluster_name;
 -- is_company: listed as a company (member_type), by the cluster (in ALL: by any cluster); a
 -- knowledge institution, federation or other member stays in the cohort, and every indicator
 -- excludes it with reason not_a_company, so it is counted per cluster but enters no sample.
+-- in_register: in the register snapshot; known: in `company` (the register, or a company absent
+-- from it that filed accounts, when the settings include those: step 28); in_population: its
+-- legal form's class is one of population.member_classes.
 CREATE TABLE cohort_company AS
 WITH listed AS (
   SELECT m.cluster_id, m.enterprise_number, bool_or(m.member_type = 'company') AS is_company
@@ -30,7 +33,9 @@ WITH listed AS (
 SELECT c.cluster_id,
        c.enterprise_number,
        c.is_company,
-       co.enterprise_number IS NOT NULL AS in_register,
+       coalesce(co.in_register, false) AS in_register,
+       co.enterprise_number IS NOT NULL AS known,
+       coalesce(co.in_member_population, false) AS in_population,
        co.region
 FROM cohort c
 LEFT JOIN company co ON co.enterprise_number = c.enterprise_number;

@@ -34,9 +34,11 @@ SELECT c.cluster_id,
        m.measure,
        m.indicator,
        c.in_register,
+       c.known,
        CASE
          WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.in_register THEN 'not_in_register'
+         WHEN NOT c.known THEN 'not_in_register'
+         WHEN NOT c.in_population THEN 'outside_population'
          WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
          WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'
          WHEN g.value_base IS NULL THEN 'no_' || m.measure || '_base_year'
@@ -49,7 +51,8 @@ CROSS JOIN growth_measure m
 LEFT JOIN growth_panel g
   ON g.enterprise_number = c.enterprise_number AND g.measure = m.measure;
 
--- The micro benchmark: the same constant-sample rule over every company seated in Flanders; and
+-- The micro benchmark: the same constant-sample rule over every company of the Flemish benchmark
+-- (in_benchmark: seated in Flanders in T, a legal form of population.benchmark_classes; step 28); and
 -- the rest of Flanders: the same companies less those in any cluster's cohort (ALL), so that
 -- the members, about an eighth of Flemish employment, do not pull the benchmark towards them.
 CREATE VIEW flanders_growth AS
@@ -66,7 +69,7 @@ LEFT JOIN (
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
-  WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+  WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 ) g ON g.measure = m.measure
 GROUP BY m.measure;
 
@@ -88,7 +91,7 @@ SELECT l.cluster_id,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_base END) AS cluster_base,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_end END) AS cluster_end,
        -- end-year value of every cohort company in the register that reports one
-       sum(CASE WHEN s.in_register THEN s.value_end END) AS cohort_end_known
+       sum(CASE WHEN s.known THEN s.value_end END) AS cohort_end_known
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
@@ -106,7 +109,7 @@ SELECT g.measure,
        CAST(sum(g.value_end) AS DOUBLE) / CAST(nullif(sum(g.value_base), 0) AS DOUBLE) - 1 AS division_growth
 FROM growth_panel g
 JOIN company c ON c.enterprise_number = g.enterprise_number
-WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
   AND c.nace_2025_division IS NOT NULL
 GROUP BY g.measure, c.nace_2025_division;
 

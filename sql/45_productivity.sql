@@ -28,7 +28,8 @@ SELECT c.cluster_id,
        c.in_register,
        CASE
          WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.in_register THEN 'not_in_register'
+         WHEN NOT c.known THEN 'not_in_register'
+         WHEN NOT c.in_population THEN 'outside_population'
          WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
          WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'
          WHEN g.value_added_base IS NULL THEN 'no_value_added_base_year'
@@ -59,7 +60,7 @@ SELECT count(g.enterprise_number) AS flanders_firms,
 FROM productivity_panel g
 JOIN company c ON c.enterprise_number = g.enterprise_number
 LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
-WHERE c.region = 'Flanders'
+WHERE c.in_benchmark
   AND g.value_added_base IS NOT NULL AND g.value_added_end IS NOT NULL
   AND g.fte_base IS NOT NULL AND g.fte_end IS NOT NULL;
 

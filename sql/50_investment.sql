@@ -53,7 +53,8 @@ SELECT c.cluster_id,
        c.in_register,
        CASE
          WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.in_register THEN 'not_in_register'
+         WHEN NOT c.known THEN 'not_in_register'
+         WHEN NOT c.in_population THEN 'outside_population'
          WHEN c.region = 'unknown' THEN 'seat_unknown'
          WHEN c.region <> 'Flanders' THEN 'seat_outside_flanders'
          WHEN i.enterprise_number IS NULL THEN 'no_filing_in_window'
@@ -76,7 +77,7 @@ SELECT count(*) AS flanders_firms,
 FROM investment_panel i
 JOIN company c ON c.enterprise_number = i.enterprise_number
 LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-WHERE c.region = 'Flanders';
+WHERE c.in_benchmark;
 
 -- Official investment total over the window, only when every window year is given.
 CREATE VIEW official_investment AS

@@ -38,7 +38,7 @@ CREATE TABLE member_flow_company AS
 SELECT f.cluster_id,
        f.flow,
        f.enterprise_number,
-       c.enterprise_number IS NOT NULL AS in_register,
+       coalesce(c.in_register, false) AS in_register,
        t.value_base AS turnover_base,
        t.value_end AS turnover_end,
        e.value_base AS fte_base,

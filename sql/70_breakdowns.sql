@@ -22,6 +22,7 @@ FROM company;
 CREATE TABLE breakdown_company AS
 SELECT c.enterprise_number,
        c.region,
+       c.in_benchmark,
        coalesce(c.nace_2025_section, 'unknown') AS nace_section,
        coalesce(c.nace_2025_division, 'unknown') AS nace_division,
        CASE WHEN c.region = 'Flanders' THEN coalesce(pc.province_before, c.province, 'unknown')
@@ -41,10 +42,10 @@ LEFT JOIN age_class_of ac
   ON ac.age = CASE WHEN st.start_year IS NOT NULL THEN least(p.reference_year - st.start_year - st.started_after_1_january, p.age_bound_3) END;
 
 CREATE VIEW breakdown_company_long AS
-SELECT enterprise_number, region, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company
-UNION ALL SELECT enterprise_number, region, 'size_class', size_class FROM breakdown_company
-UNION ALL SELECT enterprise_number, region, 'province', province FROM breakdown_company
-UNION ALL SELECT enterprise_number, region, 'age_class', age_class FROM breakdown_company;
+SELECT enterprise_number, in_benchmark, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company
+UNION ALL SELECT enterprise_number, in_benchmark, 'size_class', size_class FROM breakdown_company
+UNION ALL SELECT enterprise_number, in_benchmark, 'province', province FROM breakdown_company
+UNION ALL SELECT enterprise_number, in_benchmark, 'age_class', age_class FROM breakdown_company;
 
 -- A cell: the constant sample of a cluster (population 'members') or of Flanders (population
 -- 'flanders', cluster_id '') in one category.
@@ -66,7 +67,7 @@ SELECT 'flanders', '', g.measure, b.dimension, b.category,
        count(*), sum(g.value_base), sum(g.value_end)
 FROM growth_panel g
 JOIN breakdown_company_long b ON b.enterprise_number = g.enterprise_number
-WHERE b.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+WHERE b.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 GROUP BY g.measure, b.dimension, b.category;
 
 -- Every cell of a cluster's sample, with the Flemish figure of the same category. Which cells

@@ -26,7 +26,7 @@ WITH growth_sample AS (
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
-  WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+  WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 ), growth_cell AS (
   SELECT tbl, cluster_id, 'total' AS dimension, 'total' AS category, enterprise_number, value_base, value_end FROM growth_sample
   UNION ALL
@@ -45,7 +45,7 @@ WITH growth_sample AS (
   FROM productivity_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
-  WHERE c.region = 'Flanders'
+  WHERE c.in_benchmark
     AND g.value_added_base IS NOT NULL AND g.value_added_end IS NOT NULL AND g.fte_base IS NOT NULL AND g.fte_end IS NOT NULL
 ), productivity_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.value_added_base, s.value_added_end, s.fte_base, s.fte_end
@@ -62,12 +62,12 @@ WITH growth_sample AS (
   UNION ALL
   SELECT '(Flanders)', i.enterprise_number, i.investment_eur, i.fte_years
   FROM investment_panel i JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.region = 'Flanders'
+  WHERE c.in_benchmark
   UNION ALL
   SELECT '(rest of Flanders)', i.enterprise_number, i.investment_eur, i.fte_years
   FROM investment_panel i JOIN company c ON c.enterprise_number = i.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-  WHERE c.region = 'Flanders' AND a.enterprise_number IS NULL
+  WHERE c.in_benchmark AND a.enterprise_number IS NULL
 ), contribution AS (
   SELECT tbl, cluster_id, dimension, category, 'base' AS quantity, enterprise_number, value_base AS value FROM growth_cell
   UNION ALL SELECT tbl, cluster_id, dimension, category, 'end', enterprise_number, value_end FROM growth_cell

@@ -44,7 +44,7 @@ WITH period_window AS (
     AND (m.member_to IS NULL OR m.member_to >= w.window_start)
 ), main_period AS (
   SELECT 'main' AS period, g.measure, g.enterprise_number, g.value_base AS value_from, g.value_end AS value_to,
-         b.nace_division AS division, b.size_class, b.age_class, b.region
+         b.nace_division AS division, b.size_class, b.age_class, b.in_benchmark
   FROM growth_panel g
   JOIN breakdown_company b ON b.enterprise_number = g.enterprise_number
   WHERE g.value_base IS NOT NULL AND g.value_end IS NOT NULL
@@ -57,7 +57,7 @@ WITH period_window AS (
          coalesce(c.nace_2025_division, 'unknown') AS division,
          coalesce(sc.class, 'unknown') AS size_class,
          coalesce(ac.class, 'unknown') AS age_class,
-         c.region
+         c.in_benchmark
   FROM pre_values v
   CROSS JOIN params p
   JOIN company c ON c.enterprise_number = v.enterprise_number
@@ -72,7 +72,7 @@ WITH period_window AS (
   SELECT * FROM pre_period
 )
 SELECT b.period, b.measure, b.enterprise_number, b.value_from, b.value_to, b.division, b.size_class, b.age_class,
-       b.region = 'Flanders' AND l.enterprise_number IS NULL AS is_control
+       b.in_benchmark AND l.enterprise_number IS NULL AS is_control
 FROM both_periods b
 LEFT JOIN listed l ON l.enterprise_number = b.enterprise_number AND l.period = b.period;
 
@@ -99,7 +99,7 @@ UNION ALL
 SELECT c.cluster_id, 'pre', m.measure, c.enterprise_number
 FROM cohort_company c
 CROSS JOIN growth_measure m
-WHERE c.in_register AND c.is_company;
+WHERE c.known AND c.in_population AND c.is_company;
 
 -- Per cluster, measure and period: the members' base value in all cells and in matched cells,
 -- their matched growth, and the control growth weighted by the members' base value per cell

@@ -8,18 +8,8 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{copy_dir, files_in, fixture};
+use common::{copy_dir, files_in, fixture, zip_json as zip};
 use serde_json::{json, Value};
-
-fn zip(path: &Path, members: &[(&str, Value)]) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    for (name, doc) in members {
-        z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
-        z.write_all(doc.to_string().as_bytes()).unwrap();
-    }
-    z.finish().unwrap();
-}
 
 fn write_json(path: &Path, doc: &Value) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

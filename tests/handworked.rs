@@ -17,7 +17,11 @@
 //!       8169 90 000, counted in full in the CPI 6 window sum (as filed; it starts on 2020-07-01,
 //!       inside the window 2020..2024); 2024 turnover 700 000, FTE 4, 8169 = 0.
 //!   F 0200.000.737 (C1)  wrong check digits: rejected, not in the cohort.
-//!   G 0200.000.736 (C1, written 200000736)  not in the register.
+//!   G 0200.000.736 (C1, written 200000736)  not in the register snapshot (stopped before it), but
+//!       its 2024 filing remains (turnover 100, no social balance): known from its filing
+//!       (METHODOLOGY 4b), with no seat (the long form gives none) and no 2021 filing. In no
+//!       sample: CPI 6 seat_unknown, CPI 7 and CPI 8 no_filing_base_year. tests/population.rs
+//!       gives it a 2021 filing and a seat on its filings.
 //!   H (C2, left 2023-06-30) and I (C2, joined 2024-03-01): not in the 2024 cohort.
 //!   C3 has one member, A, listed from 2022-06-01: an entrant between 2021 and 2024 (ALL is
 //!   unchanged: A is in it through C1 and C2).
@@ -65,11 +69,12 @@ fn handworked_indicators() {
     let g_f = growth(4_499_999.0, 4_100_000.0);
     let expect = [
         // cluster, cohort, in register, sample, base, end, coverage
-        ("C1", 4, 3, 3, 1_700_000.0, 2_010_000.0, 1.0),
+        // C1: coverage 2.01 M / (2.01 M + G's 2024 turnover 100: G is known from its filing).
+        ("C1", 4, 3, 3, 1_700_000.0, 2_010_000.0, 2.01 / 2.0101),
         // C2: D has no 2024 turnover, J no 2021 filing; coverage 2.0 M / (1.3 + 0.7 + 0.4) M.
         ("C2", 4, 4, 2, 1_600_000.0, 2_000_000.0, 2.0 / 2.4),
-        // ALL: A B C D E G J; sample A B C E; coverage 2.71 M / (2.71 + 0.4) M.
-        ("ALL", 7, 6, 4, 2_300_000.0, 2_710_000.0, 2.71 / 3.11),
+        // ALL: A B C D E G J; sample A B C E; coverage 2.71 M / (2.71 + 0.4 + 0.0001) M.
+        ("ALL", 7, 6, 4, 2_300_000.0, 2_710_000.0, 2.71 / 3.1101),
         ("C3", 1, 1, 1, 1_000_000.0, 1_300_000.0, 1.0),
     ];
     for (cluster, cohort, register, sample, base, end, coverage) in expect {
@@ -291,11 +296,12 @@ fn handworked_indicators() {
         vec![
             // ALL: staying A B C D E G J; H left (in the register, no filings); no entrant.
             // Turnover 2021: A 1.0 + B 0.5 + C 0.2 + D 0.3 + E 0.6 M; 2024: A 1.3 + B 0.45 + C 0.26
-            // + E 0.7 + J 0.4 M (D unknown). FTE 2021: 10 + 5 + 2 + 8 + 4; 2024: 12 + 6 + 3 + 10 + 4 + 3.
-            row("ALL", "staying", 7, 6, Some(2_600_000.0), Some(3_110_000.0), Some(29.0), Some(38.0)),
+            // + E 0.7 + J 0.4 M + G 100 (D unknown; G is known from its filing, not in the register).
+            // FTE 2021: 10 + 5 + 2 + 8 + 4; 2024: 12 + 6 + 3 + 10 + 4 + 3 + G 0.
+            row("ALL", "staying", 7, 6, Some(2_600_000.0), Some(3_110_100.0), Some(29.0), Some(38.0)),
             row("ALL", "entrant", 0, 0, None, None, None, None),
             row("ALL", "leaver", 1, 1, None, None, None, None),
-            row("C1", "staying", 4, 3, Some(1_700_000.0), Some(2_010_000.0), Some(17.0), Some(21.0)),
+            row("C1", "staying", 4, 3, Some(1_700_000.0), Some(2_010_100.0), Some(17.0), Some(21.0)),
             row("C1", "entrant", 0, 0, None, None, None, None),
             row("C1", "leaver", 0, 0, None, None, None, None),
             // C2: staying A D E J (J is listed without dates); H left on 2023-06-30; I joins
@@ -324,16 +330,16 @@ fn handworked_indicators() {
     let rows: Vec<Vec<String>> = all_rows.into_iter().filter(|x| x[1] != "productivity").collect();
     let expected: Vec<Vec<String>> = [
         ["ALL", "CPI6", "0200.000.340", "seat_outside_flanders"],
-        ["ALL", "CPI6", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI6", "0200.000.736", "seat_unknown"],
         ["ALL", "CPI7", "0200.000.439", "no_turnover_end_year"],
-        ["ALL", "CPI7", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI7", "0200.000.736", "no_filing_base_year"],
         ["ALL", "CPI7", "0200.001.033", "no_filing_base_year"],
-        ["ALL", "CPI8", "0200.000.736", "not_in_register"],
+        ["ALL", "CPI8", "0200.000.736", "no_filing_base_year"],
         ["ALL", "CPI8", "0200.001.033", "no_filing_base_year"],
         ["C1", "CPI6", "0200.000.340", "seat_outside_flanders"],
-        ["C1", "CPI6", "0200.000.736", "not_in_register"],
-        ["C1", "CPI7", "0200.000.736", "not_in_register"],
-        ["C1", "CPI8", "0200.000.736", "not_in_register"],
+        ["C1", "CPI6", "0200.000.736", "seat_unknown"],
+        ["C1", "CPI7", "0200.000.736", "no_filing_base_year"],
+        ["C1", "CPI8", "0200.000.736", "no_filing_base_year"],
         ["C2", "CPI7", "0200.000.439", "no_turnover_end_year"],
         ["C2", "CPI7", "0200.001.033", "no_filing_base_year"],
         ["C2", "CPI8", "0200.001.033", "no_filing_base_year"],
@@ -366,7 +372,7 @@ fn handworked_indicators() {
         ]
     );
     let lines: Vec<i64> = (0..rj.len()).map(|r| rj.int("line", r)).collect();
-    assert_eq!(lines, vec![72, 77, 78, 5, 13]);
+    assert_eq!(lines, vec![72, 76, 77, 5, 13]);
 
     // ---- manifest: row conservation per input file, snapshot, outputs ----
     assert_eq!(manifest.kbo.snapshot_date, "05-01-2025");
@@ -378,19 +384,24 @@ fn handworked_indicators() {
         let f = manifest.input_rows.iter().find(|f| f.file.ends_with(suffix)).unwrap();
         (f.rows_read, f.rows_used, f.rows_rejected)
     };
-    assert_eq!(counts("accounts/accounts.csv"), (77, 74, 3));
+    assert_eq!(counts("accounts/accounts.csv"), (76, 73, 3));
     assert_eq!(counts("clusters/members.csv"), (13, 11, 2));
     assert_eq!(counts("kbo/enterprise.csv"), (11, 11, 0));
     assert_eq!(counts("kbo/activity.csv"), (18, 18, 0));
     // A's first 2024 deposit is superseded; N1's two 2024 exercises make one calendar year (12
     // months, not scaled); E's 18-month (2021) and J's 11-month (2022) exercises are scaled.
-    // FTE 0 without employees: N3 2024 and G 2021 and 2024 (no social balance, no rubric 62).
+    // FTE 0 without employees: N3 2024 and G 2024 (no social balance, no rubric 62).
     assert_eq!(manifest.method_counts["filings_superseded_by_later_deposit"], 1);
     assert_eq!(manifest.method_counts.get("filings_other_exercise_same_year"), None);
     assert_eq!(manifest.method_counts["company_years_of_several_exercises"], 1);
     assert_eq!(manifest.method_counts["company_years_scaled_to_12_months"], 2);
-    assert_eq!(manifest.method_counts["company_years_fte_zero_without_employees"], 3);
-    // G filed (2021 and 2024) but is not in the register snapshot: the survivorship count.
+    assert_eq!(manifest.method_counts["company_years_fte_zero_without_employees"], 2);
+    // G filed (2024) but is not in the register snapshot: the survivorship count. It is known
+    // from its filing (in_register false) and in no benchmark (no seat, no 2021 filing).
+    assert_eq!(manifest.method_counts["2024.companies_absent_from_register_included"], 1);
+    assert_eq!(manifest.method_counts["2024.cpi7_benchmark_firms_absent_from_register"], 0);
+    assert_eq!(manifest.method_counts["2024.cpi7_benchmark_firms"], 4);
+    assert_eq!(manifest.method_counts["2024.cpi7_benchmark_base_eur"], 4_100_000);
     assert_eq!(manifest.method_counts["companies_filing_not_in_register"], 1);
     // Warnings: C1's CPI 6 sample (A, B) and C2's CPI 7 sample (A, E) hold fewer than 3
     // companies; the FTE micro benchmark (53/47 - 1 = 12.77 %) is 10.3 points from the planted

@@ -13,7 +13,8 @@
 //!   D (Leuven; C2)  no value-added rubric in 2021: excluded (no_value_added_base_year).
 //!   E (Kortrijk; C2)  2021 exercise of 18 months: 1 200 000 - 600 000 = 600 000 -> 12/18 =
 //!       400 000; 2024 900 000 - 500 000 = 400 000. FTE 4 -> 4.
-//!   J (C2)  no 2021 filing: excluded (no_filing_base_year). G (C1): not_in_register.
+//!   J (C2)  no 2021 filing: excluded (no_filing_base_year). G (C1): absent from the register,
+//!   known from its 2024 filing only: no_filing_base_year.
 //!   N1 (Mechelen, non-member)  9900: 2021 900 000; 2024 two 6-month exercises, 500 000 each,
 //!       added: 1 000 000 (12 months together, not scaled).
 //!       FTE 20 -> 21.
@@ -156,9 +157,9 @@ fn value_added_and_productivity_per_cluster() {
         excluded,
         vec![
             row("ALL", "0200.000.439", "no_value_added_base_year"),
-            row("ALL", "0200.000.736", "not_in_register"),
+            row("ALL", "0200.000.736", "no_filing_base_year"),
             row("ALL", "0200.001.033", "no_filing_base_year"),
-            row("C1", "0200.000.736", "not_in_register"),
+            row("C1", "0200.000.736", "no_filing_base_year"),
             row("C2", "0200.000.439", "no_value_added_base_year"),
             row("C2", "0200.001.033", "no_filing_base_year"),
         ]

@@ -56,7 +56,7 @@ fn main_nace_rule_region_and_section() {
     let rows = query(
         &ctx,
         "SELECT enterprise_number, nace_version, nace_code, nace_division, nace_section, nace_source, region, province
-         FROM company ORDER BY enterprise_number",
+         FROM register_company ORDER BY enterprise_number",
     );
     let expected = strings(&[
         // A: own MAIN 2025/001 20141 beats 2008/001 and 2025/006, and its establishment's 01110.
@@ -84,7 +84,7 @@ fn main_nace_rule_region_and_section() {
     let converted = query(
         &ctx,
         "SELECT enterprise_number, nace_2025_code, nace_2025_division, nace_2025_section, nace_2025_converted
-         FROM company WHERE enterprise_number IN ('0200.000.142', '0200.000.241', '0200.001.330') ORDER BY 1",
+         FROM register_company WHERE enterprise_number IN ('0200.000.142', '0200.000.241', '0200.001.330') ORDER BY 1",
     );
     assert_eq!(
         converted,
@@ -98,7 +98,7 @@ fn main_nace_rule_region_and_section() {
     let concordance = query(&ctx, "SELECT nace_2008, nace_2025, support, entities_with_both FROM nace_concordance ORDER BY 1");
     assert_eq!(concordance, strings(&[&["20140", "20141", "1", "1"], &["62010", "62100", "1", "1"]]));
     // Section labels come from the register's code.csv (NL).
-    let label = query(&ctx, "SELECT nace_section_label FROM company WHERE enterprise_number = '0200.000.241'");
+    let label = query(&ctx, "SELECT nace_section_label FROM register_company WHERE enterprise_number = '0200.000.241'");
     assert_eq!(label[0][0], "SECTIE J -- INFORMATIE EN COMMUNICATIE");
 }
 
@@ -218,7 +218,7 @@ fn real_kbo_files_are_read_as_published() {
     let rows = query(
         &ctx,
         "SELECT enterprise_number, start_date_text, region, province, nace_version, nace_code, nace_section, nace_section_label
-         FROM company WHERE enterprise_number IN ('0717.947.577', '1029.025.290', '1029.025.884', '1029.028.161')
+         FROM register_company WHERE enterprise_number IN ('0717.947.577', '1029.025.290', '1029.025.884', '1029.028.161')
          ORDER BY 1",
     );
     let expected = strings(&[

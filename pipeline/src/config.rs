@@ -12,6 +12,11 @@ const DEFAULT_RUBRIC_MAP: &str = include_str!("../../config/rubric_map.csv");
 const DEFAULT_POSTCODE_MAP: &str = include_str!("../../config/postcode_provinces.csv");
 const DEFAULT_NACE_SECTIONS: &str = include_str!("../../config/nace_sections.csv");
 const DEFAULT_OFFICIAL_SERIES: &str = include_str!("../../config/official_series.csv");
+const DEFAULT_LEGAL_FORMS: &str = include_str!("../../config/population.csv");
+
+/// The classes of legal form the population table may give (config/population.csv), plus
+/// `unknown`: no juridical form known, or a code the table does not list.
+pub const POPULATION_CLASSES: [&str; 6] = ["company", "public_company", "nonprofit", "public", "other", "unknown"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,6 +26,7 @@ pub struct Config {
     pub investment: InvestmentConfig,
     pub accounts: AccountsConfig,
     pub register: RegisterConfig,
+    pub population: PopulationConfig,
     pub breakdowns: BreakdownsConfig,
     pub disclosure: DisclosureConfig,
     pub comparison: ComparisonConfig,
@@ -135,6 +141,21 @@ pub struct RegisterConfig {
     pub label_language: String,
     pub postcode_map: String,
     pub nace_sections: String,
+    /// Companies that filed accounts but are not in the register snapshot take part, with
+    /// their filing's seat, legal form and activity (false: they are left out, as before).
+    pub include_companies_absent_from_register: bool,
+}
+
+/// Who is compared (METHODOLOGY.md section 4a): the legal forms of the population table, by class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationConfig {
+    /// KBO juridical form -> class (CSV file).
+    pub legal_forms: String,
+    /// The classes whose members enter the cluster samples.
+    pub member_classes: Vec<String>,
+    /// The classes whose Flemish companies make the benchmarks.
+    pub benchmark_classes: Vec<String>,
 }
 
 /// The config plus the contents of the tables it names, ready to register.
@@ -147,6 +168,7 @@ pub struct Settings {
     pub postcode_map_csv: String,
     pub nace_sections_csv: String,
     pub official_series_csv: String,
+    pub legal_forms_csv: String,
 }
 
 impl Settings {
@@ -182,6 +204,7 @@ impl Settings {
             postcode_map_csv: table(&config.register.postcode_map, DEFAULT_POSTCODE_MAP)?,
             nace_sections_csv: table(&config.register.nace_sections, DEFAULT_NACE_SECTIONS)?,
             official_series_csv: table(&config.totals.official_series, DEFAULT_OFFICIAL_SERIES)?,
+            legal_forms_csv: table(&config.population.legal_forms, DEFAULT_LEGAL_FORMS)?,
             config,
             source: name,
         })
@@ -208,6 +231,11 @@ impl Config {
             && (0..1_000_000_000).contains(&u.seed);
         if !uncertainty_ok {
             return bad("uncertainty.bootstrap_replicates must be in 0..=100000, uncertainty.interval_level in (0, 1) and uncertainty.seed in 0..1000000000".into());
+        }
+        for (key, classes) in [("member_classes", &self.population.member_classes), ("benchmark_classes", &self.population.benchmark_classes)] {
+            if let Some(c) = classes.iter().find(|c| !POPULATION_CLASSES.contains(&c.as_str())) {
+                return bad(format!("population.{key}: {c:?} is not a class; the classes are {}", POPULATION_CLASSES.join(", ")));
+            }
         }
         if self.comparison.min_controls < 1 {
             return bad("comparison.min_controls must be at least 1".into());

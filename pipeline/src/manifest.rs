@@ -19,6 +19,9 @@ pub const REJECTS: &str = "output_rejects";
 pub const INPUT_ROWS: &str = "input_rows";
 /// What the method kept and set aside (name, value), published by sql/20.
 pub const METHOD_COUNTS: &str = "method_counts";
+/// What the rules of a reference year changed (name, value), published by sql/85; in the
+/// manifest's `method_counts` as `<year>.<name>`.
+pub const YEAR_COUNTS: &str = "year_counts";
 /// Warnings for the log and the manifest (indicator, cluster, message), published by sql/90.
 pub const WARNINGS: &str = "output_warnings";
 

@@ -56,6 +56,8 @@ pub struct Common {
 pub struct Computed {
     pub published: BTreeMap<String, Collected>,
     pub warnings: Vec<String>,
+    /// The per-year counts of [`crate::manifest::YEAR_COUNTS`], each name prefixed with its year.
+    pub year_counts: BTreeMap<String, i64>,
     pub common_from_copy: bool,
     pub timings: Vec<StepTiming>,
 }
@@ -197,6 +199,7 @@ impl Pipeline {
         let mut published = common.published.clone();
         let mut timings = common.timings.clone();
         let mut warnings = vec![];
+        let mut year_counts = BTreeMap::new();
         let per_year = steps::of_scope(Scope::PerYear)?;
         for &year in years {
             let (ctx, year_timings) = self.year(staged, &common, year).await?;
@@ -206,6 +209,8 @@ impl Pipeline {
                 if name == crate::manifest::WARNINGS {
                     let prefix = if years.len() > 1 { format!("T={year} ") } else { String::new() };
                     warnings.extend(crate::manifest::warnings(&batches)?.into_iter().map(|w| format!("{prefix}{w}")));
+                } else if name == crate::manifest::YEAR_COUNTS {
+                    year_counts.extend(crate::manifest::method_counts(&batches)?.into_iter().map(|(k, v)| (format!("{year}.{k}"), v)));
                 } else {
                     published.entry(name.clone()).or_insert_with(|| (schema, vec![])).1.extend(batches);
                 }
@@ -214,7 +219,7 @@ impl Pipeline {
         for w in &warnings {
             tracing::warn!("{w}");
         }
-        Ok(Computed { published, warnings, common_from_copy: common.from_copy, timings })
+        Ok(Computed { published, warnings, year_counts, common_from_copy: common.from_copy, timings })
     }
 
     /// One session with every step run for `year`, common and per-year, so that every

@@ -93,7 +93,7 @@ async fn compute_and_write(
 ) -> Result<Manifest> {
     let pipeline = Pipeline::new(settings)?.with_memory_limit(opts.memory_limit)?;
     let staged = pipeline.stage(&opts.input).await?;
-    let Computed { published, warnings: mut all_warnings, common_from_copy, timings } = pipeline.compute(&staged, &opts.years).await?;
+    let Computed { published, warnings: mut all_warnings, year_counts, common_from_copy, timings } = pipeline.compute(&staged, &opts.years).await?;
     let take = |name: &str| published.get(name).ok_or_else(|| CpiError::Internal(format!("{name} was not published")));
 
     let metadata = BTreeMap::from([
@@ -159,7 +159,7 @@ async fn compute_and_write(
         kbo: staged.kbo.clone(),
         inputs: staged.inputs.clone(),
         input_rows,
-        method_counts: manifest::method_counts(&take(manifest::METHOD_COUNTS)?.1)?,
+        method_counts: manifest::method_counts(&take(manifest::METHOD_COUNTS)?.1)?.into_iter().chain(year_counts).collect(),
         outputs,
         disclosure: Disclosure {
             published: "suppressed",

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 
-use crate::config::Settings;
+use crate::config::{Settings, POPULATION_CLASSES};
 use crate::error::{CpiError, Result};
 use crate::inputs::csv_file::for_each_row;
 
@@ -18,7 +18,7 @@ use crate::inputs::csv_file::for_each_row;
 pub const MEASURES: [&str; 6] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added", "personnel_costs"];
 
 /// The settings tables, by the names the sql/ steps read them under.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 12] = [
     "settings",
     "rubric_map",
     "postcode_region",
@@ -29,6 +29,8 @@ pub const NAMES: [&str; 10] = [
     "nace_version_preference",
     "activity_group_preference",
     "data_version_preference",
+    "legal_form_class",
+    "population_class",
 ];
 
 /// Every settings table (in the order of [`NAMES`]), checked.
@@ -53,6 +55,8 @@ pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
         preference("activity_group", &reg.activity_groups)?,
         // The most improved version first.
         preference("data_version", &settings.config.accounts.data_versions.iter().rev().cloned().collect::<Vec<_>>())?,
+        legal_form_class(settings)?,
+        population_class(settings)?,
     ];
     Ok(NAMES.into_iter().zip(batches).collect())
 }
@@ -77,6 +81,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("comparatives_fill_missing_years", boolean(c.accounts.comparatives_fill_missing_years)),
         ("fte_zero_without_personnel_costs", boolean(c.accounts.fte_zero_without_personnel_costs)),
         ("label_language", text(&c.register.label_language)),
+        ("include_companies_absent_from_register", boolean(c.register.include_companies_absent_from_register)),
         ("min_coverage", float(c.warnings.min_coverage)),
         ("min_sample_firms", long(c.warnings.min_sample_firms)),
         ("max_official_gap_pp", float(c.warnings.max_official_gap_pp)),
@@ -280,6 +285,42 @@ fn nace_division_section(settings: &Settings) -> Result<RecordBatch> {
         ("nace_version", Arc::new(StringArray::from(version)) as ArrayRef),
         ("division", Arc::new(Int32Array::from(division)) as ArrayRef),
         ("section", Arc::new(StringArray::from(section)) as ArrayRef),
+    ])?)
+}
+
+/// `legal_form_class(juridical_form, class)`: the population table (config/population.csv), one
+/// row per KBO juridical form code, each with one of the classes of [`POPULATION_CLASSES`]
+/// (`unknown` is what the steps give a form the table does not list).
+fn legal_form_class(settings: &Settings) -> Result<RecordBatch> {
+    let file = "legal-form population table";
+    let rows = settings_rows(file, &settings.legal_forms_csv, &["juridical_form", "class"])?;
+    let mut seen = HashSet::new();
+    for (line, v) in &rows {
+        if !(v[0].len() == 3 && v[0].bytes().all(|b| b.is_ascii_digit())) {
+            return Err(CpiError::bad_field(file, *line, "juridical_form", format!("{:?} is not a three-digit KBO code", v[0])));
+        }
+        if !POPULATION_CLASSES[..5].contains(&v[1].as_str()) {
+            return Err(CpiError::bad_field(file, *line, "class", format!("{:?} is not one of {}", v[1], POPULATION_CLASSES[..5].join(", "))));
+        }
+        if !seen.insert(v[0].clone()) {
+            return Err(CpiError::bad_field(file, *line, "juridical_form", format!("{} is listed twice", v[0])));
+        }
+    }
+    Ok(RecordBatch::try_from_iter(vec![
+        ("juridical_form", Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, v)| v[0].as_str()))) as ArrayRef),
+        ("class", Arc::new(StringArray::from_iter_values(rows.iter().map(|(_, v)| v[1].as_str()))) as ArrayRef),
+    ])?)
+}
+
+/// `population_class(class, in_members, in_benchmark)`: every class, and whether its companies
+/// enter the cluster samples and the Flemish benchmarks (settings `[population]`).
+fn population_class(settings: &Settings) -> Result<RecordBatch> {
+    let p = &settings.config.population;
+    let listed = |list: &[String]| Arc::new(BooleanArray::from_iter(POPULATION_CLASSES.iter().map(|c| Some(list.iter().any(|l| l == c))))) as ArrayRef;
+    Ok(RecordBatch::try_from_iter(vec![
+        ("class", Arc::new(StringArray::from_iter_values(POPULATION_CLASSES)) as ArrayRef),
+        ("in_members", listed(&p.member_classes)),
+        ("in_benchmark", listed(&p.benchmark_classes)),
     ])?)
 }
 

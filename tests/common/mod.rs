@@ -15,14 +15,24 @@ pub fn fixture(name: &str) -> PathBuf {
 /// published tables in `out`, the unsuppressed ones (and the exclusions and rejects) in
 /// [`confidential`]`(out)`.
 pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifest) {
+    run_with(input, year, None)
+}
+
+/// [`run`] with the settings of `config` (TOML text) instead of the shipped defaults.
+pub fn run_with(input: &Path, year: i32, config: Option<&str>) -> (tempfile::TempDir, PathBuf, cpi::Manifest) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let confidential_dir = confidential(&out);
+    let config = config.map(|text| {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    });
     let opts = cpi::RunOptions {
         input: input.to_string_lossy().to_string(),
         output: out.to_string_lossy().to_string(),
         years: vec![year],
-        config: None,
+        config,
         overwrite: false,
         memory_limit: None,
         confidential: Some(confidential_dir.to_string_lossy().to_string()),
@@ -124,4 +134,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &target).unwrap();
         }
     }
+}
+
+/// Writes a zip of JSON documents (a CBSO extract), `(member name, document)`.
+pub fn zip_json(path: &Path, members: &[(&str, serde_json::Value)]) {
+    use std::io::Write;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, doc) in members {
+        z.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(doc.to_string().as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
 }
