@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, absent_company, method_counts
+-- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -301,13 +301,14 @@ SELECT d.enterprise_number, d.year, d.postcode, d.country, d.legal_form, d.activ
 FROM described d
 JOIN last_exercise l ON l.enterprise_number = d.enterprise_number AND l.year = d.year AND l.exercise_end = d.exercise_end;
 
--- Companies with figures that are not in the register snapshot: stopped before it (the
--- snapshot lists active enterprises only), or a number the register does not know. Step 28
--- adds them to `company` when register.include_companies_absent_from_register is on.
-CREATE TABLE absent_company AS
-SELECT DISTINCT f.enterprise_number
-FROM annual_figures f
-WHERE NOT EXISTS (SELECT 1 FROM register_company c WHERE c.enterprise_number = f.enterprise_number);
+-- Every company with figures, and whether the register snapshot holds it: one that it does not
+-- stopped before the snapshot (it lists active enterprises only), or has a number the register
+-- does not know. Step 28 makes `company` of the filers and the listed members, the filers
+-- absent from the register included when register.include_companies_absent_from_register is on.
+CREATE TABLE filer AS
+SELECT f.enterprise_number, c.enterprise_number IS NOT NULL AS in_register
+FROM (SELECT DISTINCT enterprise_number FROM annual_figures) f
+LEFT JOIN register_company c ON c.enterprise_number = f.enterprise_number;
 
 -- What the method kept and set aside, counted for manifest.json (name, value).
 CREATE VIEW method_counts AS
@@ -319,7 +320,7 @@ UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM register
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
 -- companies that filed accounts but are not in the register snapshot (stopped before it, or a
 -- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4b)
-UNION ALL SELECT 'companies_filing_not_in_register', count(*) FROM absent_company
+UNION ALL SELECT 'companies_filing_not_in_register', count(*) FROM filer WHERE NOT in_register
 UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
 UNION ALL SELECT 'company_years_of_several_exercises', count(*) FROM annual_figures WHERE exercises > 1
 UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annual_figures WHERE fte_zero_without_employees

@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: register_company, absent_company, filing_place, postcode_region, nace_concordance, nace_division_section, legal_form_class, population_class, settings, params
+-- reads: register_company, filer, members, filing_place, postcode_region, nace_concordance, nace_division_section, legal_form_class, population_class, settings, params
 -- creates: filing_description, company
 --
 -- Step 28: each company as it stood in the reference year T, for the steps after this one:
@@ -24,8 +24,10 @@ CROSS JOIN params p
 WHERE f.year <= p.end_year
 GROUP BY f.enterprise_number;
 
--- One row per company of the register, and (setting) per company with figures that the
--- snapshot lacks (in_register false).
+-- One row per company that can count in T: every company with figures (the register's, and,
+-- with the setting, those the snapshot lacks: in_register false) and every company a cluster
+-- lists. The rest of the register (three in four of its enterprises file no accounts) is left
+-- out: it is in no sample and no benchmark, and the table is read by every later step.
 --  * Seat: the seat on the filing for T when that filing gives one; else the register's seat;
 --    else (absent from the register, or no registered seat) the latest filing's. A filing's
 --    seat is in Belgium when its country is BE or not given, and its region and province come
@@ -41,22 +43,22 @@ GROUP BY f.enterprise_number;
 --    population.benchmark_classes; in_benchmark also needs the seat in Flanders. Every Flemish
 --    benchmark of the later steps is the companies with in_benchmark.
 CREATE TABLE company AS
-WITH listed AS (
-  SELECT r.enterprise_number, r.type_of_enterprise, r.juridical_form, r.start_date_text,
-         r.seat_postcode, r.region, r.province,
-         r.nace_version, r.nace_code, r.nace_division, r.nace_section, r.nace_section_label, r.nace_source,
-         r.nace_2025_code, r.nace_2025_division, r.nace_2025_section, r.nace_2025_converted,
+WITH counted AS (
+  SELECT enterprise_number FROM filer WHERE in_register
+  UNION
+  SELECT enterprise_number FROM members
+), listed AS (
+  SELECT r.enterprise_number, r.juridical_form, r.start_date_text, r.seat_postcode, r.region, r.province,
+         r.nace_code, r.nace_source, r.nace_2025_division, r.nace_2025_section,
          true AS in_register
-  FROM register_company r
+  FROM counted k
+  JOIN register_company r ON r.enterprise_number = k.enterprise_number
   UNION ALL
-  SELECT a.enterprise_number, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
-         CAST(NULL AS VARCHAR), 'unknown', CAST(NULL AS VARCHAR),
-         CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
-         CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS BOOLEAN),
+  SELECT a.enterprise_number, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), 'unknown', CAST(NULL AS VARCHAR),
+         CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
          false AS in_register
-  FROM absent_company a
-  CROSS JOIN settings s
-  WHERE s.include_companies_absent_from_register
+  FROM filer a
+  WHERE NOT a.in_register AND (SELECT include_companies_absent_from_register FROM settings)
 ), described AS (
   SELECT l.*,
          CAST(substr(d.seat_key, 1, 4) AS INT) AS seat_year,
@@ -65,15 +67,17 @@ WITH listed AS (
          split_part(d.legal_form_key, '|', 2) AS filing_legal_form,
          CASE WHEN CAST(substr(d.activity_key, 1, 4) AS INT) < 2025 THEN '2008' ELSE '2025' END AS filing_nace_version,
          split_part(d.activity_key, '|', 2) AS filing_nace_code
-  FROM listed l
-  LEFT JOIN filing_description d ON d.enterprise_number = l.enterprise_number
+  -- (the companies with something on their filings first: the hash table is built from them,
+  -- not from the whole register)
+  FROM filing_description d
+  RIGHT JOIN listed l ON d.enterprise_number = l.enterprise_number
 ), placed AS (
+  -- T as a scalar: a cross join with params would hold every row of the register in memory
   SELECT x.*,
          x.filing_postcode IS NOT NULL
-           AND (x.seat_year = p.end_year OR x.seat_postcode IS NULL) AS seat_from_filing,
+           AND (x.seat_year = (SELECT end_year FROM params) OR x.seat_postcode IS NULL) AS seat_from_filing,
          x.nace_code IS NULL AND x.filing_nace_code IS NOT NULL AS activity_from_filing
   FROM described x
-  CROSS JOIN params p
 ), seated AS (
   SELECT x.*,
          CASE WHEN NOT x.seat_from_filing THEN x.region
@@ -82,40 +86,31 @@ WITH listed AS (
          CASE WHEN NOT x.seat_from_filing THEN x.province
               WHEN x.filing_country NOT IN ('', 'BE') THEN NULL
               ELSE pr.province END AS province_in_year
-  FROM placed x
-  LEFT JOIN postcode_region pr ON x.seat_from_filing AND pr.postcode = try_cast(x.filing_postcode AS INT)
+  FROM postcode_region pr
+  RIGHT JOIN placed x ON x.seat_from_filing AND pr.postcode = try_cast(x.filing_postcode AS INT)
 ), filing_activity AS (
   SELECT x.enterprise_number,
-         CASE WHEN x.filing_nace_version = '2025' THEN x.filing_nace_code ELSE c.nace_2025 END AS nace_2025_code,
-         x.filing_nace_version = '2008' AND c.nace_2025 IS NOT NULL AS nace_2025_converted
+         CASE WHEN x.filing_nace_version = '2025' THEN x.filing_nace_code ELSE c.nace_2025 END AS nace_2025_code
   FROM placed x
   LEFT JOIN nace_concordance c ON x.filing_nace_version = '2008' AND c.nace_2008 = x.filing_nace_code
   WHERE x.activity_from_filing
 )
 SELECT x.enterprise_number,
-       x.type_of_enterprise,
        coalesce(x.juridical_form, x.filing_legal_form) AS juridical_form,
+       coalesce(lf.class, 'unknown') AS population_class,
        x.start_date_text,
        CASE WHEN x.seat_from_filing THEN x.filing_postcode ELSE x.seat_postcode END AS seat_postcode,
        x.region_in_year AS region,
        x.province_in_year AS province,
        CASE WHEN x.seat_from_filing THEN 'filing' WHEN x.in_register AND x.seat_postcode IS NOT NULL THEN 'register' END AS seat_source,
-       CASE WHEN x.activity_from_filing THEN x.filing_nace_version ELSE x.nace_version END AS nace_version,
-       CASE WHEN x.activity_from_filing THEN x.filing_nace_code ELSE x.nace_code END AS nace_code,
-       CASE WHEN x.activity_from_filing THEN substr(x.filing_nace_code, 1, 2) ELSE x.nace_division END AS nace_division,
-       x.nace_section,
-       x.nace_section_label,
        CASE WHEN x.activity_from_filing THEN 'filing' ELSE x.nace_source END AS nace_source,
-       CASE WHEN x.activity_from_filing THEN fa.nace_2025_code ELSE x.nace_2025_code END AS nace_2025_code,
        CASE WHEN x.activity_from_filing THEN substr(fa.nace_2025_code, 1, 2) ELSE x.nace_2025_division END AS nace_2025_division,
        CASE WHEN x.activity_from_filing THEN s25.section ELSE x.nace_2025_section END AS nace_2025_section,
-       CASE WHEN x.activity_from_filing THEN fa.nace_2025_converted ELSE x.nace_2025_converted END AS nace_2025_converted,
        x.in_register,
-       coalesce(lf.class, 'unknown') AS population_class,
        pc.in_members AS in_member_population,
        pc.in_benchmark AND x.region_in_year = 'Flanders' AS in_benchmark
-FROM seated x
-LEFT JOIN filing_activity fa ON fa.enterprise_number = x.enterprise_number
+FROM filing_activity fa
+RIGHT JOIN seated x ON fa.enterprise_number = x.enterprise_number
 LEFT JOIN nace_division_section s25
   ON x.activity_from_filing AND s25.nace_version = '2025' AND s25.division = try_cast(substr(fa.nace_2025_code, 1, 2) AS INT)
 LEFT JOIN legal_form_class lf ON lf.juridical_form = coalesce(x.juridical_form, x.filing_legal_form)

@@ -82,9 +82,9 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
     assert_eq!(
         common,
         [
-            "absent_company",
             "annual_figures",
             "exercise_figures",
+            "filer",
             "filing_place",
             "input_rows",
             "method_counts",
