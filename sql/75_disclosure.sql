@@ -97,14 +97,15 @@ WITH largest AS (
   FROM disclosure_contribution
   GROUP BY tbl, cluster_id, dimension, category, quantity
 ), second AS (
-  SELECT d.tbl, d.cluster_id, d.dimension, d.category, d.quantity,
+  -- the cells (a few thousand) first, so that they are the hash table the contributions probe
+  SELECT l.tbl, l.cluster_id, l.dimension, l.category, l.quantity,
          count(CASE WHEN d.magnitude = l.top1 THEN 1 END) AS at_top1,
          max(CASE WHEN d.magnitude < l.top1 THEN d.magnitude END) AS below_top1
-  FROM disclosure_contribution d
-  JOIN largest l
+  FROM largest l
+  JOIN disclosure_contribution d
     ON l.tbl = d.tbl AND l.cluster_id = d.cluster_id AND l.dimension = d.dimension
    AND l.category = d.category AND l.quantity = d.quantity
-  GROUP BY d.tbl, d.cluster_id, d.dimension, d.category, d.quantity
+  GROUP BY l.tbl, l.cluster_id, l.dimension, l.category, l.quantity
 )
 SELECT l.tbl, l.cluster_id, l.dimension, l.category, l.quantity, l.firms, l.total, l.top1,
        CASE WHEN s.at_top1 >= 2 THEN l.top1 ELSE coalesce(s.below_top1, 0) END AS top2
