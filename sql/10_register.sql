@@ -43,12 +43,14 @@ WHERE a.classification = 'MAIN';
 
 -- Candidates for an enterprise's main activity: its own MAIN activities first (level 1), then
 -- those of its establishments (level 2) for enterprises coded only at establishment level.
+-- (The register's numbers first: they are the hash tables, one key column each, that the
+-- activity rows probe.)
 CREATE VIEW main_activity_candidate AS
 SELECT e.enterprise_number, 1 AS entity_level, r.*
-FROM main_activity_row r JOIN kbo_enterprise e ON r.entity_number = e.enterprise_number
+FROM kbo_enterprise e JOIN main_activity_row r ON r.entity_number = e.enterprise_number
 UNION ALL
 SELECT es.enterprise_number, 2 AS entity_level, r.*
-FROM main_activity_row r JOIN kbo_establishment es ON r.entity_number = es.establishment_number;
+FROM kbo_establishment es JOIN main_activity_row r ON r.entity_number = es.establishment_number;
 
 -- The rule: own activities before establishments', preferred NACE version, preferred
 -- activity group, then the lowest code. The rule is written as one key that sorts in that
