@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing, filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, filer, method_counts
+-- creates: filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -9,7 +9,9 @@
 -- delivered it (`AUTHENTIC`, or improved: `PDF_ENCODED`, `EURO_CONVERTED`, `CORRECTED`), with the
 -- version's preference from accounts.data_versions (1 = the most improved; NULL = a version the
 -- settings do not use). A deposit belongs to the calendar year of its exercise end.
-CREATE VIEW filing AS
+-- A table, read three times by filing_status and dropped after it (as a view it was computed
+-- three times); the four preferences are the hash table the deposits' rows probe.
+CREATE TABLE filing AS
 SELECT f.enterprise_number,
        f.reference_number,
        f.data_version,
@@ -19,8 +21,8 @@ SELECT f.enterprise_number,
        f.exercise_end,
        f.exercise_months,
        CAST(date_part('year', f.exercise_end) AS INT) AS year
-FROM account_filings f
-LEFT JOIN data_version_preference v ON v.data_version = f.data_version
+FROM data_version_preference v
+RIGHT JOIN account_filings f ON v.data_version = f.data_version
 GROUP BY f.enterprise_number, f.reference_number, f.data_version, v.preference, f.deposit_date, f.exercise_start, f.exercise_end, f.exercise_months;
 
 -- Which deposit is used:
@@ -54,6 +56,8 @@ SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit_date, 
 FROM filing f
 LEFT JOIN latest_deposit d ON d.enterprise_number = f.enterprise_number AND d.exercise_end = f.exercise_end
 LEFT JOIN best_version b ON b.enterprise_number = f.enterprise_number AND b.reference_number = f.reference_number;
+
+DROP TABLE filing;
 
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
