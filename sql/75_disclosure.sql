@@ -83,7 +83,8 @@ WITH growth_sample AS (
   UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'fte_base', enterprise_number, fte_base FROM member_flow_company
   UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'fte_end', enterprise_number, fte_end FROM member_flow_company
 )
-SELECT tbl, cluster_id, dimension, category, quantity, enterprise_number, abs(CAST(value AS DOUBLE)) AS magnitude
+-- (one row per company and cell: who the company is is not needed after this)
+SELECT tbl, cluster_id, dimension, category, quantity, abs(CAST(value AS DOUBLE)) AS magnitude
 FROM contribution
 WHERE value IS NOT NULL;
 
