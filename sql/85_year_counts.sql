@@ -8,10 +8,11 @@
 -- of the benchmarks' base value, come from companies absent from the register snapshot or
 -- placed by their filing (METHODOLOGY.md section 4b), and how many Flemish companies the
 -- population table leaves out of the benchmarks (section 4a). Amounts in whole euro, FTE in
--- whole FTE (rounded half away from zero). manifest.json is published with the outputs, so the
--- amount of the companies absent from the register is a cell like any other: it is given only
--- when it holds at least disclosure.min_firms companies and its largest company holds no more
--- than disclosure.max_firm_share of it (section 9a's primary rules); else only their number.
+-- whole FTE (rounded half away from zero). manifest.json is published with the outputs, so each
+-- amount (the benchmark's, and the part of the companies absent from the register) is a cell
+-- like any other: it is given only when it holds at least disclosure.min_firms companies and its
+-- largest company holds no more than disclosure.max_firm_share of it (section 9a's primary
+-- rules); else only the number of companies.
 
 CREATE VIEW year_counts AS
 WITH flemish_growth AS (
@@ -24,13 +25,21 @@ WITH flemish_growth AS (
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
   WHERE c.in_benchmark
-), absent_amount AS (
-  SELECT 'cpi7_benchmark_base_eur_absent_from_register' AS name, count(*) AS firms,
-         sum(value_base) AS total, max(abs(value_base)) AS top1
+), amount AS (
+  SELECT 'cpi7_benchmark_base_eur' AS name, count(*) AS firms, sum(value_base) AS total, max(abs(value_base)) AS top1
+  FROM flemish_growth WHERE measure = 'turnover'
+  UNION ALL
+  SELECT 'cpi7_benchmark_base_eur_absent_from_register', count(*), sum(value_base), max(abs(value_base))
   FROM flemish_growth WHERE measure = 'turnover' AND NOT in_register
+  UNION ALL
+  SELECT 'cpi8_benchmark_base_fte', count(*), sum(value_base), max(abs(value_base))
+  FROM flemish_growth WHERE measure = 'fte'
   UNION ALL
   SELECT 'cpi8_benchmark_base_fte_absent_from_register', count(*), sum(value_base), max(abs(value_base))
   FROM flemish_growth WHERE measure = 'fte' AND NOT in_register
+  UNION ALL
+  SELECT 'cpi6_benchmark_investment_eur', count(*), sum(investment_eur), max(abs(investment_eur))
+  FROM flemish_investment
   UNION ALL
   SELECT 'cpi6_benchmark_investment_eur_absent_from_register', count(*), sum(investment_eur), max(abs(investment_eur))
   FROM flemish_investment WHERE NOT in_register
@@ -45,16 +54,13 @@ UNION ALL SELECT 'companies_in_flanders_outside_benchmark_population', count(*)
   FROM company WHERE region = 'Flanders' AND NOT in_benchmark
 UNION ALL SELECT 'cpi7_benchmark_firms', count(*) FROM flemish_growth WHERE measure = 'turnover'
 UNION ALL SELECT 'cpi7_benchmark_firms_absent_from_register', count(*) FROM flemish_growth WHERE measure = 'turnover' AND NOT in_register
-UNION ALL SELECT 'cpi7_benchmark_base_eur', CAST(round(coalesce(sum(value_base), 0)) AS BIGINT) FROM flemish_growth WHERE measure = 'turnover'
 UNION ALL SELECT 'cpi8_benchmark_firms', count(*) FROM flemish_growth WHERE measure = 'fte'
 UNION ALL SELECT 'cpi8_benchmark_firms_absent_from_register', count(*) FROM flemish_growth WHERE measure = 'fte' AND NOT in_register
-UNION ALL SELECT 'cpi8_benchmark_base_fte', CAST(round(coalesce(sum(value_base), 0)) AS BIGINT) FROM flemish_growth WHERE measure = 'fte'
 UNION ALL SELECT 'cpi6_benchmark_firms', count(*) FROM flemish_investment
 UNION ALL SELECT 'cpi6_benchmark_firms_absent_from_register', count(*) FROM flemish_investment WHERE NOT in_register
-UNION ALL SELECT 'cpi6_benchmark_investment_eur', CAST(round(coalesce(sum(investment_eur), 0)) AS BIGINT) FROM flemish_investment
 UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enterprise_number)
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
 UNION ALL SELECT a.name, CAST(round(a.total) AS BIGINT)
-  FROM absent_amount a
+  FROM amount a
   WHERE a.firms >= (SELECT min_cell_firms FROM params)
     AND CAST(a.top1 AS DOUBLE) <= (SELECT max_firm_share FROM params) * CAST(a.total AS DOUBLE);

@@ -249,6 +249,7 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
             "flows": flows,
             "breakdowns": breakdowns(p.table("cpi_breakdowns"), year, &labels),
             "exclusions": pivot_counts(p.table("exclusion_counts"), year, &labels),
+            "counted": counted(&p.manifest, year),
         }));
     }
 
@@ -301,6 +302,36 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
         },
         "reject_counts": p.table("reject_counts"),
     }))
+}
+
+/// Who the benchmarks of year `year` count (METHODOLOGY.md 4a, 4b), from the manifest's per-year
+/// counts (`<year>.<name>`, sql/85): per indicator the benchmark's companies and amount, and the
+/// part of the companies absent from the register. An amount the manifest leaves out although
+/// it has companies was withheld by disclosure control ("c"); none of a folder written before
+/// these counts existed is available (":").
+fn counted(manifest: &Value, year: i64) -> Value {
+    let get = |name: &str| manifest["method_counts"].get(format!("{year}.{name}")).cloned().unwrap_or(Value::Null);
+    let row = |indicator: &str, key: &str, amount: &str, unit: &str| {
+        let (firms, firms_absent) = (get(&format!("{key}_benchmark_firms")), get(&format!("{key}_benchmark_firms_absent_from_register")));
+        let withheld = |n: &Value, v: &Value| if n.as_i64().is_some_and(|n| n > 0) && v.is_null() { json!("disclosure") } else { Value::Null };
+        let total = get(&format!("{key}_benchmark_{amount}"));
+        let absent = match get(&format!("{key}_benchmark_{amount}_absent_from_register")) {
+            Value::Null if firms_absent.as_i64() == Some(0) => json!(0),
+            v => v,
+        };
+        json!({
+            "indicator": indicator, "unit": unit, "firms": firms, "firms_absent": firms_absent,
+            "amount_reason": withheld(&firms, &total), "amount_absent_reason": withheld(&firms_absent, &absent),
+            "amount": total, "amount_absent": absent,
+        })
+    };
+    json!({
+        "rows": [row("CPI7", "cpi7", "base_eur", "meur"), row("CPI8", "cpi8", "base_fte", "int"), row("CPI6", "cpi6", "investment_eur", "meur")],
+        "absent_included": get("companies_absent_from_register_included"),
+        "seat_from_filing": get("companies_seat_from_filing"),
+        "region_differs": get("companies_region_differs_from_register"),
+        "outside_population": get("companies_in_flanders_outside_benchmark_population"),
+    })
 }
 
 /// The breakdowns of one year as tables: per indicator and dimension, one row per category
