@@ -88,12 +88,12 @@ WITH counted AS (
               ELSE pr.province END AS province_in_year
   FROM postcode_region pr
   RIGHT JOIN placed x ON x.seat_from_filing AND pr.postcode = try_cast(x.filing_postcode AS INT)
-), filing_activity AS (
-  SELECT x.enterprise_number,
-         CASE WHEN x.filing_nace_version = '2025' THEN x.filing_nace_code ELSE c.nace_2025 END AS nace_2025_code
-  FROM placed x
-  LEFT JOIN nace_concordance c ON x.filing_nace_version = '2008' AND c.nace_2008 = x.filing_nace_code
-  WHERE x.activity_from_filing
+), classified AS (
+  -- the filing's activity code in NACE-BEL 2025 terms (used only when activity_from_filing)
+  SELECT x.*,
+         CASE WHEN x.filing_nace_version = '2025' THEN x.filing_nace_code ELSE c.nace_2025 END AS filing_nace_2025_code
+  FROM nace_concordance c
+  RIGHT JOIN seated x ON x.activity_from_filing AND x.filing_nace_version = '2008' AND c.nace_2008 = x.filing_nace_code
 )
 SELECT x.enterprise_number,
        coalesce(x.juridical_form, x.filing_legal_form) AS juridical_form,
@@ -104,14 +104,13 @@ SELECT x.enterprise_number,
        x.province_in_year AS province,
        CASE WHEN x.seat_from_filing THEN 'filing' WHEN x.in_register AND x.seat_postcode IS NOT NULL THEN 'register' END AS seat_source,
        CASE WHEN x.activity_from_filing THEN 'filing' ELSE x.nace_source END AS nace_source,
-       CASE WHEN x.activity_from_filing THEN substr(fa.nace_2025_code, 1, 2) ELSE x.nace_2025_division END AS nace_2025_division,
+       CASE WHEN x.activity_from_filing THEN substr(x.filing_nace_2025_code, 1, 2) ELSE x.nace_2025_division END AS nace_2025_division,
        CASE WHEN x.activity_from_filing THEN s25.section ELSE x.nace_2025_section END AS nace_2025_section,
        x.in_register,
        pc.in_members AS in_member_population,
        pc.in_benchmark AND x.region_in_year = 'Flanders' AS in_benchmark
-FROM filing_activity fa
-RIGHT JOIN seated x ON fa.enterprise_number = x.enterprise_number
+FROM classified x
 LEFT JOIN nace_division_section s25
-  ON x.activity_from_filing AND s25.nace_version = '2025' AND s25.division = try_cast(substr(fa.nace_2025_code, 1, 2) AS INT)
+  ON x.activity_from_filing AND s25.nace_version = '2025' AND s25.division = try_cast(substr(x.filing_nace_2025_code, 1, 2) AS INT)
 LEFT JOIN legal_form_class lf ON lf.juridical_form = coalesce(x.juridical_form, x.filing_legal_form)
 JOIN population_class pc ON pc.class = coalesce(lf.class, 'unknown');

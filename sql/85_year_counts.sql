@@ -15,34 +15,26 @@
 -- rules); else only the number of companies.
 
 CREATE VIEW year_counts AS
-WITH flemish_growth AS (
-  SELECT g.measure, c.in_register, g.value_base
+WITH contribution AS (
+  -- every company of a Flemish benchmark with what it adds to the benchmark's base: its base
+  -- turnover (CPI 7) or FTE (CPI 8) in the constant sample, its investment over the window (CPI 6)
+  SELECT CASE g.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS indicator, c.in_register, g.value_base AS value
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
   WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
-), flemish_investment AS (
-  SELECT c.in_register, i.investment_eur
+  UNION ALL
+  SELECT 'cpi6', c.in_register, i.investment_eur
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
   WHERE c.in_benchmark
-), amount AS (
-  SELECT 'cpi7_benchmark_base_eur' AS name, count(*) AS firms, sum(value_base) AS total, max(abs(value_base)) AS top1
-  FROM flemish_growth WHERE measure = 'turnover'
-  UNION ALL
-  SELECT 'cpi7_benchmark_base_eur_absent_from_register', count(*), sum(value_base), max(abs(value_base))
-  FROM flemish_growth WHERE measure = 'turnover' AND NOT in_register
-  UNION ALL
-  SELECT 'cpi8_benchmark_base_fte', count(*), sum(value_base), max(abs(value_base))
-  FROM flemish_growth WHERE measure = 'fte'
-  UNION ALL
-  SELECT 'cpi8_benchmark_base_fte_absent_from_register', count(*), sum(value_base), max(abs(value_base))
-  FROM flemish_growth WHERE measure = 'fte' AND NOT in_register
-  UNION ALL
-  SELECT 'cpi6_benchmark_investment_eur', count(*), sum(investment_eur), max(abs(investment_eur))
-  FROM flemish_investment
-  UNION ALL
-  SELECT 'cpi6_benchmark_investment_eur_absent_from_register', count(*), sum(investment_eur), max(abs(investment_eur))
-  FROM flemish_investment WHERE NOT in_register
+), cell AS (
+  -- each indicator twice: the whole benchmark (part '') and its companies absent from the register
+  SELECT i.indicator, i.amount, p.part,
+         count(x.indicator) AS firms, sum(x.value) AS total, max(abs(x.value)) AS top1
+  FROM (VALUES ('cpi7', 'base_eur'), ('cpi8', 'base_fte'), ('cpi6', 'investment_eur')) AS i(indicator, amount)
+  CROSS JOIN (VALUES (''), ('_absent_from_register')) AS p(part)
+  LEFT JOIN contribution x ON x.indicator = i.indicator AND (p.part = '' OR NOT x.in_register)
+  GROUP BY i.indicator, i.amount, p.part
 )
 SELECT 'companies_absent_from_register_included' AS name, count(*) AS value FROM company WHERE NOT in_register
 UNION ALL SELECT 'companies_seat_from_filing', count(*) FROM company WHERE seat_source = 'filing'
@@ -52,15 +44,12 @@ UNION ALL SELECT 'companies_region_differs_from_register', count(*)
 UNION ALL SELECT 'companies_activity_from_filing', count(*) FROM company WHERE nace_source = 'filing'
 UNION ALL SELECT 'companies_in_flanders_outside_benchmark_population', count(*)
   FROM company WHERE region = 'Flanders' AND NOT in_benchmark
-UNION ALL SELECT 'cpi7_benchmark_firms', count(*) FROM flemish_growth WHERE measure = 'turnover'
-UNION ALL SELECT 'cpi7_benchmark_firms_absent_from_register', count(*) FROM flemish_growth WHERE measure = 'turnover' AND NOT in_register
-UNION ALL SELECT 'cpi8_benchmark_firms', count(*) FROM flemish_growth WHERE measure = 'fte'
-UNION ALL SELECT 'cpi8_benchmark_firms_absent_from_register', count(*) FROM flemish_growth WHERE measure = 'fte' AND NOT in_register
-UNION ALL SELECT 'cpi6_benchmark_firms', count(*) FROM flemish_investment
-UNION ALL SELECT 'cpi6_benchmark_firms_absent_from_register', count(*) FROM flemish_investment WHERE NOT in_register
 UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enterprise_number)
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
-UNION ALL SELECT a.name, CAST(round(a.total) AS BIGINT)
-  FROM amount a
-  WHERE a.firms >= (SELECT min_cell_firms FROM params)
-    AND CAST(a.top1 AS DOUBLE) <= (SELECT max_firm_share FROM params) * CAST(a.total AS DOUBLE);
+-- cpi7_benchmark_firms, cpi7_benchmark_firms_absent_from_register, ...: always
+UNION ALL SELECT indicator || '_benchmark_firms' || part, firms FROM cell
+-- cpi7_benchmark_base_eur, cpi7_benchmark_base_eur_absent_from_register, ...: when the cell passes
+UNION ALL SELECT indicator || '_benchmark_' || amount || part, CAST(round(total) AS BIGINT)
+  FROM cell
+  WHERE firms >= (SELECT min_cell_firms FROM params)
+    AND CAST(top1 AS DOUBLE) <= (SELECT max_firm_share FROM params) * CAST(total AS DOUBLE);

@@ -16,29 +16,23 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_close, copy_dir, fixture, Table};
+use common::{append_to, assert_close, copy_dir, fixture, replace_in, Table};
 
 const EPS: f64 = 1e-9;
 
 fn twin_fixture(dir: &Path) {
     copy_dir(&fixture("handworked"), dir);
-    let edit = |file: &str, from: &str, to: &str| {
-        let path = dir.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains(from), "{file}: {from}");
-        std::fs::write(&path, text.replace(from, to)).unwrap();
-    };
+    let edit = |file: &str, from: &str, to: &str| replace_in(dir, file, from, to);
     edit("kbo/activity.csv", "\"0200.001.132\",\"001\",\"2025\",\"25110\"", "\"0200.001.132\",\"001\",\"2025\",\"20150\"");
     edit("kbo/enterprise.csv", "\"0200.001.132\",\"AC\",\"000\",\"2\",\"014\",,01-01-1990", "\"0200.001.132\",\"AC\",\"000\",\"2\",\"014\",,01-06-2001");
-    let accounts = dir.join("accounts/accounts.csv");
-    let mut text = std::fs::read_to_string(&accounts).unwrap();
-    text.push_str(
+    append_to(
+        dir,
+        "accounts/accounts.csv",
         "0200.000.142,2019-00000101,2019-06-01,2018-01-01,2018-12-31,m01,70,N,800000\n\
          0200.000.142,2019-00000101,2019-06-01,2018-01-01,2018-12-31,m01,1003,N,10\n\
          0200.001.132,2019-00000111,2019-06-01,2018-01-01,2018-12-31,m01,70,N,1600000\n\
          0200.001.132,2019-00000111,2019-06-01,2018-01-01,2018-12-31,m01,1003,N,16\n",
     );
-    std::fs::write(&accounts, text).unwrap();
 }
 
 fn run(input: &Path, min_controls: i64) -> (tempfile::TempDir, Table, Table) {

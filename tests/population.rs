@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_close, confidential, copy_dir, fixture, run_with, zip_json, Table};
+use common::{append_to, assert_close, confidential, copy_dir, fixture, replace_in as edit, run_with, zip_json, Table};
 use serde_json::json;
 
 const EPS: f64 = 1e-9;
@@ -18,13 +18,6 @@ fn handworked_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("handworked"), dir.path());
     dir
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} lacks {from}");
-    std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
 fn with_setting(from: &str, to: &str) -> String {
@@ -37,10 +30,7 @@ fn with_setting(from: &str, to: &str) -> String {
 /// C1's and ALL's constant samples, as the company the cluster listed, unless the setting
 /// leaves companies absent from the snapshot out.
 fn g_filed_in_2021(dir: &Path) {
-    let accounts = dir.join("accounts/accounts.csv");
-    let mut text = std::fs::read_to_string(&accounts).unwrap();
-    text.push_str("0200.000.736,2022-00000007,2022-07-01,2021-01-01,2021-12-31,m01,70,N,100\n");
-    std::fs::write(&accounts, text).unwrap();
+    append_to(dir, "accounts/accounts.csv", "0200.000.736,2022-00000007,2022-07-01,2021-01-01,2021-12-31,m01,70,N,100\n");
 }
 
 #[test]

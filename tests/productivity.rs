@@ -29,7 +29,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{assert_close, confidential, copy_dir, fixture, run, Table};
+use common::{append_to, assert_close, confidential, copy_dir, fixture, replace_in, run, Table};
 
 const EPS: f64 = 1e-9;
 
@@ -69,10 +69,7 @@ fn value_added_fixture(dir: &Path) {
     }
     std::fs::write(&accounts, text).unwrap();
     // Planted official Flemish value added: 2021 200 000 000 000 -> 2024 210 000 000 000 = 5 %.
-    let totals = dir.join("totals/flanders.csv");
-    let mut text = std::fs::read_to_string(&totals).unwrap();
-    text.push_str("2021,value_added_eur,200000000000,regional accounts (planted)\n2024,value_added_eur,210000000000,regional accounts (planted)\n");
-    std::fs::write(&totals, text).unwrap();
+    append_to(dir, "totals/flanders.csv", "2021,value_added_eur,200000000000,regional accounts (planted)\n2024,value_added_eur,210000000000,regional accounts (planted)\n");
 }
 
 #[test]
@@ -189,11 +186,7 @@ fn a_growth_from_a_negative_base_is_not_reported() {
     // value are reported, a growth from a negative base is not.
     let input = tempfile::tempdir().unwrap();
     value_added_fixture(input.path());
-    let accounts = input.path().join("accounts/accounts.csv");
-    let text = std::fs::read_to_string(&accounts).unwrap();
-    let from = "2021-12-31,m01,60,N,400000";
-    assert!(text.contains(from));
-    std::fs::write(&accounts, text.replace(from, "2021-12-31,m01,60,N,1000000")).unwrap();
+    replace_in(input.path(), "accounts/accounts.csv", "2021-12-31,m01,60,N,400000", "2021-12-31,m01,60,N,1000000");
     let (_dir, out, _) = run(input.path(), 2024);
     let t = Table::read(&confidential(&out).join("productivity.parquet"));
     let r = t.row_where("cluster_id", "C3");

@@ -361,6 +361,31 @@ mod tests {
     }
 
     #[test]
+    fn the_population_table_classes_every_legal_form_once_and_names_mistakes() {
+        let mut settings = crate::config::Settings::defaults().unwrap();
+        let table = super::legal_form_class(&settings).unwrap();
+        let column = |name: &str| table.column_by_name(name).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+        let (form, class) = (column("juridical_form"), column("class"));
+        let class_of = |code: &str| (0..table.num_rows()).find(|&i| form.value(i) == code).map(|i| class.value(i).to_string());
+        // 146 codes of code.csv: NV company, VZW nonprofit, Openbare instelling public,
+        // autonoom gemeentebedrijf public_company, BTW-eenheid other.
+        assert_eq!(table.num_rows(), 146);
+        let classes: Vec<Option<String>> = ["014", "017", "124", "418", "003"].iter().map(|c| class_of(c)).collect();
+        assert_eq!(classes, ["company", "nonprofit", "public", "public_company", "other"].map(|c| Some(c.to_string())));
+        // Line 2 (header = line 1) is 001: a wrong class there, a code that is not three digits
+        // there, or 002 there (then listed twice: found on line 3, 002's own line) each name the
+        // file, the line and the field.
+        let shipped = settings.legal_forms_csv.clone();
+        let line_2 = shipped.lines().nth(1).unwrap().to_string();
+        assert!(line_2.starts_with("001,company,"), "{line_2}");
+        for (changed, line, field) in [("001,firm,", 2, "class"), ("002,company,", 3, "juridical_form"), ("1,company,", 2, "juridical_form")] {
+            settings.legal_forms_csv = shipped.replacen("001,company,", changed, 1);
+            let err = super::legal_form_class(&settings).unwrap_err().to_string();
+            assert!(err.contains("legal-form population table") && err.contains(&format!("line {line}")) && err.contains(field), "{err}");
+        }
+    }
+
+    #[test]
     fn the_rubric_map_reads_signs_and_level_selection_and_names_mistakes() {
         let mut settings = crate::config::Settings::defaults().unwrap();
         let map = super::rubric_map(&settings).unwrap();

@@ -122,6 +122,22 @@ pub fn files_in(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Replaces `from` (which must be there) by `to` in the file `file` of folder `dir`.
+pub fn replace_in(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} lacks {from}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+}
+
+/// Adds `lines` at the end of the file `file` of folder `dir`.
+pub fn append_to(dir: &Path, file: &str, lines: &str) {
+    let path = dir.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(lines);
+    std::fs::write(&path, text).unwrap();
+}
+
 /// Copies a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
