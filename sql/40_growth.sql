@@ -9,22 +9,28 @@ SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte
   AS t(measure, indicator, official_measure);
 
 -- Each company's value in the base and the end year (NULL = no filing or unknown value).
+-- (The two years are picked before the measures are stacked, and the years come in as scalars:
+-- a filter applied while annual_figures is read, no join with params over every row.)
 CREATE TABLE growth_panel AS
-WITH annual_growth_measure AS (
-  SELECT enterprise_number, year, 'turnover' AS measure, turnover_eur AS value FROM annual_figures
+WITH two_years AS (
+  SELECT enterprise_number, turnover_eur, fte,
+         year = (SELECT base_year FROM params) AS is_base,
+         year = (SELECT end_year FROM params) AS is_end
+  FROM annual_figures
+  WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params)
+), annual_growth_measure AS (
+  SELECT enterprise_number, is_base, is_end, 'turnover' AS measure, turnover_eur AS value FROM two_years
   UNION ALL
-  SELECT enterprise_number, year, 'fte' AS measure, fte AS value FROM annual_figures
+  SELECT enterprise_number, is_base, is_end, 'fte' AS measure, fte AS value FROM two_years
 )
-SELECT a.enterprise_number,
-       a.measure,
-       bool_or(a.year = p.base_year) AS filed_base,
-       bool_or(a.year = p.end_year) AS filed_end,
-       max(CASE WHEN a.year = p.base_year THEN a.value END) AS value_base,
-       max(CASE WHEN a.year = p.end_year THEN a.value END) AS value_end
-FROM annual_growth_measure a
-CROSS JOIN params p
-WHERE a.year = p.base_year OR a.year = p.end_year
-GROUP BY a.enterprise_number, a.measure;
+SELECT enterprise_number,
+       measure,
+       bool_or(is_base) AS filed_base,
+       bool_or(is_end) AS filed_end,
+       max(CASE WHEN is_base THEN value END) AS value_base,
+       max(CASE WHEN is_end THEN value END) AS value_end
+FROM annual_growth_measure
+GROUP BY enterprise_number, measure;
 
 -- Why a cohort company is not in the constant sample (NULL = it is). One reason per company:
 -- the first that applies, in this order.

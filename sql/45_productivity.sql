@@ -7,18 +7,24 @@
 
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
 -- unknown value).
+-- (The years come in as scalars, as in step 40's growth_panel.)
 CREATE TABLE productivity_panel AS
-SELECT a.enterprise_number,
-       bool_or(a.year = p.base_year) AS filed_base,
-       bool_or(a.year = p.end_year) AS filed_end,
-       max(CASE WHEN a.year = p.base_year THEN a.value_added_eur END) AS value_added_base,
-       max(CASE WHEN a.year = p.end_year THEN a.value_added_eur END) AS value_added_end,
-       max(CASE WHEN a.year = p.base_year THEN a.fte END) AS fte_base,
-       max(CASE WHEN a.year = p.end_year THEN a.fte END) AS fte_end
-FROM annual_figures a
-CROSS JOIN params p
-WHERE a.year = p.base_year OR a.year = p.end_year
-GROUP BY a.enterprise_number;
+WITH two_years AS (
+  SELECT enterprise_number, value_added_eur, fte,
+         year = (SELECT base_year FROM params) AS is_base,
+         year = (SELECT end_year FROM params) AS is_end
+  FROM annual_figures
+  WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params)
+)
+SELECT enterprise_number,
+       bool_or(is_base) AS filed_base,
+       bool_or(is_end) AS filed_end,
+       max(CASE WHEN is_base THEN value_added_eur END) AS value_added_base,
+       max(CASE WHEN is_end THEN value_added_eur END) AS value_added_end,
+       max(CASE WHEN is_base THEN fte END) AS fte_base,
+       max(CASE WHEN is_end THEN fte END) AS fte_end
+FROM two_years
+GROUP BY enterprise_number;
 
 -- The sample: cohort companies with value added and FTE in both years. One reason per company
 -- left out: the first that applies, in this order.

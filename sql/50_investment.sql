@@ -14,37 +14,33 @@
 CREATE TABLE investment_panel AS
 WITH exercise_investment AS (
   SELECT e.enterprise_number,
-         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < p.window_start
+         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < (SELECT window_start FROM params)
               THEN CAST(round(CAST(e.tangible_investment_eur + e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
               ELSE e.tangible_investment_eur + e.intangible_investment_eur END AS investment_eur,
-         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < p.window_start
+         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < (SELECT window_start FROM params)
               THEN CAST(round(CAST(e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
               ELSE e.intangible_investment_eur END AS intangible_investment_eur
   FROM exercise_figures e
-  CROSS JOIN params p
-  WHERE e.year BETWEEN p.window_start AND p.window_end
-), window_investment AS (
-  SELECT enterprise_number,
-         sum(investment_eur) AS investment_eur,
-         sum(intangible_investment_eur) AS intangible_investment_eur
+  WHERE e.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
+), window_rows AS (
+  -- the exercises and the calendar years in one stream, aggregated once per company
+  SELECT enterprise_number, investment_eur, intangible_investment_eur,
+         1 AS exercise_row, 0 AS year_row, CAST(NULL AS DECIMAL(38, 4)) AS fte
   FROM exercise_investment
-  GROUP BY enterprise_number
-), window_fte AS (
-  SELECT f.enterprise_number,
-         count(*) AS filing_years,
-         sum(f.fte) AS fte_years
+  UNION ALL
+  SELECT f.enterprise_number, NULL, NULL, 0, 1, f.fte
   FROM annual_figures f
-  CROSS JOIN params p
-  WHERE f.year BETWEEN p.window_start AND p.window_end
-  GROUP BY f.enterprise_number
+  WHERE f.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
 )
-SELECT f.enterprise_number,
-       f.filing_years,
-       i.investment_eur,
-       i.intangible_investment_eur,
-       f.fte_years
-FROM window_fte f
-JOIN window_investment i ON i.enterprise_number = f.enterprise_number;
+-- a company needs both an exercise and a calendar year in the window
+SELECT enterprise_number,
+       sum(year_row) AS filing_years,
+       sum(investment_eur) AS investment_eur,
+       sum(intangible_investment_eur) AS intangible_investment_eur,
+       sum(fte) AS fte_years
+FROM window_rows
+GROUP BY enterprise_number
+HAVING sum(exercise_row) > 0 AND sum(year_row) > 0;
 
 -- Only members seated in Flanders count; one reason per excluded company.
 CREATE TABLE investment_status AS

@@ -27,7 +27,7 @@ WITH s AS (
 SELECT s.*,
        -- an integer key per cluster and indicator: the draws carry it instead of two strings
        dense_rank() OVER (ORDER BY cluster_id, indicator) AS sample_key,
-       row_number() OVER (PARTITION BY cluster_id, indicator ORDER BY enterprise_number) AS position,
+       CAST(row_number() OVER (PARTITION BY cluster_id, indicator ORDER BY enterprise_number) AS BIGINT) AS position,
        count(*) OVER (PARTITION BY cluster_id, indicator) AS n
 FROM s;
 
@@ -78,12 +78,22 @@ WITH whole AS (
          sum(num_base) AS num_base, sum(num_end) AS num_end, sum(den_base) AS den_base, sum(den_end) AS den_end
   FROM uncertainty_sample
   GROUP BY cluster_id, indicator
+),
+-- the replicates' sums by integer keys (the sample's rows are the hash table the draws probe)
+replicate_sum AS (
+  SELECT d.sample_key, d.replicate,
+         sum(s.num_base) AS num_base, sum(s.num_end) AS num_end, sum(s.den_base) AS den_base, sum(s.den_end) AS den_end
+  FROM uncertainty_sample s
+  JOIN uncertainty_draw d ON d.sample_key = s.sample_key AND d.position = s.position
+  GROUP BY d.sample_key, d.replicate
+),
+sample_name AS (
+  SELECT DISTINCT sample_key, cluster_id, indicator FROM uncertainty_sample
 )
-SELECT s.cluster_id, s.indicator, 'replicate' AS variant, d.replicate, CAST(NULL AS VARCHAR) AS enterprise_number,
-       sum(s.num_base) AS num_base, sum(s.num_end) AS num_end, sum(s.den_base) AS den_base, sum(s.den_end) AS den_end
-FROM uncertainty_draw d
-JOIN uncertainty_sample s ON s.sample_key = d.sample_key AND s.position = d.position
-GROUP BY s.cluster_id, s.indicator, d.replicate
+SELECT k.cluster_id, k.indicator, 'replicate' AS variant, r.replicate, CAST(NULL AS VARCHAR) AS enterprise_number,
+       r.num_base, r.num_end, r.den_base, r.den_end
+FROM sample_name k
+JOIN replicate_sum r ON r.sample_key = k.sample_key
 UNION ALL
 SELECT s.cluster_id, s.indicator, 'without', CAST(NULL AS BIGINT), s.enterprise_number,
        w.num_base - s.num_base, w.num_end - s.num_end, w.den_base - s.den_base, w.den_end - s.den_end

@@ -13,7 +13,9 @@
 
 -- Every company's contribution to every cell and quantity, as a magnitude: the dominance and
 -- p % rules read absolute values (value added can be negative). A table: read twice below
--- (about 24 rows per Flemish company; the joins that make it run once).
+-- (about 24 rows per Flemish company; the joins that make it run once). Each source is read
+-- once and crossed with the short lists of its quantities and benchmark clusters (the lists
+-- are the left, buffered side of those cross joins).
 CREATE TABLE disclosure_contribution AS
 WITH growth_sample AS (
   SELECT CASE s.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS tbl,
@@ -27,18 +29,21 @@ WITH growth_sample AS (
   JOIN company c ON c.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
   WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+), benchmark AS (
+  -- a Flemish company counts in Flanders' cells; one listed for no cluster also in the rest's
+  SELECT * FROM (VALUES ('(Flanders)'), ('(rest of Flanders)')) AS b(cluster_id)
 ), growth_cell AS (
   SELECT tbl, cluster_id, 'total' AS dimension, 'total' AS category, enterprise_number, value_base, value_end FROM growth_sample
   UNION ALL
   SELECT g.tbl, g.cluster_id, b.dimension, b.category, g.enterprise_number, g.value_base, g.value_end
   FROM growth_sample g JOIN breakdown_company_long b ON b.enterprise_number = g.enterprise_number
   UNION ALL
-  SELECT tbl, '(Flanders)', 'total', 'total', enterprise_number, value_base, value_end FROM flemish_growth
+  SELECT f.tbl, b.cluster_id, 'total', 'total', f.enterprise_number, f.value_base, f.value_end
+  FROM benchmark b CROSS JOIN flemish_growth f
+  WHERE b.cluster_id = '(Flanders)' OR f.rest
   UNION ALL
   SELECT f.tbl, '(Flanders)', b.dimension, b.category, f.enterprise_number, f.value_base, f.value_end
   FROM flemish_growth f JOIN breakdown_company_long b ON b.enterprise_number = f.enterprise_number
-  UNION ALL
-  SELECT tbl, '(rest of Flanders)', 'total', 'total', enterprise_number, value_base, value_end FROM flemish_growth WHERE rest
 ), flemish_productivity AS (
   SELECT g.enterprise_number, g.value_added_base, g.value_added_end, g.fte_base, g.fte_end,
          a.enterprise_number IS NULL AS rest
@@ -52,36 +57,45 @@ WITH growth_sample AS (
   FROM productivity_status s
   WHERE s.exclusion_reason IS NULL
   UNION ALL
-  SELECT '(Flanders)', enterprise_number, value_added_base, value_added_end, fte_base, fte_end FROM flemish_productivity
-  UNION ALL
-  SELECT '(rest of Flanders)', enterprise_number, value_added_base, value_added_end, fte_base, fte_end FROM flemish_productivity WHERE rest
+  SELECT b.cluster_id, f.enterprise_number, f.value_added_base, f.value_added_end, f.fte_base, f.fte_end
+  FROM benchmark b CROSS JOIN flemish_productivity f
+  WHERE b.cluster_id = '(Flanders)' OR f.rest
 ), investment_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.investment_eur, s.fte_years
   FROM investment_status s
   WHERE s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL
   UNION ALL
-  SELECT '(Flanders)', i.enterprise_number, i.investment_eur, i.fte_years
-  FROM investment_panel i JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.in_benchmark
-  UNION ALL
-  SELECT '(rest of Flanders)', i.enterprise_number, i.investment_eur, i.fte_years
-  FROM investment_panel i JOIN company c ON c.enterprise_number = i.enterprise_number
-  LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-  WHERE c.in_benchmark AND a.enterprise_number IS NULL
+  SELECT b.cluster_id, f.enterprise_number, f.investment_eur, f.fte_years
+  FROM benchmark b
+  CROSS JOIN (
+    SELECT i.enterprise_number, i.investment_eur, i.fte_years, a.enterprise_number IS NULL AS rest
+    FROM investment_panel i
+    JOIN company c ON c.enterprise_number = i.enterprise_number
+    LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
+    WHERE c.in_benchmark
+  ) f
+  WHERE b.cluster_id = '(Flanders)' OR f.rest
 ), contribution AS (
-  SELECT tbl, cluster_id, dimension, category, 'base' AS quantity, enterprise_number, value_base AS value FROM growth_cell
-  UNION ALL SELECT tbl, cluster_id, dimension, category, 'end', enterprise_number, value_end FROM growth_cell
-  UNION ALL SELECT 'productivity', cluster_id, 'total', 'total', 'value_added_base', enterprise_number, value_added_base FROM productivity_sample
-  UNION ALL SELECT 'productivity', cluster_id, 'total', 'total', 'value_added_end', enterprise_number, value_added_end FROM productivity_sample
-  UNION ALL SELECT 'productivity', cluster_id, 'total', 'total', 'fte_base', enterprise_number, fte_base FROM productivity_sample
-  UNION ALL SELECT 'productivity', cluster_id, 'total', 'total', 'fte_end', enterprise_number, fte_end FROM productivity_sample
-  UNION ALL SELECT 'cpi6', cluster_id, 'total', 'total', 'investment', enterprise_number, investment_eur FROM investment_sample
-  UNION ALL SELECT 'cpi6', cluster_id, 'total', 'total', 'fte_years', enterprise_number, fte_years FROM investment_sample
+  SELECT g.tbl, g.cluster_id, g.dimension, g.category, q.quantity,
+         CASE q.quantity WHEN 'base' THEN g.value_base ELSE g.value_end END AS value
+  FROM (VALUES ('base'), ('end')) AS q(quantity) CROSS JOIN growth_cell g
+  UNION ALL
+  SELECT 'productivity', s.cluster_id, 'total', 'total', q.quantity,
+         CASE q.quantity WHEN 'value_added_base' THEN s.value_added_base WHEN 'value_added_end' THEN s.value_added_end
+                         WHEN 'fte_base' THEN s.fte_base ELSE s.fte_end END
+  FROM (VALUES ('value_added_base'), ('value_added_end'), ('fte_base'), ('fte_end')) AS q(quantity)
+  CROSS JOIN productivity_sample s
+  UNION ALL
+  SELECT 'cpi6', s.cluster_id, 'total', 'total', q.quantity,
+         CASE q.quantity WHEN 'investment' THEN s.investment_eur ELSE s.fte_years END
+  FROM (VALUES ('investment'), ('fte_years')) AS q(quantity) CROSS JOIN investment_sample s
+  UNION ALL
   -- member flows: a company counts in a quantity only where its value is known
-  UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'turnover_base', enterprise_number, turnover_base FROM member_flow_company
-  UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'turnover_end', enterprise_number, turnover_end FROM member_flow_company
-  UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'fte_base', enterprise_number, fte_base FROM member_flow_company
-  UNION ALL SELECT 'member_flows', cluster_id, 'flow', flow, 'fte_end', enterprise_number, fte_end FROM member_flow_company
+  SELECT 'member_flows', m.cluster_id, 'flow', m.flow, q.quantity,
+         CASE q.quantity WHEN 'turnover_base' THEN m.turnover_base WHEN 'turnover_end' THEN m.turnover_end
+                         WHEN 'fte_base' THEN m.fte_base ELSE m.fte_end END
+  FROM (VALUES ('turnover_base'), ('turnover_end'), ('fte_base'), ('fte_end')) AS q(quantity)
+  CROSS JOIN member_flow_company m
 )
 -- (one row per company and cell: who the company is is not needed after this)
 SELECT tbl, cluster_id, dimension, category, quantity, abs(CAST(value AS DOUBLE)) AS magnitude
@@ -90,30 +104,30 @@ WHERE value IS NOT NULL;
 
 -- Per cell and quantity: the number of contributing companies, the total and the two largest
 -- contributions (the second largest is the largest again when two companies share it). Two
--- hash aggregations, no sort: this is why the dominance rule takes n = 1 or 2.
+-- hash aggregations, no sort: this is why the dominance rule takes n = 1 or 2. The second
+-- pass (the second largest) is made only when a rule reads it, dominance_n = 2 or
+-- p_percent > 0; else top2 is NULL (the default rules read firms, total and top1 only).
 CREATE TABLE disclosure_cell AS
 WITH largest AS (
   SELECT tbl, cluster_id, dimension, category, quantity,
          count(*) AS firms, sum(magnitude) AS total, max(magnitude) AS top1
   FROM disclosure_contribution
   GROUP BY tbl, cluster_id, dimension, category, quantity
-), second AS (
-  -- the cells (a few thousand) first, so that they are the hash table the contributions probe
-  SELECT l.tbl, l.cluster_id, l.dimension, l.category, l.quantity,
-         count(CASE WHEN d.magnitude = l.top1 THEN 1 END) AS at_top1,
-         max(CASE WHEN d.magnitude < l.top1 THEN d.magnitude END) AS below_top1
-  FROM largest l
-  JOIN disclosure_contribution d
-    ON l.tbl = d.tbl AND l.cluster_id = d.cluster_id AND l.dimension = d.dimension
-   AND l.category = d.category AND l.quantity = d.quantity
-  GROUP BY l.tbl, l.cluster_id, l.dimension, l.category, l.quantity
+), needed_contribution AS (
+  SELECT * FROM disclosure_contribution
+  WHERE (SELECT dominance_n FROM params) = 2 OR (SELECT p_percent FROM params) > 0
 )
+-- the cells (a few thousand) first, so that they are the hash table the contributions probe
 SELECT l.tbl, l.cluster_id, l.dimension, l.category, l.quantity, l.firms, l.total, l.top1,
-       CASE WHEN s.at_top1 >= 2 THEN l.top1 ELSE coalesce(s.below_top1, 0) END AS top2
+       CASE WHEN (SELECT dominance_n FROM params) = 2 OR (SELECT p_percent FROM params) > 0
+            THEN CASE WHEN count(CASE WHEN d.magnitude = l.top1 THEN 1 END) >= 2 THEN l.top1
+                      ELSE coalesce(max(CASE WHEN d.magnitude < l.top1 THEN d.magnitude END), 0) END
+       END AS top2
 FROM largest l
-JOIN second s
-  ON s.tbl = l.tbl AND s.cluster_id = l.cluster_id AND s.dimension = l.dimension
- AND s.category = l.category AND s.quantity = l.quantity;
+LEFT JOIN needed_contribution d
+  ON l.tbl = d.tbl AND l.cluster_id = d.cluster_id AND l.dimension = d.dimension
+ AND l.category = d.category AND l.quantity = d.quantity
+GROUP BY l.tbl, l.cluster_id, l.dimension, l.category, l.quantity, l.firms, l.total, l.top1;
 
 -- Primary rules, on every quantity of a cell (the first that applies):
 --  * fewer than disclosure.min_firms contributing companies;
@@ -202,6 +216,7 @@ WITH needy AS (
   UNION ALL
   SELECT m.tbl, m.cluster_id, m.dimension, m.k, d.quantity, d.top2 FROM member m
   JOIN disclosure_cell d ON d.tbl = m.tbl AND d.cluster_id = m.cluster_id AND d.dimension = m.dimension AND d.category = m.category
+  WHERE d.top2 IS NOT NULL
 ), ranked_top AS (
   SELECT tbl, cluster_id, dimension, k, quantity, v,
          row_number() OVER (PARTITION BY tbl, cluster_id, dimension, k, quantity ORDER BY v DESC) AS r

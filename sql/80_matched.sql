@@ -14,15 +14,21 @@
 -- For the main period the values and cells are those of steps 40 and 70 (growth_panel,
 -- breakdown_company); the pre period's are computed here, in one pass over its two years.
 CREATE TABLE match_pre_panel AS
-SELECT a.enterprise_number,
-       max(CASE WHEN a.year = p.base_year - p.growth_years THEN a.turnover_eur END) AS turnover_from,
-       max(CASE WHEN a.year = p.base_year THEN a.turnover_eur END) AS turnover_to,
-       max(CASE WHEN a.year = p.base_year - p.growth_years THEN a.fte END) AS fte_from,
-       max(CASE WHEN a.year = p.base_year THEN a.fte END) AS fte_to
-FROM annual_figures a
-CROSS JOIN params p
-WHERE a.year = p.base_year - p.growth_years OR a.year = p.base_year
-GROUP BY a.enterprise_number;
+WITH two_years AS (
+  -- (the years as scalars, as in step 40's growth_panel)
+  SELECT enterprise_number, turnover_eur, fte,
+         year = (SELECT base_year - growth_years FROM params) AS is_from,
+         year = (SELECT base_year FROM params) AS is_to
+  FROM annual_figures
+  WHERE year = (SELECT base_year - growth_years FROM params) OR year = (SELECT base_year FROM params)
+)
+SELECT enterprise_number,
+       max(CASE WHEN is_from THEN turnover_eur END) AS turnover_from,
+       max(CASE WHEN is_to THEN turnover_eur END) AS turnover_to,
+       max(CASE WHEN is_from THEN fte END) AS fte_from,
+       max(CASE WHEN is_to THEN fte END) AS fte_to
+FROM two_years
+GROUP BY enterprise_number;
 
 -- The matching cell of each company with values in both years of a period: NACE-BEL 2025
 -- division, size class, age class ('unknown' when missing), and whether it is a control:
@@ -73,8 +79,9 @@ WITH period_window AS (
 )
 SELECT b.period, b.measure, b.enterprise_number, b.value_from, b.value_to, b.division, b.size_class, b.age_class,
        b.in_benchmark AND l.enterprise_number IS NULL AS is_control
-FROM both_periods b
-LEFT JOIN listed l ON l.enterprise_number = b.enterprise_number AND l.period = b.period;
+-- (the listed companies, a few thousand, first: they are the hash table the periods' rows probe)
+FROM listed l
+RIGHT JOIN both_periods b ON l.enterprise_number = b.enterprise_number AND l.period = b.period;
 
 -- Control cells with at least min_controls non-members, and their growth. A cell with an
 -- unknown division, size or age class is matched only when match_unknown_cells is set.

@@ -303,47 +303,79 @@ WITH growth AS (
   UNION ALL
   SELECT 'CPI8' AS indicator, * FROM output_cpi8_employment
 ), long_form AS (
-  SELECT cluster_id, reference_year, indicator, 'cohort_firms' AS measure, CAST(cohort_firms AS DOUBLE) AS value FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'sample_firms', CAST(sample_firms AS DOUBLE) FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_base', cluster_base FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_end', cluster_end FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_growth', cluster_growth FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_growth', flanders_growth FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_gap_pp', growth_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'growth_ratio', growth_ratio FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_growth', rest_of_flanders_growth FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'rest_of_flanders_gap_pp', rest_of_flanders_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'headline_gap_pp', headline_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'cluster_cagr', cluster_cagr FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'flanders_cagr', flanders_cagr FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'cagr_gap_pp', cagr_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'coverage_value_share', coverage_value_share FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'sector_mix_growth', sector_mix_growth FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'competitive_effect_pp', competitive_effect_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'base_cohort_gap_pp', base_cohort_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'matched_value_share', matched_value_share FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'control_growth', control_growth FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'control_gap_pp', control_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, indicator, 'pre_period_gap_pp', pre_period_gap_pp FROM growth
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'cohort_firms', CAST(cohort_firms AS DOUBLE) FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'investment_eur', investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'intangible_investment_eur', intangible_investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'flanders_investment_eur', flanders_investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'share_of_flanders', share_of_flanders FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'fte_share_of_flanders', fte_share_of_flanders FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'additional_investment_eur', additional_investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'rest_of_flanders_additional_investment_eur', rest_of_flanders_additional_investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'CPI6', 'headline_additional_investment_eur', headline_additional_investment_eur FROM output_cpi6_investment
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'sample_firms', CAST(sample_firms AS DOUBLE) FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_end', value_added_end FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_growth', value_added_growth FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_per_fte_end', value_added_per_fte_end FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_growth', productivity_growth FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'value_added_gap_pp', value_added_gap_pp FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'productivity_gap_pp', productivity_gap_pp FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'rest_of_flanders_productivity_gap_pp', rest_of_flanders_productivity_gap_pp FROM output_productivity
-  UNION ALL SELECT cluster_id, reference_year, 'productivity', 'headline_productivity_gap_pp', headline_productivity_gap_pp FROM output_productivity
+  -- each source read once and crossed with its measures' names (the short list is the left,
+  -- buffered side), instead of one select per measure
+  SELECT s.cluster_id, s.reference_year, s.indicator AS indicator, m.measure,
+         CASE m.measure
+         WHEN 'cohort_firms' THEN CAST(cohort_firms AS DOUBLE)
+         WHEN 'sample_firms' THEN CAST(sample_firms AS DOUBLE)
+         WHEN 'cluster_base' THEN cluster_base
+         WHEN 'cluster_end' THEN cluster_end
+         WHEN 'cluster_growth' THEN cluster_growth
+         WHEN 'flanders_growth' THEN flanders_growth
+         WHEN 'growth_gap_pp' THEN growth_gap_pp
+         WHEN 'growth_ratio' THEN growth_ratio
+         WHEN 'rest_of_flanders_growth' THEN rest_of_flanders_growth
+         WHEN 'rest_of_flanders_gap_pp' THEN rest_of_flanders_gap_pp
+         WHEN 'headline_gap_pp' THEN headline_gap_pp
+         WHEN 'cluster_cagr' THEN cluster_cagr
+         WHEN 'flanders_cagr' THEN flanders_cagr
+         WHEN 'cagr_gap_pp' THEN cagr_gap_pp
+         WHEN 'coverage_value_share' THEN coverage_value_share
+         WHEN 'sector_mix_growth' THEN sector_mix_growth
+         WHEN 'competitive_effect_pp' THEN competitive_effect_pp
+         WHEN 'base_cohort_gap_pp' THEN base_cohort_gap_pp
+         WHEN 'matched_value_share' THEN matched_value_share
+         WHEN 'control_growth' THEN control_growth
+         WHEN 'control_gap_pp' THEN control_gap_pp
+         WHEN 'pre_period_gap_pp' THEN pre_period_gap_pp
+         END AS value
+  FROM (VALUES
+    ('cohort_firms'), ('sample_firms'), ('cluster_base'), ('cluster_end'), ('cluster_growth'),
+    ('flanders_growth'), ('growth_gap_pp'), ('growth_ratio'), ('rest_of_flanders_growth'),
+    ('rest_of_flanders_gap_pp'), ('headline_gap_pp'), ('cluster_cagr'), ('flanders_cagr'),
+    ('cagr_gap_pp'), ('coverage_value_share'), ('sector_mix_growth'), ('competitive_effect_pp'),
+    ('base_cohort_gap_pp'), ('matched_value_share'), ('control_growth'), ('control_gap_pp'),
+    ('pre_period_gap_pp')) AS m(measure)
+  CROSS JOIN growth s
+  UNION ALL
+  SELECT s.cluster_id, s.reference_year, 'CPI6' AS indicator, m.measure,
+         CASE m.measure
+         WHEN 'cohort_firms' THEN CAST(cohort_firms AS DOUBLE)
+         WHEN 'sample_firms' THEN CAST(sample_firms AS DOUBLE)
+         WHEN 'investment_eur' THEN investment_eur
+         WHEN 'intangible_investment_eur' THEN intangible_investment_eur
+         WHEN 'flanders_investment_eur' THEN flanders_investment_eur
+         WHEN 'share_of_flanders' THEN share_of_flanders
+         WHEN 'fte_share_of_flanders' THEN fte_share_of_flanders
+         WHEN 'additional_investment_eur' THEN additional_investment_eur
+         WHEN 'rest_of_flanders_additional_investment_eur' THEN rest_of_flanders_additional_investment_eur
+         WHEN 'headline_additional_investment_eur' THEN headline_additional_investment_eur
+         END AS value
+  FROM (VALUES
+    ('cohort_firms'), ('sample_firms'), ('investment_eur'), ('intangible_investment_eur'),
+    ('flanders_investment_eur'), ('share_of_flanders'), ('fte_share_of_flanders'),
+    ('additional_investment_eur'), ('rest_of_flanders_additional_investment_eur'),
+    ('headline_additional_investment_eur')) AS m(measure)
+  CROSS JOIN output_cpi6_investment s
+  UNION ALL
+  SELECT s.cluster_id, s.reference_year, 'productivity' AS indicator, m.measure,
+         CASE m.measure
+         WHEN 'sample_firms' THEN CAST(sample_firms AS DOUBLE)
+         WHEN 'value_added_end' THEN value_added_end
+         WHEN 'value_added_growth' THEN value_added_growth
+         WHEN 'value_added_per_fte_end' THEN value_added_per_fte_end
+         WHEN 'productivity_growth' THEN productivity_growth
+         WHEN 'value_added_gap_pp' THEN value_added_gap_pp
+         WHEN 'productivity_gap_pp' THEN productivity_gap_pp
+         WHEN 'rest_of_flanders_productivity_gap_pp' THEN rest_of_flanders_productivity_gap_pp
+         WHEN 'headline_productivity_gap_pp' THEN headline_productivity_gap_pp
+         END AS value
+  FROM (VALUES
+    ('sample_firms'), ('value_added_end'), ('value_added_growth'), ('value_added_per_fte_end'),
+    ('productivity_growth'), ('value_added_gap_pp'), ('productivity_gap_pp'),
+    ('rest_of_flanders_productivity_gap_pp'), ('headline_productivity_gap_pp')) AS m(measure)
+  CROSS JOIN output_productivity s
 )
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(reference_year AS INT) AS reference_year,
