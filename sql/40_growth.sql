@@ -19,9 +19,11 @@ WITH two_years AS (
   FROM annual_figures
   WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params)
 ), annual_growth_measure AS (
-  SELECT enterprise_number, is_base, is_end, 'turnover' AS measure, turnover_eur AS value FROM two_years
-  UNION ALL
-  SELECT enterprise_number, is_base, is_end, 'fte' AS measure, fte AS value FROM two_years
+  -- (the two measures as a short list crossed with the rows: annual_figures is read once)
+  SELECT t.enterprise_number, t.is_base, t.is_end, m.measure,
+         CASE m.measure WHEN 'turnover' THEN t.turnover_eur ELSE t.fte END AS value
+  FROM (VALUES ('turnover'), ('fte')) AS m(measure)
+  CROSS JOIN two_years t
 )
 SELECT enterprise_number,
        measure,

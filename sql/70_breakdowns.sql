@@ -9,11 +9,11 @@
 -- by equality: floor(FTE) and the age, capped at the last bound. Also used in step 80. An
 -- unknown FTE or start date gives no class ('unknown'), not the top one: least() ignores NULLs.
 
--- A company's start year and whether it started on 1 January, from the KBO StartDate
--- (dd-mm-yyyy), so that its age in whole years on 1 January of a year Y is
+-- Each company with its start year and whether it started on 1 January, from the KBO
+-- StartDate (dd-mm-yyyy), so that its age in whole years on 1 January of a year Y is
 -- Y - start_year - (0 if it started on 1 January, else 1).
 CREATE VIEW company_start AS
-SELECT enterprise_number,
+SELECT *,
        try_cast(substr(start_date_text, 7, 4) AS INT) AS start_year,
        CASE WHEN substr(start_date_text, 1, 5) = '01-01' THEN 0 ELSE 1 END AS started_after_1_january
 FROM company;
@@ -31,15 +31,14 @@ SELECT c.enterprise_number,
        coalesce(sc.class, 'unknown') AS size_class,
        coalesce(ac.class, 'unknown') AS age_class
 FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
-JOIN company c ON c.enterprise_number = g.enterprise_number
-JOIN company_start st ON st.enterprise_number = g.enterprise_number
+JOIN company_start c ON c.enterprise_number = g.enterprise_number
 CROSS JOIN params p
 LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
 LEFT JOIN province_change pc
   ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
 LEFT JOIN size_class_of sc ON sc.fte_floor = CASE WHEN f.fte IS NOT NULL THEN least(CAST(floor(f.fte) AS INT), p.size_bound_3) END
 LEFT JOIN age_class_of ac
-  ON ac.age = CASE WHEN st.start_year IS NOT NULL THEN least(p.reference_year - st.start_year - st.started_after_1_january, p.age_bound_3) END;
+  ON ac.age = CASE WHEN c.start_year IS NOT NULL THEN least(p.reference_year - c.start_year - c.started_after_1_january, p.age_bound_3) END;
 
 CREATE VIEW breakdown_company_long AS
 SELECT enterprise_number, in_benchmark, 'nace_section' AS dimension, nace_section AS category FROM breakdown_company

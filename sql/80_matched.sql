@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: growth_panel, breakdown_company, annual_figures, company, company_start, members, cohort_company, growth_status, growth_measure, growth_result, size_class_of, age_class_of, params
+-- reads: growth_panel, breakdown_company, annual_figures, company_start, members, cohort_company, growth_status, growth_measure, growth_result, size_class_of, age_class_of, params
 -- creates: match_member, matched_result, growth_with_comparison
 -- drops: breakdown_cell, breakdown_company_long, breakdown_company
 --
@@ -66,11 +66,10 @@ WITH period_window AS (
          c.in_benchmark
   FROM pre_values v
   CROSS JOIN params p
-  JOIN company c ON c.enterprise_number = v.enterprise_number
-  JOIN company_start st ON st.enterprise_number = v.enterprise_number
+  JOIN company_start c ON c.enterprise_number = v.enterprise_number
   LEFT JOIN size_class_of sc ON sc.fte_floor = CASE WHEN v.size_fte IS NOT NULL THEN least(CAST(floor(v.size_fte) AS INT), p.size_bound_3) END
   LEFT JOIN age_class_of ac
-    ON ac.age = CASE WHEN st.start_year IS NOT NULL THEN least(p.base_year - st.start_year - st.started_after_1_january, p.age_bound_3) END
+    ON ac.age = CASE WHEN c.start_year IS NOT NULL THEN least(p.base_year - c.start_year - c.started_after_1_january, p.age_bound_3) END
   WHERE v.value_from IS NOT NULL AND v.value_to IS NOT NULL
 ), both_periods AS (
   SELECT * FROM main_period
