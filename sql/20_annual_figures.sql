@@ -66,9 +66,8 @@ SELECT * FROM filing_status WHERE status = 'used';
 -- company-year with no used filing takes the comparatives (NM1) of the company's used filing
 -- whose exercise starts the day after that year's exercise ends, i.e. the comparatives stand for
 -- the calendar year of (exercise_start - 1 day). They never replace a filing of the year itself.
--- Two used filings starting in the same year (rare): the one that starts first. A table: read
--- twice below (for the comparatives' values and for their exercises), made once.
-CREATE TABLE comparatives_source AS
+-- Two used filings starting in the same year (rare): the one that starts first.
+CREATE VIEW comparatives_source AS
 WITH candidate AS (
   SELECT f.enterprise_number,
          CAST(date_part('year', f.exercise_start - INTERVAL '1 day') AS INT) AS year,

@@ -62,8 +62,10 @@ positions AS (
 x0 AS (
   SELECT d.sample_key, d.n, r.replicate, d.draw,
          ((SELECT bootstrap_seed FROM params) * 7919 + r.replicate * 1000003 + d.draw) % 2147483647 AS x
-  FROM positions d
-  CROSS JOIN replicates r
+  -- (the replicates, at most a few thousand, are the buffered side: each of them is crossed
+  -- with batches of draw numbers)
+  FROM replicates r
+  CROSS JOIN positions d
 ),
 x1 AS (SELECT sample_key, n, replicate, draw, (x * x + 11) % 2147483647 AS x FROM x0),
 x2 AS (SELECT sample_key, n, replicate, draw, (x * x + 13) % 2147483647 AS x FROM x1)
