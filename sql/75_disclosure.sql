@@ -12,11 +12,12 @@
 -- cell has one or more quantities (the sums it shows: turnover in B and in T, ...).
 
 -- Every company's contribution to every cell and quantity, as a magnitude: the dominance and
--- p % rules read absolute values (value added can be negative). A table: read twice below
--- (about 24 rows per Flemish company; the joins that make it run once). Each source is read
--- once and crossed with the short lists of its quantities and benchmark clusters (the lists
--- are the left, buffered side of those cross joins).
-CREATE TABLE disclosure_contribution AS
+-- p % rules read absolute values (value added can be negative). About 24 rows per Flemish
+-- company: a view, aggregated as it is made (a table would hold 6 M rows at F = 1.0); the
+-- second pass below reads it again only when a rule needs the second largest contribution.
+-- Each source is read once and crossed with the short lists of its quantities and benchmark
+-- clusters (the lists are the left, buffered side of those cross joins).
+CREATE VIEW disclosure_contribution AS
 WITH growth_sample AS (
   SELECT CASE s.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS tbl,
          s.cluster_id, s.enterprise_number, s.value_base, s.value_end
