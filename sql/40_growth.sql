@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: annual_figures, company, cohort_company, members, cluster_list, official_totals, params
--- creates: growth_measure, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, base_cohort_growth, growth_ratio, growth_result
+-- creates: growth_measure, base_end_figures, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, base_cohort_growth, growth_ratio, growth_result
 --
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
 
@@ -8,22 +8,21 @@ CREATE VIEW growth_measure AS
 SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte'))
   AS t(measure, indicator, official_measure);
 
+-- The calendar-year figures of B and T, marked (also read by step 45). The years come in as
+-- scalars: a filter applied while annual_figures is read, no join with params over every row.
+CREATE VIEW base_end_figures AS
+SELECT *, year = (SELECT base_year FROM params) AS is_base, year = (SELECT end_year FROM params) AS is_end
+FROM annual_figures
+WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params);
+
 -- Each company's value in the base and the end year (NULL = no filing or unknown value).
--- (The two years are picked before the measures are stacked, and the years come in as scalars:
--- a filter applied while annual_figures is read, no join with params over every row.)
 CREATE TABLE growth_panel AS
-WITH two_years AS (
-  SELECT enterprise_number, turnover_eur, fte,
-         year = (SELECT base_year FROM params) AS is_base,
-         year = (SELECT end_year FROM params) AS is_end
-  FROM annual_figures
-  WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params)
-), annual_growth_measure AS (
+WITH annual_growth_measure AS (
   -- (the two measures as a short list crossed with the rows: annual_figures is read once)
   SELECT t.enterprise_number, t.is_base, t.is_end, m.measure,
          CASE m.measure WHEN 'turnover' THEN t.turnover_eur ELSE t.fte END AS value
   FROM (VALUES ('turnover'), ('fte')) AS m(measure)
-  CROSS JOIN two_years t
+  CROSS JOIN base_end_figures t
 )
 SELECT enterprise_number,
        measure,

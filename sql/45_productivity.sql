@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: annual_figures, company, cohort_company, cluster_list, official_totals, params
+-- reads: base_end_figures, company, cohort_company, cluster_list, official_totals, params
 -- creates: productivity_panel, productivity_status, flanders_productivity, official_value_added, cluster_productivity, productivity_level, productivity_result
 --
 -- Step 45: value added and labour productivity (value added per FTE) of a constant sample over
@@ -7,15 +7,7 @@
 
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
 -- unknown value).
--- (The years come in as scalars, as in step 40's growth_panel.)
 CREATE TABLE productivity_panel AS
-WITH two_years AS (
-  SELECT enterprise_number, value_added_eur, fte,
-         year = (SELECT base_year FROM params) AS is_base,
-         year = (SELECT end_year FROM params) AS is_end
-  FROM annual_figures
-  WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params)
-)
 SELECT enterprise_number,
        bool_or(is_base) AS filed_base,
        bool_or(is_end) AS filed_end,
@@ -23,7 +15,7 @@ SELECT enterprise_number,
        max(CASE WHEN is_end THEN value_added_eur END) AS value_added_end,
        max(CASE WHEN is_base THEN fte END) AS fte_base,
        max(CASE WHEN is_end THEN fte END) AS fte_end
-FROM two_years
+FROM base_end_figures
 GROUP BY enterprise_number;
 
 -- The sample: cohort companies with value added and FTE in both years. One reason per company
