@@ -1,6 +1,7 @@
 //! End to end on tests/fixtures/handworked: twelve companies whose indicators are worked out by
 //! hand below. Reference year T = 2024: cohort on 2024-01-01, growth 2021 -> 2024, investment
-//! window 2020..2024.
+//! window 2020..2024. (Over 400 lines: every figure worked out by hand sits in this comment,
+//! beside the assertions that check it.)
 //!
 //! Companies (seat postcode; role):
 //!   A 0200.000.142 (2000 Antwerp; C1 and C2)  turnover 2021 1 000 000 -> 2024 1 300 000 (the 2024
