@@ -61,20 +61,19 @@ WITH growth_sample AS (
   SELECT b.cluster_id, f.enterprise_number, f.value_added_base, f.value_added_end, f.fte_base, f.fte_end
   FROM benchmark b CROSS JOIN flemish_productivity f
   WHERE b.cluster_id = '(Flanders)' OR f.rest
+), flemish_investment AS (
+  SELECT i.enterprise_number, i.investment_eur, i.fte_years, a.enterprise_number IS NULL AS rest
+  FROM investment_panel i
+  JOIN company c ON c.enterprise_number = i.enterprise_number
+  LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
+  WHERE c.in_benchmark
 ), investment_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.investment_eur, s.fte_years
   FROM investment_status s
   WHERE s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL
   UNION ALL
   SELECT b.cluster_id, f.enterprise_number, f.investment_eur, f.fte_years
-  FROM benchmark b
-  CROSS JOIN (
-    SELECT i.enterprise_number, i.investment_eur, i.fte_years, a.enterprise_number IS NULL AS rest
-    FROM investment_panel i
-    JOIN company c ON c.enterprise_number = i.enterprise_number
-    LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-    WHERE c.in_benchmark
-  ) f
+  FROM benchmark b CROSS JOIN flemish_investment f
   WHERE b.cluster_id = '(Flanders)' OR f.rest
 ), contribution AS (
   SELECT g.tbl, g.cluster_id, g.dimension, g.category, q.quantity,

@@ -305,7 +305,7 @@ WITH growth AS (
 ), long_form AS (
   -- each source read once and crossed with its measures' names (the short list is the left,
   -- buffered side), instead of one select per measure
-  SELECT s.cluster_id, s.reference_year, s.indicator AS indicator, m.measure,
+  SELECT s.cluster_id, s.reference_year, s.indicator, m.measure,
          CASE m.measure
          WHEN 'cohort_firms' THEN CAST(cohort_firms AS DOUBLE)
          WHEN 'sample_firms' THEN CAST(sample_firms AS DOUBLE)
