@@ -15,6 +15,7 @@
 //!
 //! The settings tables are stage 1 too, but of the run's own settings (settings_tables.rs).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -196,10 +197,19 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let establishments = extract.path_of("kbo_establishment").expect("an extract has establishment.csv").to_path_buf();
     let lists = members::read(input, &establishments, &mut log).await?;
     let official = totals::read(input, &settings_tables::official_series(settings)?, &mut log).await?;
+    // Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record),
+    // and each file's SHA-256 from the same read: on a thread of its own while the accounts are
+    // read, so that it fills the time a core would wait for the last account file.
+    let kbo_paths: Vec<std::path::PathBuf> = extract.tables().map(|(_, _, p)| p.to_path_buf()).collect();
+    let kbo_counting = {
+        let paths = kbo_paths.clone();
+        std::thread::spawn(move || parallel::map(&paths, |_, p| crate::inputs::csv_file::count_records(p, &p.display().to_string())))
+    };
     let started = std::time::Instant::now();
     let spill = account_rows::SpillFolder::new()?;
     let read = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
     tracing::info!(files = read.files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    let kbo_counts = kbo_counting.join().expect("the KBO count does not panic");
     // Outputs name files relative to the input folder, so that they do not depend on where the
     // inputs were (a local folder or a bucket); messages on the terminal keep the full names.
     log.relative_to(&input.display);
@@ -213,14 +223,15 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
         tables.push(StagedTable { name: table.to_string(), source });
         files.push((relative(name), 0));
     }
-    // Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record), on
-    // every core. The register is used as published: no row is rejected.
-    let kbo_paths: Vec<std::path::PathBuf> = extract.tables().map(|(_, _, p)| p.to_path_buf()).collect();
-    let counts = parallel::map(&kbo_paths, |_, p| crate::inputs::csv_file::count_records(p, &p.display().to_string()));
+    // The register is used as published: no row is rejected.
+    let mut digests: HashMap<std::path::PathBuf, String> = HashMap::new();
     let first_kbo = files.len() - kbo_paths.len();
-    for (slot, n) in files[first_kbo..].iter_mut().zip(counts) {
-        slot.1 = n?;
+    for ((slot, counted), path) in files[first_kbo..].iter_mut().zip(kbo_counts).zip(&kbo_paths) {
+        let (rows, sha256) = counted?;
+        slot.1 = rows;
+        digests.insert(path.clone(), sha256);
     }
+    digests.extend(read.digests.iter().map(|(path, sha256)| (input.local_file(path), sha256.clone())));
     let memory = |name: &str, batch: RecordBatch| StagedTable { name: name.to_string(), source: Source::Memory(batch) };
     tables.push(StagedTable { name: "accounts".into(), source: Source::Parquet(spill.values().to_string_lossy().to_string()) });
     tables.push(StagedTable { name: "account_filings".into(), source: Source::Parquet(spill.filings().to_string_lossy().to_string()) });
@@ -232,7 +243,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     tables.push(memory("input_files", files_batch(&files)?));
     let counts: Vec<(String, i64)> = read.counts.into_iter().chain(lists.counts).collect();
     tables.push(memory("input_counts", counts_batch(&counts)?));
-    let inputs = hash_inputs(input).await?;
+    let inputs = hash_inputs(input, &digests).await?;
     let kbo = extract.meta.clone();
     let register = RegisterFiles {
         denomination: extract.denomination.clone(),
@@ -290,10 +301,17 @@ fn counts_batch(counts: &[(String, i64)]) -> Result<RecordBatch> {
     ])?)
 }
 
-/// Size and SHA-256 of every input file, so a run can be tied to exactly what it read.
-async fn hash_inputs(input: &Location) -> Result<Vec<InputFile>> {
+/// Size and SHA-256 of every input file, so a run can be tied to exactly what it read. Files
+/// hashed while they were parsed (`known`, by local path) are not read again.
+async fn hash_inputs(input: &Location, known: &HashMap<std::path::PathBuf, String>) -> Result<Vec<InputFile>> {
     let entries = input.list("").await?;
-    let hashes = parallel::map(&entries, |_, entry| outputs::sha256_file(&input.local_file(&entry.path)));
+    let hashes = parallel::map(&entries, |_, entry| {
+        let path = input.local_file(&entry.path);
+        match known.get(&path) {
+            Some(sha256) => Ok(sha256.clone()),
+            None => outputs::sha256_file(&path),
+        }
+    });
     entries
         .into_iter()
         .zip(hashes)

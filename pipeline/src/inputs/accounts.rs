@@ -37,6 +37,8 @@ pub struct AccountsRead {
     pub files: Vec<String>,
     /// Counts for the manifest (CBSO reference records and documents): (name, value).
     pub counts: Vec<(String, i64)>,
+    /// SHA-256 of the CSV files, hashed while they were parsed: (path in the input, hex).
+    pub digests: Vec<(String, String)>,
 }
 
 /// Reads every account file under `accounts/`, at any depth: long-form `.csv` and `.parquet`
@@ -63,10 +65,12 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
     });
     progress.finish_and_clear();
     let mut names = vec![];
-    for result in done {
-        let (name, part_log) = result?;
+    let mut digests = vec![];
+    for ((path, _), result) in files.iter().zip(done) {
+        let (name, part_log, sha256) = result?;
         names.push(name);
         log.append(part_log);
+        digests.extend(sha256.map(|d| (path.clone(), d)));
     }
     let mut counts = vec![];
     if !cbso.is_empty() {
@@ -74,25 +78,27 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
         names.extend(read.files);
         counts = read.counts;
     }
-    Ok(AccountsRead { files: names, counts })
+    Ok(AccountsRead { files: names, counts, digests })
 }
 
-/// Reads and checks one account file (CSV or Parquet).
-fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules, spill: &SpillFolder) -> Result<(String, InputLog)> {
+/// Reads and checks one account file (CSV or Parquet); a CSV file is hashed as it is read.
+fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules, spill: &SpillFolder) -> Result<(String, InputLog, Option<String>)> {
     let mut batches = Accounts::spilled(spill, file_id)?;
     let mut log = InputLog::default();
     let name = input.name_of(path);
     let mut builder = AccountsBuilder::new(&name, file_id, rules);
     let file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
-    let rows = if path.ends_with(".parquet") {
-        read_parquet(&name, file, &mut builder, &mut batches, &mut log)?
+    let (rows, sha256) = if path.ends_with(".parquet") {
+        (read_parquet(&name, file, &mut builder, &mut batches, &mut log)?, None)
     } else {
-        read_csv(&name, file, &mut builder, &mut batches, &mut log)?
+        let mut hashing = crate::outputs::HashingReader::new(file);
+        let rows = read_csv(&name, &mut hashing, &mut builder, &mut batches, &mut log)?;
+        (rows, Some(hashing.sha256()))
     };
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok((name, log))
+    Ok((name, log, sha256))
 }
 
 fn read_csv(

@@ -130,22 +130,24 @@ pub fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
 }
 
 /// Data records (header excluded) of a CSV file: line ends inside quotes do not count, a last
-/// line without a line end does.
-pub fn count_records(path: &std::path::Path, name: &str) -> Result<u64> {
+/// line without a line end does. Also the file's SHA-256 (hex), from the same read.
+pub fn count_records(path: &std::path::Path, name: &str) -> Result<(u64, String)> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
+    let file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
+    let mut reader = crate::outputs::HashingReader::new(file);
     let mut buffer = vec![0u8; 1 << 20];
     let (mut records, mut in_quotes, mut last) = (0u64, false, b'\n');
     loop {
-        let n = file.read(&mut buffer).map_err(|e| CpiError::io(name, e))?;
+        let n = reader.read(&mut buffer).map_err(|e| CpiError::io(name, e))?;
         if n == 0 {
             break;
         }
-        for &b in &buffer[..n] {
-            match b {
-                b'"' => in_quotes = !in_quotes,
-                b'\n' if !in_quotes => records += 1,
-                _ => {}
+        // Only quotes and line ends matter: memchr finds them a vector at a time.
+        for i in memchr::memchr2_iter(b'"', b'\n', &buffer[..n]) {
+            if buffer[i] == b'"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes {
+                records += 1;
             }
         }
         last = buffer[n - 1];
@@ -153,7 +155,7 @@ pub fn count_records(path: &std::path::Path, name: &str) -> Result<u64> {
     if last != b'\n' {
         records += 1;
     }
-    Ok(records.saturating_sub(1))
+    Ok((records.saturating_sub(1), reader.sha256()))
 }
 
 /// Scale of every amount in the pipeline: values are exact decimals with 4 decimals, so that
@@ -200,9 +202,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.csv");
         std::fs::write(&p, "\"a\",\"b\"\r\n\"1\",\"two\nlines\"\r\n\"2\",\"\"\"q\"\"\"\r\n3,x").unwrap();
-        assert_eq!(count_records(&p, "x.csv").unwrap(), 3);
+        assert_eq!(count_records(&p, "x.csv").unwrap().0, 3);
         std::fs::write(&p, "a,b\n").unwrap();
-        assert_eq!(count_records(&p, "x.csv").unwrap(), 0);
+        // the SHA-256 from the same read: `printf 'a,b\n' | sha256sum`
+        assert_eq!(count_records(&p, "x.csv").unwrap(), (0, "5be08c9684a1d25efcee09318204824278b08bbfb4aef973ffefd0b9d7478313".to_string()));
     }
 
     #[test]
