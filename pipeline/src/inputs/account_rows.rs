@@ -4,7 +4,7 @@
 //! rows), written to Parquet files as they are made so that memory stays bounded at any size.
 //! (About 400 lines: the row checks and the two table writers share one buffer per table.)
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::sync::Arc;
 
@@ -206,7 +206,11 @@ pub(super) struct AccountsBuilder<'a> {
     last_dates: Option<(DatesAsWritten, ParsedDates)>,
     /// The deposit of the last filing block: (enterprise number, reference, version, dates).
     last_block: Option<(String, String, String, DatesAsWritten)>,
-    /// The (rubric, period) pairs the method needs that the current block has given.
+    /// The kept rubrics (`rules.keep`), numbered: which of them (per kept period) the current
+    /// block has given is a flag per number, so that a repeat is found without comparing text.
+    kept_rubric: HashMap<&'a str, usize>,
+    block_kept: Vec<bool>,
+    /// With no `keep` rule: the (rubric, period) pairs the current block has given.
     block_rubrics: Vec<(String, String)>,
     values: ValueColumns,
     filings: FilingColumns,
@@ -249,6 +253,8 @@ impl<'a> AccountsBuilder<'a> {
             last_number: (String::new(), String::new()),
             last_dates: None,
             last_block: None,
+            kept_rubric: rules.keep.iter().flat_map(|(rubrics, _)| rubrics.iter()).enumerate().map(|(i, r)| (r.as_str(), i)).collect(),
+            block_kept: rules.keep.as_ref().map_or(vec![], |(rubrics, periods)| vec![false; rubrics.len() * periods.len()]),
             block_rubrics: vec![],
             values: ValueColumns::default(),
             filings: FilingColumns::default(),
@@ -337,18 +343,31 @@ impl<'a> AccountsBuilder<'a> {
             let dates = (deposit.to_string(), start.to_string(), end.to_string());
             self.last_block = Some((self.last_number.1.clone(), d.reference_number.to_string(), d.data_version.to_string(), dates));
             self.block_rubrics.clear();
+            self.block_kept.fill(false);
         }
-        let needed = match &self.rules.keep {
-            None => true,
-            Some((rubrics, kept_periods)) => kept_periods.iter().any(|p| p == period) && rubrics.contains(rubric),
+        // Whether the method needs the value and, if so, whether the block gave it already.
+        let (needed, repeated) = match &self.rules.keep {
+            None => {
+                let repeated = self.block_rubrics.iter().any(|(r, p)| r == rubric && p == period);
+                if !repeated {
+                    self.block_rubrics.push((rubric.to_string(), period.to_string()));
+                }
+                (true, repeated)
+            }
+            Some((_, kept_periods)) => match (kept_periods.iter().position(|p| p == period), self.kept_rubric.get(rubric)) {
+                (Some(p), Some(&r)) => {
+                    let seen = &mut self.block_kept[p * self.kept_rubric.len() + r];
+                    (true, std::mem::replace(seen, true))
+                }
+                _ => (false, false),
+            },
         };
         if needed {
             // The same rubric twice in one deposit: the first row counts (sql/15 does the same
             // for a deposit whose rows are not all together).
-            if self.block_rubrics.iter().any(|(r, p)| r == rubric && p == period) {
+            if repeated {
                 return log.reject(self.file, line, &field(RowField::RubricCode), rubric, "duplicate_row");
             }
-            self.block_rubrics.push((rubric.to_string(), period.to_string()));
             let c = &mut self.values;
             c.enterprise_number.append_value(&self.last_number.1);
             c.reference_number.append_value(d.reference_number);

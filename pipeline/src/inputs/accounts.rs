@@ -125,14 +125,17 @@ fn read_csv(
                 let line = record.position().map(|p| p.line()).unwrap_or(rows + 1);
                 for (slot, &i) in fields.iter_mut().zip(index.iter()) {
                     let bytes = record.get(i).unwrap_or(b"");
-                    *slot = std::str::from_utf8(bytes)
-                        .map_err(|_| CpiError::BadInput {
-                            file: name.to_string(),
-                            line: Some(line),
-                            field: Some(names[i].clone()),
-                            message: "text is not valid UTF-8".into(),
-                        })?
-                        .trim();
+                    *slot = match csv_file::ascii_trimmed(bytes) {
+                        Some(text) => text,
+                        None => std::str::from_utf8(bytes)
+                            .map_err(|_| CpiError::BadInput {
+                                file: name.to_string(),
+                                line: Some(line),
+                                field: Some(names[i].clone()),
+                                message: "text is not valid UTF-8".into(),
+                            })?
+                            .trim(),
+                    };
                 }
                 push_fields(builder, line, &fields, log);
                 if builder.len() >= BATCH_ROWS {
