@@ -68,10 +68,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// SHA-256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| CpiError::io(path.display().to_string(), e))?;
-    Ok(hex(&hasher.finalize()))
+    let file = std::fs::File::open(path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
+    let mut reader = HashingReader::new(file);
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| CpiError::io(path.display().to_string(), e))?;
+    Ok(reader.sha256())
 }
 
 /// A reader that hashes (SHA-256) the bytes read through it, so that a file parsed from start

@@ -2,7 +2,7 @@
 //! reject per row, its first problem), and the two staged tables they fill, `accounts` (one row
 //! per rubric value the method needs) and `account_filings` (one row per block of a deposit's
 //! rows), written to Parquet files as they are made so that memory stays bounded at any size.
-//! (About 400 lines: the row checks and the two table writers share one buffer per table.)
+//! (Over 400 lines: the row checks and the two table writers share one buffer per table.)
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
