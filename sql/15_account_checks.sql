@@ -1,33 +1,43 @@
 -- scope: common
 -- reads: accounts, account_filings, account_files, input_rejects, input_files
--- creates: account_duplicate, account_value, output_rejects, output_reject_counts, input_rows
+-- creates: split_block, account_duplicate, account_value, output_rejects, output_reject_counts, input_rows
 -- publishes: output_rejects, output_reject_counts, input_rows
 --
 -- Step 15: checks on the account rows that need more than one row at a time.
 
--- A deposit (one version of its data) that reports the same rubric twice for the same period:
--- the first row (in file
--- order: file, then line) counts; every later copy is rejected as duplicate_row. The reader
--- already rejects copies within a block of consecutive rows of one deposit; what is left are
--- deposits whose rows come in more than one block (not together in a file, or in two files),
--- and only those need checking here. Only the values the method uses are checked (rubrics of
--- the rubric map, the configured period): the reader keeps no others.
-CREATE TABLE account_duplicate AS
+-- A deposit is one version of one reference number's data; the reader numbers each block of
+-- consecutive rows of one deposit (`block`: file and line of its first row, so blocks sort in
+-- file order) and nearly every deposit is one block. The blocks of the few deposits whose rows
+-- come in more than one block (not together in a file, or in two files), each with the number
+-- of the deposit's first block: every later step names a deposit by that one integer
+-- (`deposit` of account_value; a deposit of one block is named by its block).
+CREATE TABLE split_block AS
 WITH split_deposit AS (
-  SELECT enterprise_number, reference_number, data_version
+  SELECT enterprise_number, reference_number, data_version, min(block) AS deposit
   FROM account_filings
   GROUP BY enterprise_number, reference_number, data_version
   HAVING count(*) > 1
-), relevant AS (
-  SELECT a.*
+)
+SELECT f.block, s.deposit
+FROM account_filings f
+JOIN split_deposit s
+  ON s.enterprise_number = f.enterprise_number AND s.reference_number = f.reference_number AND s.data_version = f.data_version;
+
+-- A deposit that reports the same rubric twice for the same period: the first row (in file
+-- order: file, then line) counts; every later copy is rejected as duplicate_row. The reader
+-- already rejects copies within a block, so only split deposits need checking here. Only the
+-- values the method uses are checked (rubrics of the rubric map, the configured period): the
+-- reader keeps no others.
+CREATE TABLE account_duplicate AS
+WITH relevant AS (
+  SELECT a.file_id, a.line, a.rubric_code, a.period, s.deposit
   FROM accounts a
-  JOIN split_deposit s
-    ON s.enterprise_number = a.enterprise_number AND s.reference_number = a.reference_number AND s.data_version = a.data_version
+  JOIN split_block s ON s.block = a.block
 ), duplicated AS (
-  SELECT enterprise_number, reference_number, data_version, rubric_code, period,
+  SELECT deposit, rubric_code, period,
          min(CAST(file_id AS BIGINT) * 10000000000 + line) AS first_row
   FROM relevant
-  GROUP BY enterprise_number, reference_number, data_version, rubric_code, period
+  GROUP BY deposit, rubric_code, period
   HAVING count(*) > 1
 )
 SELECT f.file,
@@ -37,17 +47,15 @@ SELECT f.file,
        'duplicate_row' AS reason
 FROM relevant r
 JOIN duplicated d
-  ON r.enterprise_number = d.enterprise_number
- AND r.reference_number = d.reference_number
- AND r.data_version = d.data_version
- AND r.rubric_code = d.rubric_code
- AND r.period = d.period
+  ON r.deposit = d.deposit AND r.rubric_code = d.rubric_code AND r.period = d.period
 JOIN account_files f ON f.file_id = r.file_id
 WHERE CAST(r.file_id AS BIGINT) * 10000000000 + r.line <> d.first_row;
 
+-- The rows the method uses, each with its deposit's number.
 CREATE VIEW account_value AS
-SELECT a.*
+SELECT a.*, coalesce(s.deposit, a.block) AS deposit
 FROM accounts a
+LEFT JOIN split_block s ON s.block = a.block
 WHERE NOT EXISTS (SELECT 1 FROM account_duplicate d WHERE d.file_id = a.file_id AND d.line = a.line);
 
 -- Every input row that could not be used, as published in rejects.parquet: the rows the

@@ -1,5 +1,5 @@
 -- scope: common
--- reads: account_filings, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
+-- reads: account_filings, split_block, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
 -- creates: filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, filer, method_counts
 -- publishes: method_counts
 --
@@ -8,13 +8,15 @@
 -- Every deposit once (from the blocks of rows the reader saw), in each version the NBB
 -- delivered it (`AUTHENTIC`, or improved: `PDF_ENCODED`, `EURO_CONVERTED`, `CORRECTED`), with the
 -- version's preference from accounts.data_versions (1 = the most improved; NULL = a version the
--- settings do not use). A deposit belongs to the calendar year of its exercise end.
+-- settings do not use). A deposit belongs to the calendar year of its exercise end;
+-- `deposit` is its number from step 15.
 -- A table, read three times by filing_status and dropped after it (as a view it was computed
 -- three times); the four preferences are the hash table the deposits' rows probe.
 CREATE TABLE filing AS
 SELECT f.enterprise_number,
        f.reference_number,
        f.data_version,
+       coalesce(s.deposit, f.block) AS deposit,
        v.preference AS version_preference,
        f.deposit_date,
        f.exercise_start,
@@ -23,7 +25,8 @@ SELECT f.enterprise_number,
        CAST(date_part('year', f.exercise_end) AS INT) AS year
 FROM data_version_preference v
 RIGHT JOIN account_filings f ON v.data_version = f.data_version
-GROUP BY f.enterprise_number, f.reference_number, f.data_version, v.preference, f.deposit_date, f.exercise_start, f.exercise_end, f.exercise_months;
+LEFT JOIN split_block s ON s.block = f.block
+GROUP BY f.enterprise_number, f.reference_number, f.data_version, coalesce(s.deposit, f.block), v.preference, f.deposit_date, f.exercise_start, f.exercise_end, f.exercise_months;
 
 -- Which deposit is used:
 --  * a version of the data the settings do not list is not used;
@@ -46,7 +49,7 @@ WITH usable AS (
   FROM usable
   GROUP BY enterprise_number, reference_number
 )
-SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit_date, f.exercise_start, f.exercise_end,
+SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit, f.deposit_date, f.exercise_start, f.exercise_end,
        f.exercise_months, f.year,
        CASE WHEN f.version_preference IS NULL THEN 'data_version_not_used'
             WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
@@ -71,7 +74,7 @@ CREATE VIEW comparatives_source AS
 WITH candidate AS (
   SELECT f.enterprise_number,
          CAST(date_part('year', f.exercise_start - INTERVAL '1 day') AS INT) AS year,
-         min(CAST(f.exercise_start AS VARCHAR) || '|' || f.reference_number || '|' || f.data_version) AS source_key
+         min(CAST(f.exercise_start AS VARCHAR) || '|' || f.reference_number || '|' || f.data_version || '|' || CAST(f.deposit AS VARCHAR)) AS source_key
   FROM filing_used f
   CROSS JOIN settings s
   WHERE s.comparatives_fill_missing_years AND s.period = 'N'
@@ -81,6 +84,7 @@ SELECT c.enterprise_number,
        c.year,
        split_part(c.source_key, '|', 2) AS reference_number,
        split_part(c.source_key, '|', 3) AS data_version,
+       CAST(split_part(c.source_key, '|', 4) AS BIGINT) AS deposit,
        CAST(split_part(c.source_key, '|', 1) AS DATE) AS next_exercise_start
 FROM candidate c
 WHERE NOT EXISTS (SELECT 1 FROM filing_used o WHERE o.enterprise_number = c.enterprise_number AND o.year = c.year);
@@ -88,17 +92,16 @@ WHERE NOT EXISTS (SELECT 1 FROM filing_used o WHERE o.enterprise_number = c.ente
 -- The values a company-year is computed from: the configured period (N) of every filing, and
 -- the comparatives (NM1) of the filings that fill a missing year.
 CREATE VIEW measure_row AS
-SELECT a.enterprise_number, a.reference_number, a.data_version, 'own' AS source, a.rubric_code, a.value
+SELECT a.deposit, 'own' AS source, a.rubric_code, a.value
 FROM account_value a
 -- a filter on the setting, not a join with it: joined, DataFusion 55 estimates the account rows
 -- as a handful and builds the rubric map's hash join from all of them instead of from the 25
 -- rows of the map (at F = 1.0 that cost 100 s and 16 GB)
 WHERE a.period = (SELECT max(period) FROM settings)
 UNION ALL
-SELECT a.enterprise_number, a.reference_number, a.data_version, 'comparatives' AS source, a.rubric_code, a.value
+SELECT a.deposit, 'comparatives' AS source, a.rubric_code, a.value
 FROM account_value a
-JOIN comparatives_source c
-  ON c.enterprise_number = a.enterprise_number AND c.reference_number = a.reference_number AND c.data_version = a.data_version
+JOIN comparatives_source c ON c.deposit = a.deposit
 WHERE a.period = 'NM1';
 
 -- A measure takes the most preferred rubric level that the filing reports: a level counts as
@@ -112,14 +115,12 @@ WHERE a.period = 'NM1';
 -- source of its values (its own period, or its comparatives), in one pass.
 CREATE VIEW filing_measure_value AS
 WITH signed AS (
-  SELECT a.enterprise_number, a.reference_number, a.data_version, a.source, r.measure, r.priority, r.selects_level,
+  SELECT a.deposit, a.source, r.measure, r.priority, r.selects_level,
          CASE WHEN r.sign < 0 THEN -a.value ELSE a.value END AS signed_value
   FROM measure_row a
   JOIN rubric_map r ON a.rubric_code = r.rubric_code
 )
-SELECT a.enterprise_number,
-       a.reference_number,
-       a.data_version,
+SELECT a.deposit,
        a.source,
        coalesce(CASE WHEN bool_or(a.measure = 'turnover' AND a.priority = 1 AND a.selects_level)
                      THEN sum(CASE WHEN a.measure = 'turnover' AND a.priority = 1 THEN a.signed_value END) END,
@@ -149,7 +150,7 @@ SELECT a.enterprise_number,
        -- has no social balance (see the FTE rule of exercise_figures)
        bool_or(a.measure = 'personnel_costs' AND a.signed_value <> 0) AS has_personnel_costs
 FROM signed a
-GROUP BY a.enterprise_number, a.reference_number, a.data_version, a.source;
+GROUP BY a.deposit, a.source;
 
 -- Each measure's rules from the rubric map, as one row: flow or stock, and whether a missing
 -- rubric means unknown or zero.
@@ -181,9 +182,7 @@ WITH reported AS (
          v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level,
          coalesce(v.has_personnel_costs, false) AS has_personnel_costs
   FROM filing_used f
-  LEFT JOIN filing_measure_value v
-    ON v.enterprise_number = f.enterprise_number AND v.reference_number = f.reference_number
-   AND v.data_version = f.data_version AND v.source = 'own'
+  LEFT JOIN filing_measure_value v ON v.deposit = f.deposit AND v.source = 'own'
   UNION ALL
   SELECT c.enterprise_number, c.year, c.reference_number,
          CAST(c.next_exercise_start - INTERVAL '1 year' AS DATE) AS exercise_start,
@@ -194,9 +193,7 @@ WITH reported AS (
          true AS has_personnel_costs
   FROM comparatives_source c
   -- a filing without comparatives of the rubric map's rubrics fills nothing
-  JOIN filing_measure_value v
-    ON v.enterprise_number = c.enterprise_number AND v.reference_number = c.reference_number
-   AND v.data_version = c.data_version AND v.source = 'comparatives'
+  JOIN filing_measure_value v ON v.deposit = c.deposit AND v.source = 'comparatives'
 )
 SELECT r.enterprise_number,
        r.year,

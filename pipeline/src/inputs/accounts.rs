@@ -316,6 +316,49 @@ mod tests {
         assert_eq!(reasons, vec![(4, "date_empty")]);
     }
 
+    #[test]
+    fn rows_carry_the_number_of_their_block() {
+        // File 3: R1 on lines 2-3, R2 on line 4, R1 again on line 5 (a second block of R1,
+        // which sql/15 joins to the first), then a row of R1 pushed after a flush (line 6):
+        // still the block of line 5.
+        let text = format!(
+            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,70,N,1\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,1003,N,2\n\
+             0403170701,R2,2024-05-01,2023-01-01,2023-12-31,m,70,N,3\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,9087,N,4\n",
+            COLUMNS.join(",")
+        );
+        let rules = rules();
+        let mut builder = AccountsBuilder::new("b.csv", 3, &rules);
+        let mut log = InputLog::default();
+        let mut out = Accounts::default();
+        read_csv("b.csv", text.as_bytes(), &mut builder, &mut out, &mut log).unwrap();
+        builder.flush(&mut out).unwrap();
+        let d = Deposit {
+            enterprise_number: "0403170701",
+            reference_number: "R1",
+            deposit_date: "2024-05-01",
+            exercise_start: "2023-01-01",
+            exercise_end: "2023-12-31",
+            model_type: "m",
+            data_version: AUTHENTIC,
+            postcode: None,
+            country: None,
+            legal_form: None,
+            activity_code: None,
+        };
+        builder.push(6, &d, &RubricValue { rubric_code: "62", period: "N", value: "5" }, &|_| String::new(), &mut log);
+        builder.flush(&mut out).unwrap();
+        let blocks = |batches: &[datafusion::arrow::array::RecordBatch]| -> Vec<i64> {
+            use datafusion::arrow::array::AsArray;
+            use datafusion::arrow::datatypes::Int64Type;
+            batches.iter().flat_map(|b| b.column_by_name("block").unwrap().as_primitive::<Int64Type>().values().to_vec()).collect()
+        };
+        let first = 3 * 10_000_000_000;
+        assert_eq!(blocks(&out.values), vec![first + 2, first + 2, first + 4, first + 5, first + 5]);
+        assert_eq!(blocks(&out.filings), vec![first + 2, first + 4, first + 5]);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
