@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, split_block, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing_status, filing_used, comparatives_source, measure_row, filing_measure_value, measure_rule, exercise_figures, annual_figures, filing_place, filer, method_counts
+-- creates: filing_not_used, filing_count, filing_place, measure_rule, exercise_figures, annual_figures, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -64,6 +64,41 @@ DROP TABLE filing;
 
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
+
+-- The filings not used, and why: kept for whoever checks a company's figures (filing_status
+-- itself is dropped once exercise_figures is made, to free its 4 M rows at F = 1.0 before
+-- annual_figures, the step's other large statement), and every status counted for the manifest.
+CREATE TABLE filing_not_used AS
+SELECT enterprise_number, reference_number, data_version, deposit_date, exercise_end, status
+FROM filing_status
+WHERE status <> 'used';
+
+CREATE TABLE filing_count AS
+SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status;
+
+-- What each year's filing says about the company itself, when it says it (CBSO JSON: the
+-- address's postcode and country, the legal form, the activity code; the long form says none):
+-- of the used filings ending in the year, the one that ends last. Step 28 takes from it the
+-- seat and activity of the reference year (METHODOLOGY.md section 4b).
+CREATE TABLE filing_place AS
+WITH described AS (
+  SELECT u.enterprise_number, u.year, u.exercise_end,
+         min(a.filing_postcode) AS postcode,
+         min(a.filing_country) AS country,
+         min(a.legal_form) AS legal_form,
+         min(replace(a.activity_code, '.', '')) AS activity_code
+  FROM filing_used u
+  JOIN account_filings a
+    ON a.enterprise_number = u.enterprise_number AND a.reference_number = u.reference_number
+   AND a.data_version = u.data_version
+  WHERE a.filing_postcode IS NOT NULL OR a.legal_form IS NOT NULL OR a.activity_code IS NOT NULL
+  GROUP BY u.enterprise_number, u.year, u.exercise_end
+), last_exercise AS (
+  SELECT enterprise_number, year, max(exercise_end) AS exercise_end FROM described GROUP BY enterprise_number, year
+)
+SELECT d.enterprise_number, d.year, d.postcode, d.country, d.legal_form, d.activity_code
+FROM described d
+JOIN last_exercise l ON l.enterprise_number = d.enterprise_number AND l.year = d.year AND l.exercise_end = d.exercise_end;
 
 -- Years without a filing (accounts.comparatives_fill_missing_years, with period N): a
 -- company-year with no used filing takes the comparatives (NM1) of the company's used filing
@@ -218,6 +253,12 @@ FROM reported r
 CROSS JOIN measure_rule m
 CROSS JOIN settings s;
 
+DROP VIEW filing_measure_value;
+DROP VIEW measure_row;
+DROP VIEW comparatives_source;
+DROP VIEW filing_used;
+DROP TABLE filing_status;
+
 -- One row per company and calendar year: the exercises that end in the year taken together
 -- (nearly always one).
 --  * a flow (turnover, investments, value added) is the sum of the exercises' flows, scaled by
@@ -278,30 +319,6 @@ FROM year_total y
 JOIN exercise_figures l ON l.enterprise_number = y.enterprise_number AND l.exercise_end = y.exercise_end
 CROSS JOIN measure_rule m;
 
--- What each year's filing says about the company itself, when it says it (CBSO JSON: the
--- address's postcode and country, the legal form, the activity code; the long form says none):
--- of the used filings ending in the year, the one that ends last. Step 28 takes from it the
--- seat and activity of the reference year (METHODOLOGY.md section 4b).
-CREATE TABLE filing_place AS
-WITH described AS (
-  SELECT u.enterprise_number, u.year, u.exercise_end,
-         min(a.filing_postcode) AS postcode,
-         min(a.filing_country) AS country,
-         min(a.legal_form) AS legal_form,
-         min(replace(a.activity_code, '.', '')) AS activity_code
-  FROM filing_used u
-  JOIN account_filings a
-    ON a.enterprise_number = u.enterprise_number AND a.reference_number = u.reference_number
-   AND a.data_version = u.data_version
-  WHERE a.filing_postcode IS NOT NULL OR a.legal_form IS NOT NULL OR a.activity_code IS NOT NULL
-  GROUP BY u.enterprise_number, u.year, u.exercise_end
-), last_exercise AS (
-  SELECT enterprise_number, year, max(exercise_end) AS exercise_end FROM described GROUP BY enterprise_number, year
-)
-SELECT d.enterprise_number, d.year, d.postcode, d.country, d.legal_form, d.activity_code
-FROM described d
-JOIN last_exercise l ON l.enterprise_number = d.enterprise_number AND l.year = d.year AND l.exercise_end = d.exercise_end;
-
 -- Every company with figures, and whether the register snapshot holds it: one that it does not
 -- stopped before the snapshot (it lists active enterprises only), or has a number the register
 -- does not know. Step 28 makes `company` of the filers and the listed members, the filers
@@ -313,7 +330,7 @@ LEFT JOIN register_company c ON c.enterprise_number = f.enterprise_number;
 
 -- What the method kept and set aside, counted for manifest.json (name, value).
 CREATE VIEW method_counts AS
-SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status
+SELECT name, value FROM filing_count
 UNION ALL SELECT 'companies_in_register', count(*) FROM register_company
 UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM register_company WHERE region = 'Flanders'
 UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM register_company

@@ -139,7 +139,7 @@ fn annual_figures_refiling_scaling_rubric_priority_and_missing_values() {
         &["0200.001.330", "2024", "2025-00000013", "12", "false", "999.0", "0.0", "10000.0", "0.0"],
     ]);
     assert_eq!(rows, expected);
-    let status = query(&ctx, "SELECT reference_number, status FROM filing_status WHERE status <> 'used' ORDER BY 1");
+    let status = query(&ctx, "SELECT reference_number, status FROM filing_not_used ORDER BY 1");
     assert_eq!(
         status,
         strings(&[&["2025-00000001", "superseded_by_later_deposit"]])
