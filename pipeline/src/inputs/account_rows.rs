@@ -34,6 +34,9 @@ pub struct AccountRules {
     pub keep: Option<(HashSet<String>, Vec<String>)>,
 }
 
+/// The periods a value can be of: the exercise itself (N) and its comparatives (NM1).
+pub const PERIODS: [&str; 2] = ["N", "NM1"];
+
 /// The NBB's version of a deposit's data when a source does not say (long-form files).
 pub const AUTHENTIC: &str = "AUTHENTIC";
 
@@ -54,6 +57,26 @@ pub struct Deposit<'a> {
     pub country: Option<&'a str>,
     pub legal_form: Option<&'a str>,
     pub activity_code: Option<&'a str>,
+}
+
+#[cfg(test)]
+impl Deposit<'static> {
+    /// A long-form deposit of 0403.170.701 for the exercise 2023, for tests.
+    pub(super) fn of_tests(reference_number: &'static str) -> Self {
+        Deposit {
+            enterprise_number: "0403170701",
+            reference_number,
+            deposit_date: "2024-05-01",
+            exercise_start: "2023-01-01",
+            exercise_end: "2023-12-31",
+            model_type: "m",
+            data_version: AUTHENTIC,
+            postcode: None,
+            country: None,
+            legal_form: None,
+            activity_code: None,
+        }
+    }
 }
 
 /// One rubric value of a deposit, as written.
@@ -140,7 +163,7 @@ pub struct Accounts {
     pub values: Vec<RecordBatch>,
     /// Rows of [`filings_schema`] (when not spilled).
     pub filings: Vec<RecordBatch>,
-    spill: Option<(ArrowWriter<File>, ArrowWriter<File>)>,
+    spill: Option<([ArrowWriter<File>; 2], ArrowWriter<File>)>,
 }
 
 /// Where the checked rows of every account file go: `values/` and `filings/` Parquet files.
@@ -184,23 +207,31 @@ impl Accounts {
             }
             Some(props.build())
         };
-        let writer = |dir: std::path::PathBuf, schema: SchemaRef| -> Result<ArrowWriter<File>> {
-            let path = dir.join(format!("{file_id:05}.parquet"));
+        let writer = |path: std::path::PathBuf, schema: SchemaRef| -> Result<ArrowWriter<File>> {
             let file = File::create(&path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
             Ok(ArrowWriter::try_new(file, schema, props())?)
         };
-        let spill = (writer(folder.values(), schema())?, writer(folder.filings(), filings_schema())?);
+        // The values of each period in a file of their own: a file's statistics then say which
+        // period it holds, and a step that reads one period skips the other's files unread.
+        let values = |period: &str| writer(folder.values().join(format!("{file_id:05}-{period}.parquet")), schema());
+        let spill = (
+            [values("n")?, values("nm1")?],
+            writer(folder.filings().join(format!("{file_id:05}.parquet")), filings_schema())?,
+        );
         Ok(Accounts { spill: Some(spill), ..Default::default() })
     }
 
-    pub(super) fn push(&mut self, values: RecordBatch, filings: RecordBatch) -> Result<()> {
+    /// Adds the values of each period ([`PERIODS`] order) and the filings.
+    pub(super) fn push(&mut self, values: [RecordBatch; 2], filings: RecordBatch) -> Result<()> {
         match &mut self.spill {
             Some((v, f)) => {
-                v.write(&values)?;
+                for (writer, batch) in v.iter_mut().zip(&values) {
+                    writer.write(batch)?;
+                }
                 f.write(&filings)?;
             }
             None => {
-                self.values.push(values);
+                self.values.extend(values.into_iter().filter(|b| b.num_rows() > 0));
                 self.filings.push(filings);
             }
         }
@@ -209,7 +240,9 @@ impl Accounts {
 
     pub(super) fn close(&mut self) -> Result<()> {
         if let Some((v, f)) = self.spill.take() {
-            v.close()?;
+            for writer in v {
+                writer.close()?;
+            }
             f.close()?;
         }
         Ok(())
@@ -239,7 +272,8 @@ pub(super) struct AccountsBuilder<'a> {
     block_kept: Vec<bool>,
     /// With no `keep` rule: the (rubric, period) pairs the current block has given.
     block_rubrics: Vec<(String, String)>,
-    values: ValueColumns,
+    /// The kept values, one set of columns per period of [`PERIODS`].
+    values: [ValueColumns; 2],
     filings: FilingColumns,
 }
 
@@ -253,6 +287,24 @@ struct ValueColumns {
     data_version: StringBuilder,
     line: Int64Builder,
     block: Int64Builder,
+}
+
+impl ValueColumns {
+    fn finish(&mut self, file_id: i32) -> Result<RecordBatch> {
+        let n = self.line.len();
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.enterprise_number.finish()),
+            Arc::new(self.reference_number.finish()),
+            Arc::new(self.rubric_code.finish()),
+            Arc::new(self.period.finish()),
+            Arc::new(self.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(self.data_version.finish()),
+            Arc::new(Int32Array::from(vec![file_id; n])),
+            Arc::new(self.line.finish()),
+            Arc::new(self.block.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
 }
 
 #[derive(Default)]
@@ -286,13 +338,13 @@ impl<'a> AccountsBuilder<'a> {
             kept_rubric: rules.keep.iter().flat_map(|(rubrics, _)| rubrics.iter()).enumerate().map(|(i, r)| (r.as_str(), i)).collect(),
             block_kept: rules.keep.as_ref().map_or(vec![], |(rubrics, periods)| vec![false; rubrics.len() * periods.len()]),
             block_rubrics: vec![],
-            values: ValueColumns::default(),
+            values: Default::default(),
             filings: FilingColumns::default(),
         }
     }
 
     pub(super) fn len(&self) -> usize {
-        self.values.value.len() + self.filings.line.len()
+        self.values.iter().map(|v| v.value.len()).sum::<usize>() + self.filings.line.len()
     }
 
     /// Checks one rubric value of deposit `d` (row `line` of the file) and keeps it or records
@@ -341,9 +393,9 @@ impl<'a> AccountsBuilder<'a> {
         if rubric.is_empty() {
             return reject(RowField::RubricCode, rubric, "rubric_code_empty");
         }
-        if period != "N" && period != "NM1" {
+        let Some(period_index) = PERIODS.iter().position(|p| *p == period) else {
             return reject(RowField::Period, period, "unknown_period");
-        }
+        };
         let amount = match parse_amount(v.value) {
             Some(a) => a,
             None => return reject(RowField::Value, v.value, if v.value.is_empty() { "value_empty" } else { "value_not_numeric" }),
@@ -400,7 +452,7 @@ impl<'a> AccountsBuilder<'a> {
             if repeated {
                 return log.reject(self.file, line, &field(RowField::RubricCode), rubric, "duplicate_row");
             }
-            let c = &mut self.values;
+            let c = &mut self.values[period_index];
             c.enterprise_number.append_value(&self.last_number.1);
             c.reference_number.append_value(d.reference_number);
             c.rubric_code.append_value(rubric);
@@ -412,22 +464,11 @@ impl<'a> AccountsBuilder<'a> {
         }
     }
 
-    /// Moves the rows built so far into `out` as one batch of each table.
+    /// Moves the rows built so far into `out`: a batch of values per period, one of filings.
     pub(super) fn flush(&mut self, out: &mut Accounts) -> Result<()> {
-        let v = &mut self.values;
-        let n = v.line.len();
-        let values: Vec<ArrayRef> = vec![
-            Arc::new(v.enterprise_number.finish()),
-            Arc::new(v.reference_number.finish()),
-            Arc::new(v.rubric_code.finish()),
-            Arc::new(v.period.finish()),
-            Arc::new(v.value.finish().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
-            Arc::new(v.data_version.finish()),
-            Arc::new(Int32Array::from(vec![self.file_id; n])),
-            Arc::new(v.line.finish()),
-            Arc::new(v.block.finish()),
-        ];
-        let values = RecordBatch::try_new(schema(), values)?;
+        let file_id = self.file_id;
+        let [n, nm1] = &mut self.values;
+        let values = [n.finish(file_id)?, nm1.finish(file_id)?];
         let f = &mut self.filings;
         let n = f.line.len();
         let filings: Vec<ArrayRef> = vec![
@@ -454,6 +495,37 @@ impl<'a> AccountsBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_period_is_spilled_to_files_of_its_own() {
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None };
+        let folder = SpillFolder::new().unwrap();
+        let mut out = Accounts::spilled(&folder, 7).unwrap();
+        let mut builder = AccountsBuilder::new("a.csv", 7, &rules);
+        let mut log = InputLog::default();
+        let d = Deposit::of_tests("R1");
+        for (line, rubric_code, period) in [(2, "70", "N"), (3, "70", "NM1"), (4, "9087", "N")] {
+            builder.push(line, &d, &RubricValue { rubric_code, period, value: "1" }, &|_| String::new(), &mut log);
+        }
+        builder.flush(&mut out).unwrap();
+        out.close().unwrap();
+        let lines = |name: &str| -> Vec<(String, i64)> {
+            use datafusion::arrow::array::AsArray;
+            use datafusion::arrow::datatypes::Int64Type;
+            let file = File::open(folder.values().join(name)).unwrap();
+            let reader = datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReader::try_new(file, 1024).unwrap();
+            reader
+                .flat_map(|b| {
+                    let b = b.unwrap();
+                    let periods = b.column_by_name("period").unwrap().as_string::<i32>().iter().map(|p| p.unwrap().to_string()).collect::<Vec<_>>();
+                    periods.into_iter().zip(b.column_by_name("line").unwrap().as_primitive::<Int64Type>().values().to_vec())
+                })
+                .collect()
+        };
+        assert_eq!(lines("00007-n.parquet"), vec![("N".to_string(), 2), ("N".to_string(), 4)]);
+        assert_eq!(lines("00007-nm1.parquet"), vec![("NM1".to_string(), 3)]);
+        assert!(log.rejects.is_empty());
+    }
 
     #[test]
     fn months_of_exercises() {

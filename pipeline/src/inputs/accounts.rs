@@ -334,19 +334,7 @@ mod tests {
         let mut out = Accounts::default();
         read_csv("b.csv", text.as_bytes(), &mut builder, &mut out, &mut log).unwrap();
         builder.flush(&mut out).unwrap();
-        let d = Deposit {
-            enterprise_number: "0403170701",
-            reference_number: "R1",
-            deposit_date: "2024-05-01",
-            exercise_start: "2023-01-01",
-            exercise_end: "2023-12-31",
-            model_type: "m",
-            data_version: AUTHENTIC,
-            postcode: None,
-            country: None,
-            legal_form: None,
-            activity_code: None,
-        };
+        let d = Deposit::of_tests("R1");
         builder.push(6, &d, &RubricValue { rubric_code: "62", period: "N", value: "5" }, &|_| String::new(), &mut log);
         builder.flush(&mut out).unwrap();
         let blocks = |batches: &[datafusion::arrow::array::RecordBatch]| -> Vec<i64> {
