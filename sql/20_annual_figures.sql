@@ -129,10 +129,12 @@ WHERE NOT EXISTS (SELECT 1 FROM filing_used o WHERE o.enterprise_number = c.ente
 CREATE VIEW measure_row AS
 SELECT a.deposit, 'own' AS source, a.rubric_code, a.value
 FROM account_value a
--- a filter on the setting, not a join with it: joined, DataFusion 55 estimates the account rows
--- as a handful and builds the rubric map's hash join from all of them instead of from the 25
--- rows of the map (at F = 1.0 that cost 100 s and 16 GB)
-WHERE a.period = (SELECT max(period) FROM settings)
+-- the setting's period as a semi-join, not an inner join: joined, DataFusion 55 estimated the
+-- account rows as a handful and built the rubric map's hash join from all of them instead of
+-- from the 25 rows of the map (at F = 1.0 that cost 100 s and 16 GB). As a semi-join its one
+-- row is the hash table, whose value DataFusion passes to the scan: the files of the other
+-- period are skipped unread (a scalar subquery is not known when files are pruned).
+WHERE a.period IN (SELECT period FROM settings)
 UNION ALL
 SELECT a.deposit, 'comparatives' AS source, a.rubric_code, a.value
 FROM account_value a
