@@ -118,7 +118,6 @@ WITH candidate AS (
 SELECT c.enterprise_number,
        c.year,
        split_part(c.source_key, '|', 2) AS reference_number,
-       split_part(c.source_key, '|', 3) AS data_version,
        CAST(split_part(c.source_key, '|', 4) AS BIGINT) AS deposit,
        CAST(split_part(c.source_key, '|', 1) AS DATE) AS next_exercise_start
 FROM candidate c

@@ -218,9 +218,9 @@ impl Accounts {
         };
         // The values of each period in a file of their own: a file's statistics then say which
         // period it holds, and a step that reads one period skips the other's files unread.
-        let values = |period: &str| writer(folder.values().join(format!("{file_id:05}-{period}.parquet")), schema());
+        let values = |period: &str| writer(folder.values().join(format!("{file_id:05}-{}.parquet", period.to_lowercase())), schema());
         let spill = (
-            [values("n")?, values("nm1")?],
+            [values(PERIODS[0])?, values(PERIODS[1])?],
             writer(folder.filings().join(format!("{file_id:05}.parquet")), filings_schema())?,
         );
         Ok(Accounts { spill: Some(spill), ..Default::default() })
