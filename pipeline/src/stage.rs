@@ -203,7 +203,10 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let kbo_paths: Vec<std::path::PathBuf> = extract.tables().map(|(_, _, p)| p.to_path_buf()).collect();
     let kbo_counting = {
         let paths = kbo_paths.clone();
-        std::thread::spawn(move || parallel::map(&paths, |_, p| crate::inputs::csv_file::count_records(p, &p.display().to_string())))
+        std::thread::spawn(move || {
+            let size = |p: &std::path::PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            parallel::map_largest_first(&paths, size, |_, p| crate::inputs::csv_file::count_records(p, &p.display().to_string()))
+        })
     };
     let started = std::time::Instant::now();
     let spill = account_rows::SpillFolder::new()?;

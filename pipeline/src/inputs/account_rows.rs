@@ -4,7 +4,7 @@
 //! rows), written to Parquet files as they are made so that memory stays bounded at any size.
 //! (Over 400 lines: the row checks and the two table writers share one buffer per table.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::sync::Arc;
 
@@ -190,22 +190,23 @@ impl SpillFolder {
 }
 
 impl Accounts {
-    /// Rows go to Parquet files `<file_id>.parquet` in the spill folder.
+    /// Rows go to Parquet files in the spill folder: the values of each period to
+    /// `<file_id>-n.parquet` and `<file_id>-nm1.parquet`, the filings to `<file_id>.parquet`.
     pub(super) fn spilled(folder: &SpillFolder, file_id: i32) -> Result<Accounts> {
-        // Uncompressed: the files live only for the run; dictionary encoding keeps them small.
-        // (Without a dictionary for the enterprise and deposit numbers the reader spent a little
-        // less time, but a `cpi ingest` copy, which keeps these files, grew from 2.2 to 3.3 GB at
-        // F = 1.0.)
-        // Line and block numbers only grow within a file: stored as deltas, not as a dictionary
-        // (one entry per row, which Parquet gives up on after a megabyte and writes plain).
+        // Uncompressed: the files live only for the run (a `cpi ingest` copy keeps them). Text is dictionary-encoded: rubric codes
+        // and periods in the values; enterprise and reference numbers in the filings, where a row
+        // group of one period holds twice the deposits of a mixed one, so dictionaries go up to
+        // 4 MiB (with the default 1 MiB Parquet fell back to plain and a copy grew from 1.8 to
+        // 2.4 GB at F = 1.0).
+        // Numbers that only grow within a file (line, block) or never change (file_id) are stored
+        // as deltas; amounts, nearly all distinct, plain. With a dictionary, Parquet interned
+        // every row group's first 4 MiB of them and then gave up and wrote plain anyway.
         let props = || {
-            // A row group of one period holds twice the deposits of a mixed one: dictionaries of
-            // up to 4 MiB keep its enterprise and reference numbers dictionary-encoded (with the
-            // default 1 MiB, Parquet fell back to plain and the copy grew from 1.8 to 2.4 GB).
             let mut props = WriterProperties::builder()
                 .set_compression(Compression::UNCOMPRESSED)
-                .set_dictionary_page_size_limit(4 << 20);
-            for column in ["line", "block"] {
+                .set_dictionary_page_size_limit(4 << 20)
+                .set_column_dictionary_enabled(ColumnPath::from("value"), false);
+            for column in ["file_id", "line", "block"] {
                 props = props
                     .set_column_dictionary_enabled(ColumnPath::from(column), false)
                     .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
@@ -273,7 +274,9 @@ pub(super) struct AccountsBuilder<'a> {
     block: i64,
     /// The kept rubrics (`rules.keep`), numbered: which of them (per kept period) the current
     /// block has given is a flag per number, so that a repeat is found without comparing text.
-    kept_rubric: HashMap<&'a str, usize>,
+    /// (DataFusion's hash map, with a fast non-cryptographic hash: the std one's SipHash was 4%
+    /// of the reading time, a lookup per row.)
+    kept_rubric: datafusion::common::HashMap<String, usize>,
     block_kept: Vec<bool>,
     /// With no `keep` rule: the (rubric, period) pairs the current block has given.
     block_rubrics: Vec<(String, String)>,
@@ -334,7 +337,7 @@ impl<'a> AccountsBuilder<'a> {
             last_dates: None,
             last_block: None,
             block: 0,
-            kept_rubric: rules.keep.iter().flat_map(|(rubrics, _)| rubrics.iter()).enumerate().map(|(i, r)| (r.as_str(), i)).collect(),
+            kept_rubric: rules.keep.iter().flat_map(|(rubrics, _)| rubrics.iter()).enumerate().map(|(i, r)| (r.clone(), i)).collect(),
             block_kept: rules.keep.as_ref().map_or(vec![], |(rubrics, periods)| vec![false; rubrics.len() * periods.len()]),
             block_rubrics: vec![],
             values: Default::default(),

@@ -56,9 +56,9 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
         ));
     }
     let progress = crate::progress::bytes(files.iter().map(|f| f.1).sum(), "accounts");
-    // Files are read in parallel, one per core at a time; results are merged in file order so
-    // the tables and the rejects do not depend on which thread finished first.
-    let done = crate::parallel::map(&files, |i, (path, size)| {
+    // Files are read in parallel, one per core at a time, the largest first; results are merged
+    // in file order so the tables and the rejects do not depend on which thread finished first.
+    let done = crate::parallel::map_largest_first(&files, |f| f.1, |i, (path, size)| {
         let result = read_file(input, path, i as i32, rules, spill);
         progress.inc(*size);
         result
