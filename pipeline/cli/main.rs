@@ -201,7 +201,7 @@ enum MembersFormatArg {
 }
 
 fn main() -> ExitCode {
-    return_freed_memory_at_once();
+    return_freed_memory_sooner();
     // What #[tokio::main] builds, after the allocator is set while the process has one thread.
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime").block_on(run_command())
 }
@@ -212,15 +212,17 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// mimalloc 3 keeps freed memory for a second (`purge_delay` 1000 ms) before it returns it to
 /// the system. A run frees gigabytes at the end of one SQL statement and allocates as much in
-/// the next within that second, and the two added up to the peak: at F = 1.0, 3.42-3.44 GB
-/// against 3.02-3.12 GB with the memory returned at once, in interleaved runs of one binary whose
-/// times did not differ beyond the machine's noise (88.6 / 80.4 s against 91.3 / 76.4 s).
-/// MIMALLOC_PURGE_DELAY in the environment, if set, still decides.
-fn return_freed_memory_at_once() {
+/// the next within that second, and the two added up to the peak. Full runs at F = 1.0 (one
+/// binary, the delay set by environment variable; resident peak, system CPU time):
+/// 1000 ms 3.49-3.60 GB, 17.7-18.3 s; 100 ms 3.35-3.38 GB, 18.7-21.1 s; 10 ms 3.23 GB, 23.8 s;
+/// 0 (at once) 3.02-3.17 GB, 35.9 s: returning every freed page at once made the reader fault
+/// its batch buffers in again and again. 100 ms keeps the peak under 3.5 GB for the CPU of the
+/// default. MIMALLOC_PURGE_DELAY in the environment, if set, still decides.
+fn return_freed_memory_sooner() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: called first thing in main, while the process has one thread (the function
         // is not thread-safe); it only sets an integer option.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
     }
 }
 
