@@ -15,11 +15,11 @@ pub fn map_largest_first<T: Sync, R: Send>(items: &[T], size: impl Fn(&T) -> u64
     let results = std::sync::Mutex::new((0..items.len()).map(|_| None).collect::<Vec<Option<R>>>());
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) else { break };
-                let item = &items[i];
-                let r = f(i, item);
-                results.lock().expect("no worker panicked")[i] = Some(r);
+            scope.spawn(|| {
+                while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                    let r = f(i, &items[i]);
+                    results.lock().expect("no worker panicked")[i] = Some(r);
+                }
             });
         }
     });
