@@ -214,7 +214,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// the system. A run frees gigabytes at the end of one SQL statement and allocates as much in
 /// the next within that second, and the two added up to the peak. Full runs at F = 1.0 (one
 /// binary, the delay set by environment variable; resident peak, system CPU time):
-/// 1000 ms 3.49-3.60 GB, 17.7-18.3 s; 100 ms 3.35-3.38 GB, 18.7-21.1 s; 10 ms 3.23 GB, 23.8 s;
+/// 1000 ms 3.49-3.60 GB, 17.7-18.3 s; 100 ms 3.35-3.41 GB, 18.7-21.8 s; 10 ms 3.23 GB, 23.8 s;
 /// 0 (at once) 3.02-3.17 GB, 35.9 s: returning every freed page at once made the reader fault
 /// its batch buffers in again and again. 100 ms keeps the peak under 3.5 GB for the CPU of the
 /// default. MIMALLOC_PURGE_DELAY in the environment, if set, still decides.

@@ -193,11 +193,11 @@ impl Accounts {
     /// Rows go to Parquet files in the spill folder: the values of each period to
     /// `<file_id>-n.parquet` and `<file_id>-nm1.parquet`, the filings to `<file_id>.parquet`.
     pub(super) fn spilled(folder: &SpillFolder, file_id: i32) -> Result<Accounts> {
-        // Uncompressed: the files live only for the run (a `cpi ingest` copy keeps them). Text is dictionary-encoded: rubric codes
-        // and periods in the values; enterprise and reference numbers in the filings, where a row
-        // group of one period holds twice the deposits of a mixed one, so dictionaries go up to
-        // 4 MiB (with the default 1 MiB Parquet fell back to plain and a copy grew from 1.8 to
-        // 2.4 GB at F = 1.0).
+        // Uncompressed: the files live only for the run (a `cpi ingest` copy keeps them). Text
+        // is dictionary-encoded: rubric codes and periods in the values; enterprise and reference
+        // numbers in the filings, where dictionaries may grow to 4 MiB. (Set when the values
+        // still carried these numbers: with the default 1 MiB Parquet fell back to plain and a
+        // copy grew from 1.8 to 2.4 GB at F = 1.0. Not measured again for the filings alone.)
         // Numbers that only grow within a file (line, block) or never change (file_id) are stored
         // as deltas; amounts, nearly all distinct, plain. With a dictionary, Parquet interned
         // every row group's first 4 MiB of them and then gave up and wrote plain anyway.
