@@ -8,30 +8,42 @@ CREATE VIEW growth_measure AS
 SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte'))
   AS t(measure, indicator, official_measure);
 
--- The calendar-year figures of B and T, marked (also read by step 45). The years come in as
--- scalars: a filter applied while annual_figures is read, no join with params over every row.
-CREATE VIEW base_end_figures AS
-SELECT *, year = (SELECT base_year FROM params) AS is_base, year = (SELECT end_year FROM params) AS is_end
-FROM annual_figures
-WHERE year = (SELECT base_year FROM params) OR year = (SELECT end_year FROM params);
-
--- Each company's value in the base and the end year (NULL = no filing or unknown value).
-CREATE TABLE growth_panel AS
-WITH annual_growth_measure AS (
-  -- (the two measures as a short list crossed with the rows: annual_figures is read once)
-  SELECT t.enterprise_number, t.is_base, t.is_end, m.measure,
-         CASE m.measure WHEN 'turnover' THEN t.turnover_eur ELSE t.fte END AS value
-  FROM (VALUES ('turnover'), ('fte')) AS m(measure)
-  CROSS JOIN base_end_figures t
+-- Each company's calendar-year figures of B and T side by side, one row per company that filed
+-- for B or T (also read by step 45). annual_figures has one row per company and year, so the
+-- base-year rows joined with the end-year rows are the panel; a join of two years' rows costs
+-- less than grouping both by company. The years come in as scalars: a filter applied while
+-- annual_figures is read, no join with params over every row.
+CREATE TABLE base_end_figures AS
+WITH base AS (
+  SELECT enterprise_number, turnover_eur, fte, value_added_eur
+  FROM annual_figures
+  WHERE year = (SELECT base_year FROM params)
+), final AS (
+  SELECT enterprise_number, turnover_eur, fte, value_added_eur
+  FROM annual_figures
+  WHERE year = (SELECT end_year FROM params)
 )
-SELECT enterprise_number,
-       measure,
-       bool_or(is_base) AS filed_base,
-       bool_or(is_end) AS filed_end,
-       max(CASE WHEN is_base THEN value END) AS value_base,
-       max(CASE WHEN is_end THEN value END) AS value_end
-FROM annual_growth_measure
-GROUP BY enterprise_number, measure;
+SELECT coalesce(b.enterprise_number, e.enterprise_number) AS enterprise_number,
+       b.enterprise_number IS NOT NULL AS filed_base,
+       e.enterprise_number IS NOT NULL AS filed_end,
+       b.turnover_eur AS turnover_base,
+       e.turnover_eur AS turnover_end,
+       b.fte AS fte_base,
+       e.fte AS fte_end,
+       b.value_added_eur AS value_added_base,
+       e.value_added_eur AS value_added_end
+FROM base b
+FULL JOIN final e ON e.enterprise_number = b.enterprise_number;
+
+-- Each company's value in the base and the end year (NULL = no filing or unknown value), one
+-- row per company and measure.
+CREATE TABLE growth_panel AS
+SELECT enterprise_number, 'turnover' AS measure, filed_base, filed_end,
+       turnover_base AS value_base, turnover_end AS value_end
+FROM base_end_figures
+UNION ALL
+SELECT enterprise_number, 'fte', filed_base, filed_end, fte_base, fte_end
+FROM base_end_figures;
 
 -- Why a cohort company is not in the constant sample (NULL = it is). One reason per company:
 -- the first that applies, in this order.

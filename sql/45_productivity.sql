@@ -8,15 +8,8 @@
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
 -- unknown value).
 CREATE TABLE productivity_panel AS
-SELECT enterprise_number,
-       bool_or(is_base) AS filed_base,
-       bool_or(is_end) AS filed_end,
-       max(CASE WHEN is_base THEN value_added_eur END) AS value_added_base,
-       max(CASE WHEN is_end THEN value_added_eur END) AS value_added_end,
-       max(CASE WHEN is_base THEN fte END) AS fte_base,
-       max(CASE WHEN is_end THEN fte END) AS fte_end
-FROM base_end_figures
-GROUP BY enterprise_number;
+SELECT enterprise_number, filed_base, filed_end, value_added_base, value_added_end, fte_base, fte_end
+FROM base_end_figures;
 
 -- The sample: cohort companies with value added and FTE in both years. One reason per company
 -- left out: the first that applies, in this order.

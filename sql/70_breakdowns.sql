@@ -33,7 +33,9 @@ SELECT c.enterprise_number,
 FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
 JOIN company_start c ON c.enterprise_number = g.enterprise_number
 CROSS JOIN params p
-LEFT JOIN annual_figures f ON f.enterprise_number = g.enterprise_number AND f.year = p.base_year
+-- (B's figures as a filtered read: B as a join condition would probe every year's rows)
+LEFT JOIN (SELECT enterprise_number, fte FROM annual_figures WHERE year = (SELECT base_year FROM params)) f
+  ON f.enterprise_number = g.enterprise_number
 LEFT JOIN province_change pc
   ON pc.postcode = try_cast(c.seat_postcode AS INT) AND p.reference_year < pc.from_year
 LEFT JOIN size_class_of sc ON sc.fte_floor = CASE WHEN f.fte IS NOT NULL THEN least(CAST(floor(f.fte) AS INT), p.size_bound_3) END

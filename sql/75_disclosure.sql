@@ -114,8 +114,11 @@ WITH largest AS (
   FROM disclosure_contribution
   GROUP BY tbl, cluster_id, dimension, category, quantity
 ), needed_contribution AS (
-  SELECT * FROM disclosure_contribution
-  WHERE (SELECT dominance_n FROM params) = 2 OR (SELECT p_percent FROM params) > 0
+  -- (the switch is the build side of a cross join, which stops at once when it is empty: with
+  -- the default rule the contributions are not computed a second time)
+  SELECT d.*
+  FROM (SELECT 1 AS needed FROM params WHERE dominance_n = 2 OR p_percent > 0) AS switch
+  CROSS JOIN disclosure_contribution d
 )
 -- the cells (a few thousand) first, so that they are the hash table the contributions probe
 SELECT l.tbl, l.cluster_id, l.dimension, l.category, l.quantity, l.firms, l.total, l.top1,
