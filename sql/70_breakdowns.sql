@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: growth_panel, growth_status, company, annual_figures, province_change, size_class_of, age_class_of, params
+-- reads: base_end_figures, growth_panel, growth_status, company, annual_figures, province_change, size_class_of, age_class_of, params
 -- creates: company_start, breakdown_company, breakdown_company_long, breakdown_cell, breakdown_result
 --
 -- Step 70: CPI 7 and CPI 8 by NACE section, size class, province and age class.
@@ -30,7 +30,7 @@ SELECT c.enterprise_number,
             ELSE 'unknown' END AS province,
        coalesce(sc.class, 'unknown') AS size_class,
        coalesce(ac.class, 'unknown') AS age_class
-FROM (SELECT DISTINCT enterprise_number FROM growth_panel) g
+FROM base_end_figures g
 JOIN company_start c ON c.enterprise_number = g.enterprise_number
 CROSS JOIN params p
 -- (B's figures as a filtered read: B as a join condition would probe every year's rows)

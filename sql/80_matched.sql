@@ -12,23 +12,26 @@
 -- their peers before. Size class is taken in the period's first year, age on 1 January of its
 -- last year (T for the main period, as for the cohort).
 -- For the main period the values and cells are those of steps 40 and 70 (growth_panel,
--- breakdown_company); the pre period's are computed here, in one pass over its two years.
+-- breakdown_company); the pre period's are computed here: its first year's rows joined with its
+-- last year's (annual_figures has one row per company and year; the years as scalars, as in
+-- step 40's base_end_figures).
 CREATE TABLE match_pre_panel AS
-WITH two_years AS (
-  -- (the years as scalars, as in step 40's growth_panel)
-  SELECT enterprise_number, turnover_eur, fte,
-         year = (SELECT base_year - growth_years FROM params) AS is_from,
-         year = (SELECT base_year FROM params) AS is_to
+WITH from_year AS (
+  SELECT enterprise_number, turnover_eur, fte
   FROM annual_figures
-  WHERE year = (SELECT base_year - growth_years FROM params) OR year = (SELECT base_year FROM params)
+  WHERE year = (SELECT base_year - growth_years FROM params)
+), to_year AS (
+  SELECT enterprise_number, turnover_eur, fte
+  FROM annual_figures
+  WHERE year = (SELECT base_year FROM params)
 )
-SELECT enterprise_number,
-       max(CASE WHEN is_from THEN turnover_eur END) AS turnover_from,
-       max(CASE WHEN is_to THEN turnover_eur END) AS turnover_to,
-       max(CASE WHEN is_from THEN fte END) AS fte_from,
-       max(CASE WHEN is_to THEN fte END) AS fte_to
-FROM two_years
-GROUP BY enterprise_number;
+SELECT coalesce(f.enterprise_number, t.enterprise_number) AS enterprise_number,
+       f.turnover_eur AS turnover_from,
+       t.turnover_eur AS turnover_to,
+       f.fte AS fte_from,
+       t.fte AS fte_to
+FROM from_year f
+FULL JOIN to_year t ON t.enterprise_number = f.enterprise_number;
 
 -- The matching cell of each company with values in both years of a period: NACE-BEL 2025
 -- division, size class, age class ('unknown' when missing), and whether it is a control:
