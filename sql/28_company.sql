@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: register_company, filer, members, filing_place, postcode_region, nace_concordance, nace_division_section, legal_form_class, population_class, settings, params
+-- reads: register_counted, filer, filing_place, postcode_region, nace_concordance, nace_division_section, legal_form_class, population_class, settings, params
 -- creates: filing_description, company
 --
 -- Step 28: each company as it stood in the reference year T, for the steps after this one:
@@ -26,8 +26,9 @@ GROUP BY f.enterprise_number;
 
 -- One row per company that can count in T: every company with figures (the register's, and,
 -- with the setting, those the snapshot lacks: in_register false) and every company a cluster
--- lists. The rest of the register (three in four of its enterprises file no accounts) is left
--- out: it is in no sample and no benchmark, and the table is read by every later step.
+-- lists (the register's rows of these: step 22's register_counted). The rest of the register
+-- (three in four of its enterprises file no accounts) is left out: it is in no sample and no
+-- benchmark, and the table is read by every later step.
 --  * Seat: the seat on the filing for T when that filing gives one; else the register's seat;
 --    else (absent from the register, or no registered seat) the latest filing's. A filing's
 --    seat is in Belgium when its country is BE or not given, and its region and province come
@@ -43,16 +44,11 @@ GROUP BY f.enterprise_number;
 --    population.benchmark_classes; in_benchmark also needs the seat in Flanders. Every Flemish
 --    benchmark of the later steps is the companies with in_benchmark.
 CREATE TABLE company AS
-WITH counted AS (
-  SELECT enterprise_number FROM filer WHERE in_register
-  UNION
-  SELECT enterprise_number FROM members
-), listed AS (
+WITH listed AS (
   SELECT r.enterprise_number, r.juridical_form, r.start_date_text, r.seat_postcode, r.region, r.province,
          r.nace_code, r.nace_source, r.nace_2025_division, r.nace_2025_section,
          true AS in_register
-  FROM counted k
-  JOIN register_company r ON r.enterprise_number = k.enterprise_number
+  FROM register_counted r
   UNION ALL
   SELECT a.enterprise_number, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), 'unknown', CAST(NULL AS VARCHAR),
          CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),

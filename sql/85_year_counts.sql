@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: company, register_company, growth_panel, investment_panel, growth_status, params
+-- reads: company, register_counted, growth_panel, investment_panel, growth_status, params
 -- creates: year_counts
 -- publishes: year_counts
 --
@@ -42,7 +42,7 @@ UNION ALL SELECT 'companies_seat_from_filing', count(*) FROM company WHERE seat_
 -- so the register is probed with those companies alone)
 UNION ALL SELECT 'companies_region_differs_from_register', count(*)
   FROM (SELECT enterprise_number, region FROM company WHERE seat_source = 'filing') c
-  JOIN register_company r ON r.enterprise_number = c.enterprise_number
+  JOIN register_counted r ON r.enterprise_number = c.enterprise_number
   WHERE c.region <> r.region
 UNION ALL SELECT 'companies_activity_from_filing', count(*) FROM company WHERE nace_source = 'filing'
 UNION ALL SELECT 'companies_in_flanders_outside_benchmark_population', count(*)

@@ -99,7 +99,7 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
             "output_nace_concordance",
             "output_reject_counts",
             "output_rejects",
-            "register_company"
+            "register_counted"
         ]
     );
 
