@@ -27,13 +27,19 @@ WITH contribution AS (
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
   WHERE c.in_benchmark
+), by_register AS (
+  -- (the companies counted once, by indicator and register presence: six rows, not a
+  -- million, go into the two parts below)
+  SELECT indicator, in_register, count(*) AS firms, sum(value) AS total, max(abs(value)) AS top1
+  FROM contribution
+  GROUP BY indicator, in_register
 ), cell AS (
   -- each indicator twice: the whole benchmark (part '') and its companies absent from the register
   SELECT i.indicator, i.amount, p.part,
-         count(x.indicator) AS firms, sum(x.value) AS total, max(abs(x.value)) AS top1
+         coalesce(sum(x.firms), 0) AS firms, sum(x.total) AS total, max(x.top1) AS top1
   FROM (VALUES ('cpi7', 'base_eur'), ('cpi8', 'base_fte'), ('cpi6', 'investment_eur')) AS i(indicator, amount)
   CROSS JOIN (VALUES (''), ('_absent_from_register')) AS p(part)
-  LEFT JOIN contribution x ON x.indicator = i.indicator AND (p.part = '' OR NOT x.in_register)
+  LEFT JOIN by_register x ON x.indicator = i.indicator AND (p.part = '' OR NOT x.in_register)
   GROUP BY i.indicator, i.amount, p.part
 )
 SELECT 'companies_absent_from_register_included' AS name, count(*) AS value FROM company WHERE NOT in_register
