@@ -144,7 +144,7 @@ pub fn write(
     for (name, schema, batches) in common {
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         let (path, rows) = match schema.index_of("year") {
-            Ok(year) if rows > YEAR_CHUNK => {
+            Ok(year) if rows > YEAR_CHUNK && schema.field(year).data_type() == &datafusion::arrow::datatypes::DataType::Int32 => {
                 let path = format!("common/{common_key}/{name}");
                 (path.clone(), write_by_year(&to.join(&path), schema.clone(), batches, year)?)
             }
@@ -197,7 +197,7 @@ fn write_parquet(path: &Path, schema: SchemaRef, batches: &[RecordBatch]) -> Res
     Ok(rows)
 }
 
-/// Common results with a `year` column (annual and exercise figures) are read by every per-year
+/// Common results with an Int32 `year` column (annual and exercise figures) are read by every per-year
 /// step for a few years only. They are written sorted by year into YEAR_PARTS files, in chunks of
 /// YEAR_CHUNK rows dealt to the files in turn, each chunk a row group of its own: a step's filter
 /// on the year then skips the other years' row groups by their statistics, and every file holds
@@ -212,12 +212,9 @@ fn write_by_year(folder: &Path, schema: SchemaRef, batches: &[RecordBatch], year
     use datafusion::arrow::array::AsArray;
     use datafusion::arrow::compute::{concat_batches, filter_record_batch, is_null};
     use datafusion::arrow::datatypes::Int32Type;
-    let years_of = |b: &RecordBatch| b.column(year).as_primitive_opt::<Int32Type>().cloned();
-    let mut years = std::collections::BTreeSet::new();
-    for b in batches {
-        let Some(column) = years_of(b) else { return write_parquet(&folder.with_extension("parquet"), schema, batches) };
-        years.extend(column.iter().flatten());
-    }
+    // (the caller checked that the year column is Int32)
+    let years_of = |b: &RecordBatch| b.column(year).as_primitive::<Int32Type>().clone();
+    let years: std::collections::BTreeSet<i32> = batches.iter().flat_map(|b| years_of(b).iter().flatten().collect::<Vec<_>>()).collect();
     let mut writers = (0..YEAR_PARTS)
         .map(|k| ArrowWriter::try_new(create(&folder.join(format!("part-{k}.parquet")))?, schema.clone(), Some(properties())).map_err(CpiError::from))
         .collect::<Result<Vec<_>>>()?;
@@ -232,7 +229,7 @@ fn write_by_year(folder: &Path, schema: SchemaRef, batches: &[RecordBatch], year
     let masks = years.iter().map(|&y| Some(y)).chain([None]);
     for y in masks {
         for b in batches {
-            let column = years_of(b).expect("checked above");
+            let column = years_of(b);
             let mask = match y {
                 Some(y) => datafusion::arrow::compute::kernels::cmp::eq(&column, &datafusion::arrow::array::Int32Array::new_scalar(y))?,
                 None => is_null(&column)?,
