@@ -210,8 +210,11 @@ impl Pipeline {
         for &year in years {
             let (ctx, year_timings) = self.year(staged, &common, year).await?;
             timings.extend(year_timings);
-            for name in per_year.iter().flat_map(|s| s.publishes.iter()) {
-                let (schema, batches) = steps::collect(&ctx, name).await?;
+            // The published views are collected together (each is small, and planning it is
+            // single-threaded work: two at once keep both cores busy), then used in their order.
+            let names: Vec<&String> = per_year.iter().flat_map(|s| s.publishes.iter()).collect();
+            let collected = futures_util::future::try_join_all(names.iter().map(|name| steps::collect(&ctx, name))).await?;
+            for (name, (schema, batches)) in names.into_iter().zip(collected) {
                 if name == crate::manifest::WARNINGS {
                     let prefix = if years.len() > 1 { format!("T={year} ") } else { String::new() };
                     warnings.extend(crate::manifest::warnings(&batches)?.into_iter().map(|w| format!("{prefix}{w}")));
