@@ -9,7 +9,7 @@ SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte
   AS t(measure, indicator, official_measure);
 
 -- Each company's calendar-year figures of B and T side by side, one row per company that filed
--- for B or T (also read by step 45). annual_figures has one row per company and year, so the
+-- for B or T (also read by steps 45 and 70). annual_figures has one row per company and year, so the
 -- base-year rows joined with the end-year rows are the panel; a join of two years' rows costs
 -- less than grouping both by company. The years come in as scalars: a filter applied while
 -- annual_figures is read, no join with params over every row.

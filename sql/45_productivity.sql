@@ -6,8 +6,8 @@
 -- B = T - 3 .. T, the window of CPI 7 and CPI 8.
 
 -- Each company's value added and FTE in the base and the end year (NULL = no filing or
--- unknown value).
-CREATE TABLE productivity_panel AS
+-- unknown value): the columns of step 40's base_end_figures that this step reads.
+CREATE VIEW productivity_panel AS
 SELECT enterprise_number, filed_base, filed_end, value_added_base, value_added_end, fte_base, fte_end
 FROM base_end_figures;
 

@@ -21,7 +21,7 @@
 use std::path::Path;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
@@ -144,7 +144,7 @@ pub fn write(
     for (name, schema, batches) in common {
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         let (path, rows) = match schema.index_of("year") {
-            Ok(year) if rows > YEAR_CHUNK && schema.field(year).data_type() == &datafusion::arrow::datatypes::DataType::Int32 => {
+            Ok(year) if rows > YEAR_CHUNK && schema.field(year).data_type() == &DataType::Int32 => {
                 let path = format!("common/{common_key}/{name}");
                 (path.clone(), write_by_year(&to.join(&path), schema.clone(), batches, year)?)
             }
@@ -209,7 +209,8 @@ const YEAR_PARTS: usize = 4;
 const YEAR_CHUNK: usize = 64 * 1024;
 
 fn write_by_year(folder: &Path, schema: SchemaRef, batches: &[RecordBatch], year: usize) -> Result<u64> {
-    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::array::{AsArray, Int32Array};
+    use datafusion::arrow::compute::kernels::cmp::eq;
     use datafusion::arrow::compute::{concat_batches, filter_record_batch, is_null};
     use datafusion::arrow::datatypes::Int32Type;
     // (the caller checked that the year column is Int32)
@@ -231,7 +232,7 @@ fn write_by_year(folder: &Path, schema: SchemaRef, batches: &[RecordBatch], year
         for b in batches {
             let column = years_of(b);
             let mask = match y {
-                Some(y) => datafusion::arrow::compute::kernels::cmp::eq(&column, &datafusion::arrow::array::Int32Array::new_scalar(y))?,
+                Some(y) => eq(&column, &Int32Array::new_scalar(y))?,
                 None => is_null(&column)?,
             };
             let part = filter_record_batch(b, &mask)?;
@@ -297,7 +298,7 @@ mod tests {
     use std::sync::Arc;
 
     use datafusion::arrow::array::{AsArray, Int32Array, Int64Array};
-    use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
+    use datafusion::arrow::datatypes::{Field, Int32Type, Int64Type, Schema};
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     use super::*;
