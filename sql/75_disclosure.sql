@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: growth_status, growth_panel, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
--- creates: disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_candidate, disclosure_union, disclosure_status
+-- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_candidate, disclosure_union, disclosure_status
 --
 -- Step 75: disclosure control of every published cell that sums company values, so that no
 -- published figure, and no difference of published figures, gives one company's value.
@@ -11,13 +11,14 @@
 -- Flemish benchmark (cluster '(Flanders)') and the rest of Flanders ('(rest of Flanders)'). Each
 -- cell has one or more quantities (the sums it shows: turnover in B and in T, ...).
 
--- Every company's contribution to every cell and quantity, as a magnitude: the dominance and
--- p % rules read absolute values (value added can be negative). About 24 rows per Flemish
--- company: a view, aggregated as it is made (a table would hold 6 M rows at F = 1.0); the
--- second pass below reads it again only when a rule needs the second largest contribution.
--- Each source is read once and crossed with the short lists of its quantities and benchmark
--- clusters (the lists are the left, buffered side of those cross joins).
-CREATE VIEW disclosure_contribution AS
+-- Every company's values in every cell, one row per company and cell, with the cell's
+-- quantities side by side as magnitudes (m1..m4, named per table by disclosure_quantity below):
+-- the dominance and p % rules read absolute values (value added can be negative); NULL where
+-- the company's value is unknown (it does not count in that quantity). About 8 rows per Flemish
+-- company at F = 1.0: a view, aggregated as it is made. Each source is read once and crossed
+-- with the short list of its benchmark clusters (the list is the left, buffered side of those
+-- cross joins).
+CREATE VIEW disclosure_company_cell AS
 WITH growth_sample AS (
   SELECT CASE s.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS tbl,
          s.cluster_id, s.enterprise_number, s.value_base, s.value_end
@@ -75,44 +76,78 @@ WITH growth_sample AS (
   SELECT b.cluster_id, f.enterprise_number, f.investment_eur, f.fte_years
   FROM benchmark b CROSS JOIN flemish_investment f
   WHERE b.cluster_id = '(Flanders)' OR f.rest
-), contribution AS (
-  SELECT g.tbl, g.cluster_id, g.dimension, g.category, q.quantity,
-         CASE q.quantity WHEN 'base' THEN g.value_base ELSE g.value_end END AS value
-  FROM (VALUES ('base'), ('end')) AS q(quantity) CROSS JOIN growth_cell g
+), cell_value AS (
+  SELECT tbl, cluster_id, dimension, category, value_base AS v1, value_end AS v2,
+         CAST(NULL AS DECIMAL(38, 4)) AS v3, CAST(NULL AS DECIMAL(38, 4)) AS v4
+  FROM growth_cell
   UNION ALL
-  SELECT 'productivity', s.cluster_id, 'total', 'total', q.quantity,
-         CASE q.quantity WHEN 'value_added_base' THEN s.value_added_base WHEN 'value_added_end' THEN s.value_added_end
-                         WHEN 'fte_base' THEN s.fte_base ELSE s.fte_end END
-  FROM (VALUES ('value_added_base'), ('value_added_end'), ('fte_base'), ('fte_end')) AS q(quantity)
-  CROSS JOIN productivity_sample s
+  SELECT 'productivity', cluster_id, 'total', 'total', value_added_base, value_added_end, fte_base, fte_end
+  FROM productivity_sample
   UNION ALL
-  SELECT 'cpi6', s.cluster_id, 'total', 'total', q.quantity,
-         CASE q.quantity WHEN 'investment' THEN s.investment_eur ELSE s.fte_years END
-  FROM (VALUES ('investment'), ('fte_years')) AS q(quantity) CROSS JOIN investment_sample s
+  SELECT 'cpi6', cluster_id, 'total', 'total', investment_eur, fte_years, NULL, NULL
+  FROM investment_sample
   UNION ALL
   -- member flows: a company counts in a quantity only where its value is known
-  SELECT 'member_flows', m.cluster_id, 'flow', m.flow, q.quantity,
-         CASE q.quantity WHEN 'turnover_base' THEN m.turnover_base WHEN 'turnover_end' THEN m.turnover_end
-                         WHEN 'fte_base' THEN m.fte_base ELSE m.fte_end END
-  FROM (VALUES ('turnover_base'), ('turnover_end'), ('fte_base'), ('fte_end')) AS q(quantity)
-  CROSS JOIN member_flow_company m
+  SELECT 'member_flows', cluster_id, 'flow', flow, turnover_base, turnover_end, fte_base, fte_end
+  FROM member_flow_company
 )
--- (one row per company and cell: who the company is is not needed after this)
-SELECT tbl, cluster_id, dimension, category, quantity, abs(CAST(value AS DOUBLE)) AS magnitude
-FROM contribution
-WHERE value IS NOT NULL;
+-- (who the company is is not needed after this)
+SELECT tbl, cluster_id, dimension, category,
+       abs(CAST(v1 AS DOUBLE)) AS m1, abs(CAST(v2 AS DOUBLE)) AS m2,
+       abs(CAST(v3 AS DOUBLE)) AS m3, abs(CAST(v4 AS DOUBLE)) AS m4
+FROM cell_value;
+
+-- The quantities of each table (the sums its cells show) and the column that holds them.
+CREATE VIEW disclosure_quantity AS
+SELECT * FROM (VALUES
+  ('cpi7', 1, 'base'), ('cpi7', 2, 'end'),
+  ('cpi8', 1, 'base'), ('cpi8', 2, 'end'),
+  ('productivity', 1, 'value_added_base'), ('productivity', 2, 'value_added_end'),
+  ('productivity', 3, 'fte_base'), ('productivity', 4, 'fte_end'),
+  ('cpi6', 1, 'investment'), ('cpi6', 2, 'fte_years'),
+  ('member_flows', 1, 'turnover_base'), ('member_flows', 2, 'turnover_end'),
+  ('member_flows', 3, 'fte_base'), ('member_flows', 4, 'fte_end')
+) AS q(tbl, slot, quantity);
+
+-- Every company's contribution to every cell and quantity, one row each (read only by the
+-- second pass below, when a rule needs the second largest contribution).
+CREATE VIEW disclosure_contribution AS
+SELECT tbl, cluster_id, dimension, category, quantity, magnitude
+FROM (
+  SELECT c.tbl, c.cluster_id, c.dimension, c.category, q.quantity,
+         CASE q.slot WHEN 1 THEN c.m1 WHEN 2 THEN c.m2 WHEN 3 THEN c.m3 ELSE c.m4 END AS magnitude
+  FROM disclosure_quantity q
+  JOIN disclosure_company_cell c ON c.tbl = q.tbl
+) contribution
+WHERE magnitude IS NOT NULL;
 
 -- Per cell and quantity: the number of contributing companies, the total and the two largest
 -- contributions (the second largest is the largest again when two companies share it). Two
--- hash aggregations, no sort: this is why the dominance rule takes n = 1 or 2. The second
--- pass (the second largest) is made only when a rule reads it, dominance_n = 2 or
--- p_percent > 0; else top2 is NULL (the default rules read firms, total and top1 only).
+-- hash aggregations, no sort: this is why the dominance rule takes n = 1 or 2. The first pass
+-- aggregates the companies' rows per cell, every quantity at once, and then gives each
+-- quantity its row (a cell and quantity without any contribution has none). The second pass
+-- (the second largest) is made only when a rule reads it, dominance_n = 2 or p_percent > 0;
+-- else top2 is NULL (the default rules read firms, total and top1 only).
 CREATE TABLE disclosure_cell AS
-WITH largest AS (
-  SELECT tbl, cluster_id, dimension, category, quantity,
-         count(*) AS firms, sum(magnitude) AS total, max(magnitude) AS top1
-  FROM disclosure_contribution
-  GROUP BY tbl, cluster_id, dimension, category, quantity
+WITH per_cell AS (
+  SELECT tbl, cluster_id, dimension, category,
+         count(m1) AS firms1, sum(m1) AS total1, max(m1) AS top1_1,
+         count(m2) AS firms2, sum(m2) AS total2, max(m2) AS top1_2,
+         count(m3) AS firms3, sum(m3) AS total3, max(m3) AS top1_3,
+         count(m4) AS firms4, sum(m4) AS total4, max(m4) AS top1_4
+  FROM disclosure_company_cell
+  GROUP BY tbl, cluster_id, dimension, category
+), largest AS (
+  SELECT tbl, cluster_id, dimension, category, quantity, firms, total, top1
+  FROM (
+    SELECT c.tbl, c.cluster_id, c.dimension, c.category, q.quantity,
+           CASE q.slot WHEN 1 THEN c.firms1 WHEN 2 THEN c.firms2 WHEN 3 THEN c.firms3 ELSE c.firms4 END AS firms,
+           CASE q.slot WHEN 1 THEN c.total1 WHEN 2 THEN c.total2 WHEN 3 THEN c.total3 ELSE c.total4 END AS total,
+           CASE q.slot WHEN 1 THEN c.top1_1 WHEN 2 THEN c.top1_2 WHEN 3 THEN c.top1_3 ELSE c.top1_4 END AS top1
+    FROM disclosure_quantity q
+    JOIN per_cell c ON c.tbl = q.tbl
+  ) cell_quantity
+  WHERE firms > 0
 ), needed_contribution AS (
   -- (the switch is the build side of a cross join, which stops at once when it is empty: with
   -- the default rule the contributions are not computed a second time)
