@@ -64,9 +64,9 @@ SELECT enterprise_number,
        split_part(choice, '|', 4) AS nace_code
 FROM (
   SELECT enterprise_number,
-         min(CAST(entity_level AS VARCHAR)
-             || lpad(CAST(version_preference AS VARCHAR), 3, '0')
-             || lpad(CAST(group_preference AS VARCHAR), 5, '0')
+         -- level, version and group preference as one 9-digit number (l vvv ggggg) that sorts
+         -- as text in the rule's order; then the codes
+         min(CAST(entity_level * 100000000 + version_preference * 100000 + group_preference AS VARCHAR)
              || '|' || nace_version || '|' || activity_group || '|' || nace_code) AS choice
   FROM main_activity_candidate
   GROUP BY enterprise_number
@@ -110,17 +110,19 @@ WITH pairs AS (
     ON a.entity_number = b.entity_number AND a.activity_group = b.activity_group
   WHERE a.nace_version = '2008' AND b.nace_version = '2025'
   GROUP BY a.nace_code, b.nace_code
-), best AS (
-  SELECT nace_2008,
-         max(support) AS support,
-         sum(support) AS entities_with_both
+), ranked AS (
+  -- (windows over the pairs, so that the pairs, a join of the 10 M activity rows with
+  -- themselves at F = 1.0, are made once: joined back to their maxima they were made twice)
+  -- (the chosen pair's support is the 2008 code's largest)
+  SELECT nace_2008, nace_2025,
+         max(support) OVER (PARTITION BY nace_2008) AS support,
+         sum(support) OVER (PARTITION BY nace_2008) AS entities_with_both,
+         row_number() OVER (PARTITION BY nace_2008 ORDER BY support DESC, nace_2025) AS candidate_order
   FROM pairs
-  GROUP BY nace_2008
 )
-SELECT b.nace_2008, min(p.nace_2025) AS nace_2025, b.support, b.entities_with_both
-FROM best b
-JOIN pairs p ON p.nace_2008 = b.nace_2008 AND p.support = b.support
-GROUP BY b.nace_2008, b.support, b.entities_with_both;
+SELECT nace_2008, nace_2025, support, entities_with_both
+FROM ranked
+WHERE candidate_order = 1;
 
 -- The main activity in NACE 2025 terms: as chosen when it is a 2025 code, else the 2008 code
 -- converted with the concordance (nace_2025_converted); section from the 2025 structure.
