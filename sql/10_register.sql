@@ -29,6 +29,9 @@ LEFT JOIN postcode_region p
 
 -- MAIN activities in a preferred NACE version, read once from the (large) activity file.
 -- Activity groups not in the preference list rank after the listed ones, by their code.
+-- (The preference lists are joined to the activity file itself, written first: they are the
+-- hash tables its rows probe. Joined after the version's join, DataFusion built the group
+-- join's hash table from the 10 M activity rows at F = 1.0.)
 CREATE TABLE main_activity_row AS
 SELECT a.entity_number,
        a.nace_version,
@@ -36,9 +39,9 @@ SELECT a.entity_number,
        a.nace_code,
        v.preference AS version_preference,
        coalesce(g.preference, 1000 + try_cast(a.activity_group AS INT)) AS group_preference
-FROM kbo_activity a
+FROM activity_group_preference g
+RIGHT JOIN kbo_activity a ON a.activity_group = g.activity_group
 JOIN nace_version_preference v ON a.nace_version = v.nace_version
-LEFT JOIN activity_group_preference g ON a.activity_group = g.activity_group
 WHERE a.classification = 'MAIN';
 
 -- Candidates for an enterprise's main activity: its own MAIN activities first (level 1), then
@@ -124,19 +127,20 @@ SELECT nace_2008, nace_2025, support, entities_with_both
 FROM ranked
 WHERE candidate_order = 1;
 
--- The main activity in NACE 2025 terms: as chosen when it is a 2025 code, else the 2008 code
--- converted with the concordance (nace_2025_converted); section from the 2025 structure.
--- (The section lookup joins the small section table to the per-enterprise table here, not at
--- the end of the join chain over the register's CSV files in `register_company`.)
+-- The main activity in NACE 2025 terms beside it: as chosen when it is a 2025 code, else the
+-- 2008 code converted with the concordance (nace_2025_converted); section from the 2025
+-- structure. (One view of both, so that `register_company` joins the enterprises to their
+-- activity once; the small section and concordance tables are the hash tables here, not at the
+-- end of the join chain over the register's files.)
 CREATE VIEW main_activity_2025 AS
-SELECT x.enterprise_number, x.nace_2025_code, x.nace_2025_converted, s25.section AS nace_2025_section
+SELECT x.*, s25.section AS nace_2025_section
 FROM nace_division_section s25
 RIGHT JOIN (
-  SELECT m.enterprise_number,
+  SELECT m.*,
          CASE WHEN m.nace_version = '2025' THEN m.nace_code ELSE c.nace_2025 END AS nace_2025_code,
          m.nace_version = '2008' AND c.nace_2025 IS NOT NULL AS nace_2025_converted
-  FROM main_activity m
-  LEFT JOIN nace_concordance c ON m.nace_version = '2008' AND c.nace_2008 = m.nace_code
+  FROM nace_concordance c
+  RIGHT JOIN main_activity_classified m ON m.nace_version = '2008' AND c.nace_2008 = m.nace_code
 ) x
   ON s25.nace_version = '2025'
  AND s25.division = try_cast(substr(x.nace_2025_code, 1, 2) AS INT);
@@ -158,14 +162,13 @@ SELECT e.enterprise_number,
        m.nace_section,
        m.nace_section_label,
        m.nace_source,
-       n.nace_2025_code,
-       substr(n.nace_2025_code, 1, 2) AS nace_2025_division,
-       n.nace_2025_section,
-       n.nace_2025_converted
+       m.nace_2025_code,
+       substr(m.nace_2025_code, 1, 2) AS nace_2025_division,
+       m.nace_2025_section,
+       m.nace_2025_converted
 FROM kbo_enterprise e
 LEFT JOIN seat_location l ON l.enterprise_number = e.enterprise_number
-LEFT JOIN main_activity_classified m ON m.enterprise_number = e.enterprise_number
-LEFT JOIN main_activity_2025 n ON n.enterprise_number = e.enterprise_number;
+LEFT JOIN main_activity_2025 m ON m.enterprise_number = e.enterprise_number;
 
 -- The concordance as published (nace_concordance.parquet, written once whatever the years).
 CREATE VIEW output_nace_concordance AS
