@@ -35,7 +35,10 @@ GROUP BY f.enterprise_number, f.reference_number, f.data_version, coalesce(s.dep
 --  * of the versions of the deposit chosen, the most improved.
 -- Several exercises ending in the same calendar year (after a change of closing date) are all
 -- used: annual_figures adds them up. Each choice is a maximum or minimum per group (ISO dates
--- sort as text), so no sort is needed.
+-- sort as text), so no sort is needed. Only groups of more than one filing can supersede one:
+-- the others are left out of latest_deposit and best_version, so that the joins below match
+-- a few rows instead of 4 M at F = 1.0 (a filing without a match compares with NULL, which is
+-- not true, and stays used).
 CREATE TABLE filing_status AS
 WITH usable AS (
   SELECT * FROM filing WHERE version_preference IS NOT NULL
@@ -44,10 +47,12 @@ WITH usable AS (
          max(CAST(deposit_date AS VARCHAR) || '|' || reference_number) AS deposit_key
   FROM usable
   GROUP BY enterprise_number, exercise_end
+  HAVING count(*) > 1
 ), best_version AS (
   SELECT enterprise_number, reference_number, min(version_preference) AS version_preference
   FROM usable
   GROUP BY enterprise_number, reference_number
+  HAVING count(*) > 1
 )
 SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit, f.deposit_date, f.exercise_start, f.exercise_end,
        f.exercise_months, f.year,
