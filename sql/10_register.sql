@@ -114,9 +114,9 @@ WITH pairs AS (
   WHERE a.nace_version = '2008' AND b.nace_version = '2025'
   GROUP BY a.nace_code, b.nace_code
 ), ranked AS (
-  -- (windows over the pairs, so that the pairs, a join of the 10 M activity rows with
-  -- themselves at F = 1.0, are made once: joined back to their maxima they were made twice)
-  -- (the chosen pair's support is the 2008 code's largest)
+  -- the pair with the 2008 code's largest support (ties: the lowest 2025 code), with windows
+  -- over the pairs so that they (a join of the 10 M activity rows with themselves at F = 1.0)
+  -- are made once: joined back to their maxima they were made twice
   SELECT nace_2008, nace_2025,
          max(support) OVER (PARTITION BY nace_2008) AS support,
          sum(support) OVER (PARTITION BY nace_2008) AS entities_with_both,
