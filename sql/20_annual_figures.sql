@@ -16,34 +16,25 @@
 -- deposit split over several (step 15's split_block) can repeat a row, so only they are grouped
 -- (grouping all 4 M blocks on their ten columns took about 1 s at F = 1.0).
 CREATE TABLE filing AS
-SELECT f.enterprise_number,
-       f.reference_number,
-       f.data_version,
-       f.block AS deposit,
-       v.preference AS version_preference,
-       f.deposit_date,
-       f.exercise_start,
-       f.exercise_end,
-       f.exercise_months,
-       CAST(date_part('year', f.exercise_end) AS INT) AS year
-FROM data_version_preference v
-RIGHT JOIN account_filings f ON v.data_version = f.data_version
-WHERE NOT EXISTS (SELECT 1 FROM split_block s WHERE s.block = f.block)
+WITH block AS (
+  SELECT f.enterprise_number,
+         f.reference_number,
+         f.data_version,
+         coalesce(s.deposit, f.block) AS deposit,
+         v.preference AS version_preference,
+         f.deposit_date,
+         f.exercise_start,
+         f.exercise_end,
+         f.exercise_months,
+         CAST(date_part('year', f.exercise_end) AS INT) AS year,
+         s.block IS NOT NULL AS split
+  FROM data_version_preference v
+  RIGHT JOIN account_filings f ON v.data_version = f.data_version
+  LEFT JOIN split_block s ON s.block = f.block
+)
+SELECT * EXCLUDE (split) FROM block WHERE NOT split
 UNION ALL
-SELECT DISTINCT
-       f.enterprise_number,
-       f.reference_number,
-       f.data_version,
-       coalesce(s.deposit, f.block) AS deposit,
-       v.preference AS version_preference,
-       f.deposit_date,
-       f.exercise_start,
-       f.exercise_end,
-       f.exercise_months,
-       CAST(date_part('year', f.exercise_end) AS INT) AS year
-FROM split_block s
-JOIN account_filings f ON f.block = s.block
-LEFT JOIN data_version_preference v ON v.data_version = f.data_version;
+SELECT DISTINCT * EXCLUDE (split) FROM block WHERE split;
 
 -- Which deposit is used:
 --  * a version of the data the settings do not list is not used;
