@@ -300,7 +300,11 @@ DROP TABLE filing_status;
 --  * a stock (FTE) is the value of the exercise that ends last;
 --  * the row carries that last exercise's reference number, whether it was filled from
 --    comparatives, and its value-added level; exercise_start is the earliest start.
--- Comparatives count as a 12-month exercise.
+-- Comparatives count as a 12-month exercise. A year whose exercises together round to 0 months
+-- (a first exercise of at most 15 days, e.g. a company founded on 20 December) cannot be
+-- annualised: its flows are unknown (NULL, not a division by zero), its stock (FTE) is kept, and
+-- the year is counted (company_years_under_half_a_month). Step 50 still counts the exercise's
+-- investment as filed.
 CREATE TABLE annual_figures AS
 WITH year_total AS (
   SELECT enterprise_number, year,
@@ -323,28 +327,28 @@ SELECT y.enterprise_number,
        y.exercise_end,
        y.exercise_months,
        y.exercises,
-       y.exercise_months <> 12 AS scaled_to_12_months,
+       y.exercise_months NOT IN (0, 12) AS scaled_to_12_months,
        l.from_comparatives,
        CASE WHEN m.turnover_kind = 'stock' THEN l.turnover_eur
             WHEN y.exercise_months <> 12
-              THEN CAST(round(CAST(y.turnover AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(y.turnover AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))
             ELSE y.turnover END AS turnover_eur,
        CASE WHEN m.fte_kind = 'stock' THEN l.fte
             WHEN y.exercise_months <> 12
-              THEN CAST(round(CAST(y.fte AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(y.fte AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))
             ELSE y.fte END AS fte,
        l.fte_zero_without_employees,
        CASE WHEN m.tangible_investment_kind = 'stock' THEN l.tangible_investment_eur
             WHEN y.exercise_months <> 12
-              THEN CAST(round(CAST(y.tangible_investment AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(y.tangible_investment AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))
             ELSE y.tangible_investment END AS tangible_investment_eur,
        CASE WHEN m.intangible_investment_kind = 'stock' THEN l.intangible_investment_eur
             WHEN y.exercise_months <> 12
-              THEN CAST(round(CAST(y.intangible_investment AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(y.intangible_investment AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))
             ELSE y.intangible_investment END AS intangible_investment_eur,
        CASE WHEN m.value_added_kind = 'stock' THEN l.value_added_eur
             WHEN y.exercise_months <> 12
-              THEN CAST(round(CAST(y.value_added AS DOUBLE) * 12.0 / y.exercise_months, 2) AS DECIMAL(38, 4))
+              THEN CAST(round(CAST(y.value_added AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))
             ELSE y.value_added END AS value_added_eur,
        l.value_added_level
 FROM year_total y
@@ -370,8 +374,10 @@ UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM register
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
 -- companies that filed accounts but are not in the register snapshot (stopped before it, or a
 -- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4b)
+UNION ALL SELECT 'companies_filing', count(*) FROM filer
 UNION ALL SELECT 'companies_filing_not_in_register', count(*) FROM filer WHERE NOT in_register
 UNION ALL SELECT 'company_years_scaled_to_12_months', count(*) FROM annual_figures WHERE scaled_to_12_months
+UNION ALL SELECT 'company_years_under_half_a_month', count(*) FROM annual_figures WHERE exercise_months = 0
 UNION ALL SELECT 'company_years_of_several_exercises', count(*) FROM annual_figures WHERE exercises > 1
 UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annual_figures WHERE fte_zero_without_employees
 UNION ALL SELECT 'company_years_value_added_level_1', count(*) FROM annual_figures WHERE value_added_level = 1

@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: company, register_counted, growth_panel, investment_panel, growth_status, params
+-- reads: company, register_counted, growth_panel, investment_panel, growth_status, cohort_company, params
 -- creates: year_counts
 -- publishes: year_counts
 --
@@ -41,6 +41,20 @@ WITH contribution AS (
   CROSS JOIN (VALUES (''), ('_absent_from_register')) AS p(part)
   LEFT JOIN by_register x ON x.indicator = i.indicator AND (p.part = '' OR NOT x.in_register)
   GROUP BY i.indicator, i.amount, p.part
+), flemish AS (
+  -- the companies seated in Flanders with the indicator's figures, whatever their population
+  -- or register presence: while there are any, the Flemish benchmark cannot be empty (the run
+  -- stops if it is, pipeline/src/guards.rs)
+  SELECT CASE g.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS indicator, count(*) AS firms
+  FROM growth_panel g
+  JOIN company c ON c.enterprise_number = g.enterprise_number
+  WHERE c.region = 'Flanders' AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+  GROUP BY g.measure
+  UNION ALL
+  SELECT 'cpi6', count(*)
+  FROM investment_panel i
+  JOIN company c ON c.enterprise_number = i.enterprise_number
+  WHERE c.region = 'Flanders'
 )
 SELECT 'companies_absent_from_register_included' AS name, count(*) AS value FROM company WHERE NOT in_register
 UNION ALL SELECT 'companies_seat_from_filing', count(*) FROM company WHERE seat_source = 'filing'
@@ -53,6 +67,14 @@ UNION ALL SELECT 'companies_region_differs_from_register', count(*)
 UNION ALL SELECT 'companies_activity_from_filing', count(*) FROM company WHERE nace_source = 'filing'
 UNION ALL SELECT 'companies_in_flanders_outside_benchmark_population', count(*)
   FROM company WHERE region = 'Flanders' AND NOT in_benchmark
+-- the members on the cohort date (each once) and how many of them the register holds: a
+-- register that holds none of them stops the run (guards.rs)
+UNION ALL SELECT 'cohort_members', count(*) FROM cohort_company WHERE cluster_id = 'ALL'
+UNION ALL SELECT 'cohort_members_in_register', count(*) FROM cohort_company WHERE cluster_id = 'ALL' AND in_register
+UNION ALL SELECT i.indicator || '_flemish_companies', coalesce(sum(f.firms), 0)
+  FROM (VALUES ('cpi6'), ('cpi7'), ('cpi8')) AS i(indicator)
+  LEFT JOIN flemish f ON f.indicator = i.indicator
+  GROUP BY i.indicator
 UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enterprise_number)
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
 -- cpi7_benchmark_firms, cpi7_benchmark_firms_absent_from_register, ...: always

@@ -37,6 +37,7 @@ fn run_with(input: &Path, config_toml: Option<String>, confidential: bool) -> (t
         memory_limit: None,
         confidential: confidential.then(|| internal.to_string_lossy().into()),
         report_language: Default::default(),
+        wait: false,
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     (dir, out, confidential.then_some(internal), manifest)
@@ -180,6 +181,7 @@ fn the_confidential_folder_must_be_outside_the_published_one() {
             memory_limit: None,
             confidential: Some(confidential.to_string_lossy().into()),
             report_language: Default::default(),
+            wait: false,
         };
         let err = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap_err();
         assert!(err.to_string().contains("must be a folder outside --output"), "{err}");

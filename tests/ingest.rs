@@ -10,7 +10,7 @@ use common::{files_in, fixture};
 
 fn ingest_with(input: &Path, output: &Path, config: Option<&Path>) -> cpi::error::Result<cpi::staged_copy::StagedRecord> {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(cpi::ingest::ingest(&input.to_string_lossy(), &output.to_string_lossy(), config, false))
+    rt.block_on(cpi::ingest::ingest(&input.to_string_lossy(), &output.to_string_lossy(), config, false, false))
 }
 
 /// The Parquet outputs of a run, by file name.

@@ -50,6 +50,7 @@ fn run(input: &Path, min_controls: i64) -> (tempfile::TempDir, Table, Table) {
         // the unsuppressed tables: C3 is one company
         confidential: Some(dir.path().join("internal").to_string_lossy().into()),
         report_language: Default::default(),
+        wait: false,
     };
     tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     let turnover = Table::read(&dir.path().join("internal/cpi7_turnover.parquet"));

@@ -21,7 +21,7 @@ fn cell(html: &str, table: &str, cluster: &str, measure: &str) -> String {
 }
 
 fn rewrite(out: &std::path::Path, lang: Language) -> cpi::report::ReportFile {
-    tokio::runtime::Runtime::new().unwrap().block_on(cpi::report::rewrite(&out.to_string_lossy(), lang)).unwrap()
+    tokio::runtime::Runtime::new().unwrap().block_on(cpi::report::rewrite(&out.to_string_lossy(), lang, false)).unwrap()
 }
 
 fn verify(out: &std::path::Path) -> cpi::error::Result<Vec<String>> {

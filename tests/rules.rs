@@ -236,6 +236,35 @@ fn real_kbo_files_are_read_as_published() {
     assert_eq!(rows, expected);
 }
 
+/// A register whose enterprise numbers match no filer (every number of the hand-worked
+/// extract changed from 0200.xxx.xxx to 0299.xxx.xxx, in every file of the extract, so that the
+/// register itself is whole and seated in Flanders): without the guard the run published,
+/// every filer "absent from the register"; now it stops with exit code 5, naming the guard, the
+/// counts and the files, and publishes nothing.
+#[test]
+fn a_register_that_matches_no_filer_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture("handworked"), dir.path());
+    for file in ["enterprise.csv", "establishment.csv", "activity.csv", "address.csv"] {
+        common::replace_in(dir.path(), &format!("kbo/{file}"), "\"0200.", "\"0299.");
+    }
+    let out = dir.path().join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["run", "--year", "2024", "--input"])
+        .arg(dir.path())
+        .arg("--output")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(5), "{message}");
+    // 11 enterprises in the extract, 12 companies filing in the hand-worked accounts.
+    assert!(message.contains("invariant register_matches_filers failed: the register (kbo/enterprise.csv: 11 companies) holds none of the"), "{message}");
+    assert!(message.contains("accounts/accounts.csv"), "{message}");
+    assert!(!out.exists(), "nothing published");
+    assert!(!std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".out.")), "no staging folder or lock left");
+}
+
 #[test]
 fn an_update_extract_is_refused_with_a_clear_message() {
     let dir = real_extract_as_full();
@@ -253,6 +282,7 @@ fn an_update_extract_is_refused_with_a_clear_message() {
             memory_limit: None,
             confidential: None,
             report_language: Default::default(),
+            wait: false,
         }))
         .unwrap_err();
     assert!(err.to_string().ends_with("kbo/meta.csv: ExtractType is \"update\": cpi needs a full extract, not an update"), "{err}");
@@ -316,6 +346,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         // C1 in 2023 is one company: its figures are only in the unsuppressed table
         confidential: Some(dir.path().join("internal").to_string_lossy().into()),
         report_language: Default::default(),
+        wait: false,
     };
     let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
     assert_eq!(manifest.reference_years, vec![2023, 2024]);
@@ -361,27 +392,56 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
     assert_eq!(year.value.as_deref(), Some("2023..2024"));
 }
 
+/// `--memory-limit` makes the run spill, with the same outputs. The input is generated large
+/// enough that the limit is really reached (the precondition, asserted: DataFusion's operators
+/// made spill files, counted in manifest.json); the limit is below the command line's 512M
+/// minimum, which the library does not apply, so that a small input spills.
 #[test]
-fn a_memory_limit_changes_nothing_in_the_results() {
+fn a_run_under_a_small_memory_limit_spills_and_gives_the_same_bytes() {
     assert_eq!(cpi::args::memory("4G").unwrap(), 4 << 30);
     assert_eq!(cpi::args::memory("512MiB").unwrap(), 512 << 20);
     assert!(cpi::args::memory("100M").unwrap_err().to_string().contains("below the 512M minimum"));
     assert!(cpi::args::memory("lots").is_err());
-    let (_a, _, free) = run(&fixture("handworked"), 2024);
     let dir = tempfile::tempdir().unwrap();
-    let opts = cpi::RunOptions {
-        input: fixture("handworked").to_string_lossy().into(),
-        output: dir.path().join("out").to_string_lossy().into(),
-        years: vec![2024],
-        config: None,
-        overwrite: false,
-        memory_limit: Some(512 << 20),
-        confidential: None,
-        report_language: Default::default(),
+    let input = dir.path().join("in");
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["-q", "generate", "--scale", "0.02", "--seed", "3", "--output"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(generated.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let run = |name: &str, memory_limit: Option<usize>| {
+        let opts = cpi::RunOptions { memory_limit, ..cpi::RunOptions::new(input.to_string_lossy(), dir.path().join(name).to_string_lossy(), vec![2024]) };
+        rt.block_on(cpi::run(&opts)).unwrap()
     };
-    let limited = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    let free = run("free", None);
+    let limited = run("limited", Some(MEMORY_LIMIT_THAT_SPILLS));
+    assert_eq!(free.spill_files, 0, "without a limit nothing spills");
+    assert!(limited.spill_files > 0, "the precondition: the limited run spilled");
     let hashes = |m: &cpi::Manifest| m.outputs.iter().map(|o| (o.file.clone(), o.sha256.clone())).collect::<Vec<_>>();
     assert_eq!(hashes(&free), hashes(&limited));
+    assert_eq!(free.method_counts, limited.method_counts);
+}
+
+/// Memory for DataFusion's operators at which a run on the generated F = 0.02 input spills
+/// and still completes (hash joins' build sides cannot spill). Measured on 2 cores: 48 and 64
+/// MB spill, 96 MB does not, 32 MB fails (an external sort's merge).
+const MEMORY_LIMIT_THAT_SPILLS: usize = 64 << 20;
+
+/// Below what an operator that cannot spill needs, the run fails with exit code 2, names the
+/// consumers holding the memory (DataFusion's TrackConsumersPool) and says what to raise.
+#[test]
+fn a_memory_limit_too_small_names_the_consumers_and_the_flag_to_raise() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = cpi::RunOptions { memory_limit: Some(64 << 10), ..cpi::RunOptions::new(fixture("handworked").to_string_lossy(), dir.path().join("out").to_string_lossy(), vec![2024]) };
+    let err = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap_err();
+    let message = err.to_string();
+    assert!(err.is_resources_exhausted(), "{message}");
+    assert!(message.contains("consumed") || message.contains("consumers"), "the consumers are named: {message}");
+    assert!(err.hint().unwrap().contains("raise --memory-limit"));
+    assert_eq!(err.exit_code(), std::process::ExitCode::from(cpi::error::EXIT_BAD_INPUT));
+    assert!(!dir.path().join("out").exists(), "nothing published");
 }
 
 /// Nested-loop joins in a displayed physical plan that do not have the one-row `params` table

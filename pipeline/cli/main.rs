@@ -63,6 +63,10 @@ enum Command {
         /// Language of report.html: nl (Dutch, numbers written 1.234,5) or en (English, 1,234.5).
         #[arg(long, value_enum, default_value = "nl")]
         lang: LangArg,
+        /// If another cpi run, ingest or report holds this output folder's lock, wait for it
+        /// to end instead of stopping at once (exit code 6).
+        #[arg(long)]
+        wait: bool,
     },
     /// Write report.html again into an existing output folder, from its public tables and
     /// manifest.json only (so it can never show a suppressed value), and record it in the manifest.
@@ -73,6 +77,10 @@ enum Command {
         /// Language: nl (Dutch, numbers written 1.234,5) or en (English, 1,234.5).
         #[arg(long, value_enum, default_value = "nl")]
         lang: LangArg,
+        /// If another cpi run, ingest or report holds this output folder's lock, wait for it
+        /// to end instead of stopping at once (exit code 6).
+        #[arg(long)]
+        wait: bool,
     },
     /// Stage an input folder once for repeated runs: every input read and checked into
     /// Parquet tables, and the year-independent steps computed; `cpi run --input COPY` then
@@ -91,6 +99,10 @@ enum Command {
         /// Replace a folder that already holds files.
         #[arg(long)]
         overwrite: bool,
+        /// If another cpi run, ingest or report holds this output folder's lock, wait for it
+        /// to end instead of stopping at once (exit code 6).
+        #[arg(long)]
+        wait: bool,
     },
     /// Write a synthetic input folder in the published formats (for tests and benchmarks).
     Generate {
@@ -244,8 +256,8 @@ async fn run_command() -> ExitCode {
         LogFormat::Json => logs.json().init(),
     }
     let result = match cli.command {
-        Command::Run { input, output, year, config, overwrite, memory_limit, confidential, lang } => {
-            let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential, report_language: lang.into() };
+        Command::Run { input, output, year, config, overwrite, memory_limit, confidential, lang, wait } => {
+            let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential, report_language: lang.into(), wait };
             cpi::run(&opts).await.map(|m| {
                 tracing::info!(output = %output, seconds = m.seconds, "run complete");
                 // The result at a glance, for a person at a terminal only (not in scripts, not
@@ -281,13 +293,13 @@ async fn run_command() -> ExitCode {
             out(cpi::config::DEFAULT_TOML);
             Ok(())
         }
-        Command::Report { output, lang } => cpi::report::rewrite(&output, lang.into()).await.map(|r| {
+        Command::Report { output, lang, wait } => cpi::report::rewrite(&output, lang.into(), wait).await.map(|r| {
             tracing::info!(output = %output, file = r.file, bytes = r.bytes, "report written");
         }),
         Command::Verify { output } => cpi::verify(&output).await.map(|files| {
             out(&format!("{output}: {} files match manifest.json\n", files.len()));
         }),
-        Command::Ingest { input, output, config, overwrite } => cpi::ingest::ingest(&input, &output, config.as_deref(), overwrite).await.map(|record| {
+        Command::Ingest { input, output, config, overwrite, wait } => cpi::ingest::ingest(&input, &output, config.as_deref(), overwrite, wait).await.map(|record| {
             let rows: u64 = record.tables.iter().map(|f| f.rows).sum();
             tracing::info!(output = %output, rows, snapshot = %record.kbo.snapshot_date, common_key = %record.common.key, "staged copy written");
         }),
@@ -306,6 +318,9 @@ async fn run_command() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cpi: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("cpi: hint: {hint}");
+            }
             e.exit_code()
         }
     }

@@ -24,6 +24,15 @@ pub enum CpiError {
     #[error("output {0} already holds a run; pass --overwrite to replace it")]
     OutputExists(String),
 
+    /// Another run holds the output folder's lock (lock.rs).
+    #[error("locked: {0}")]
+    Locked(String),
+
+    /// A check that holds on any usable input failed: the run stops before publishing. Names
+    /// the invariant, the counts and the input files concerned (guards.rs).
+    #[error("invariant {name} failed: {message}")]
+    Invariant { name: &'static str, message: String },
+
     #[error("I/O failure on {path}: {source}")]
     Io {
         path: String,
@@ -63,6 +72,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 pub const EXIT_INTERNAL: u8 = 4;
+pub const EXIT_INVARIANT: u8 = 5;
+pub const EXIT_LOCKED: u8 = 6;
 
 impl CpiError {
     pub fn bad_input(file: impl Into<String>, message: impl Into<String>) -> Self {
@@ -87,19 +98,36 @@ impl CpiError {
         CpiError::Io { path: path.into(), source }
     }
 
+    /// Whether DataFusion's memory pool refused a reservation (`--memory-limit` too small for
+    /// an operator that cannot spill).
+    pub fn is_resources_exhausted(&self) -> bool {
+        let root = match self {
+            CpiError::Sql { source, .. } => source.find_root(),
+            CpiError::DataFusion(e) => e.find_root(),
+            _ => return false,
+        };
+        matches!(root, datafusion::error::DataFusionError::ResourcesExhausted(_))
+    }
+
+    /// What to do about the error, when there is one thing to do: printed after the message.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.is_resources_exhausted().then_some(
+            "an operator that cannot spill (a hash join's build side) needed more memory than --memory-limit gives \
+             (the largest consumers are named above): raise --memory-limit (for example --memory-limit 4G) or leave it out",
+        )
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             CpiError::BadInput { .. } | CpiError::Config(_) | CpiError::OutputExists(_) => {
                 EXIT_BAD_INPUT
             }
             CpiError::Io { .. } | CpiError::ObjectStore(_) => EXIT_IO,
+            CpiError::Invariant { .. } => EXIT_INVARIANT,
+            CpiError::Locked(_) => EXIT_LOCKED,
             // A --memory-limit too small for a step that cannot spill (hash-join build sides):
             // a setting to change, not a bug.
-            CpiError::Sql { source, .. }
-                if matches!(source.find_root(), datafusion::error::DataFusionError::ResourcesExhausted(_)) =>
-            {
-                EXIT_BAD_INPUT
-            }
+            e if e.is_resources_exhausted() => EXIT_BAD_INPUT,
             CpiError::Sql { .. }
             | CpiError::DataFusion(_)
             | CpiError::Arrow(_)

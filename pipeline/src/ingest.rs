@@ -11,7 +11,7 @@ use crate::pipeline::Pipeline;
 use crate::publish::Publisher;
 use crate::staged_copy::{self, StagedRecord};
 
-pub async fn ingest(input: &str, output: &str, config: Option<&Path>, overwrite: bool) -> Result<StagedRecord> {
+pub async fn ingest(input: &str, output: &str, config: Option<&Path>, overwrite: bool, wait: bool) -> Result<StagedRecord> {
     if crate::storage::local_path(output).is_none() {
         return Err(CpiError::Config(format!("{output}: cpi ingest writes a local folder (copy it to object storage afterwards)")));
     }
@@ -30,17 +30,8 @@ pub async fn ingest(input: &str, output: &str, config: Option<&Path>, overwrite:
     for (name, (schema, batches)) in &common.published {
         results.push((name.clone(), schema.clone(), batches.clone()));
     }
-    let publisher = Publisher::prepare(output, overwrite).await?;
+    let publisher = Publisher::prepare(output, overwrite, "ingest", wait).await?;
     let settings = crate::settings_tables::tables(pipeline.settings())?;
     let written = staged_copy::write(&publisher.staging()?.local_file(""), input.trim_end_matches('/'), &staged, &settings, &common.key, &results);
-    match written {
-        Ok(record) => {
-            publisher.publish().await?;
-            Ok(record)
-        }
-        Err(e) => {
-            publisher.abandon().await;
-            Err(e)
-        }
-    }
+    publisher.finish(written).await
 }

@@ -50,6 +50,8 @@ pub struct Manifest {
     /// totals). The run still succeeds.
     pub warnings: Vec<String>,
     pub timings: Vec<StepTiming>,
+    /// Temporary files DataFusion's operators spilled to (`--memory-limit`; 0: all in memory).
+    pub spill_files: u64,
     /// The figures `cpi run` prints on a terminal (from the published tables); not in the file.
     #[serde(skip)]
     pub summary: Vec<crate::summary::SummaryRow>,

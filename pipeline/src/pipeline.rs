@@ -15,12 +15,17 @@
 //! runtime, so `--memory-limit` bounds them together.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures_util::{StreamExt, TryStreamExt};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::disk_manager::{DiskManager, DiskManagerBuilder};
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::spill_file::{SpillFile, TempFileFactory};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -37,6 +42,30 @@ pub type Collected = (SchemaRef, Vec<RecordBatch>);
 pub struct Pipeline {
     settings: Settings,
     runtime: Arc<RuntimeEnv>,
+    spill: Arc<SpillCounter>,
+    /// Whether `--memory-limit` bounds the operators' memory.
+    memory_limited: bool,
+}
+
+/// DataFusion's temporary files, made by its default disk manager and counted: how many files
+/// a run spilled to is reported in manifest.json (`spill_files`), so that a scheduler (and the
+/// memory test) can see whether `--memory-limit` made the run spill.
+struct SpillCounter {
+    disk: Arc<DiskManager>,
+    files: AtomicU64,
+}
+
+impl TempFileFactory for SpillCounter {
+    fn create_temp_file(&self, description: &str) -> datafusion::error::Result<Arc<dyn SpillFile>> {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.disk.create_tmp_file(description)
+    }
+}
+
+impl SpillCounter {
+    fn new() -> Result<Arc<SpillCounter>> {
+        Ok(Arc::new(SpillCounter { disk: Arc::new(DiskManager::builder().build()?), files: AtomicU64::new(0) }))
+    }
 }
 
 /// The results of the common steps that later work reads: the relations the per-year steps
@@ -64,17 +93,32 @@ pub struct Computed {
 
 impl Pipeline {
     pub fn new(settings: Settings) -> Result<Pipeline> {
-        Ok(Pipeline { settings, runtime: RuntimeEnvBuilder::new().build_arc()? })
+        Pipeline::with_runtime(settings, None)
     }
 
     /// Operators (sorts, aggregates, joins) of every session share a pool of `limit` bytes and
-    /// spill to temporary files beyond it, instead of failing.
+    /// spill to temporary files beyond it, instead of failing. An operator that cannot spill
+    /// (a hash join's build side) fails with "Resources exhausted"; the pool is wrapped in
+    /// DataFusion's `TrackConsumersPool` (as datafusion-cli does), so that the message names
+    /// the five largest consumers (the operators holding the memory).
     pub fn with_memory_limit(self, limit: Option<usize>) -> Result<Pipeline> {
-        let mut runtime = RuntimeEnvBuilder::new();
+        Pipeline::with_runtime(self.settings, limit)
+    }
+
+    fn with_runtime(settings: Settings, limit: Option<usize>) -> Result<Pipeline> {
+        let spill = SpillCounter::new()?;
+        let factory: Arc<dyn TempFileFactory> = spill.clone();
+        let mut runtime = RuntimeEnvBuilder::new().with_disk_manager_builder(DiskManagerBuilder::default().with_temp_file_factory(factory));
         if let Some(limit) = limit {
-            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+            let top = std::num::NonZeroUsize::new(5).expect("5 is not zero");
+            runtime = runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(FairSpillPool::new(limit), top)));
         }
-        Ok(Pipeline { runtime: runtime.build_arc()?, ..self })
+        Ok(Pipeline { settings, runtime: runtime.build_arc()?, spill, memory_limited: limit.is_some() })
+    }
+
+    /// How many temporary files DataFusion's operators have spilled to so far.
+    pub fn spill_files(&self) -> u64 {
+        self.spill.files.load(Ordering::Relaxed)
     }
 
     pub fn settings(&self) -> &Settings {
@@ -91,6 +135,23 @@ impl Pipeline {
             return staged_copy::open(location, &checks).await;
         }
         stage::from_inputs(&Location::open(input).await?, &self.settings).await
+    }
+
+    /// Rows of some staged tables (for the guards): `count(*)`, which DataFusion answers from
+    /// Parquet metadata and in-memory batches without reading the rows.
+    pub async fn staged_rows(&self, staged: &Staged, tables: &[&'static str]) -> Result<BTreeMap<&'static str, u64>> {
+        let ctx = self.empty_session();
+        staged.register(&ctx).await?;
+        let mut rows = BTreeMap::new();
+        for table in tables {
+            let batches = ctx.sql(&format!("SELECT count(*) FROM {table}")).await?.collect().await?;
+            let count = batches
+                .first()
+                .and_then(|b| b.column(0).as_any().downcast_ref::<datafusion::arrow::array::Int64Array>())
+                .map_or(0, |c| c.value(0));
+            rows.insert(*table, count as u64);
+        }
+        Ok(rows)
     }
 
     /// An empty session on the pipeline's runtime, configured as every session of a run.
@@ -213,7 +274,12 @@ impl Pipeline {
             // The published views are collected together (each is small, and planning it is
             // single-threaded work: two at once keep both cores busy), then used in their order.
             let names: Vec<&String> = per_year.iter().flat_map(|s| s.publishes.iter()).collect();
-            let collected = futures_util::future::try_join_all(names.iter().map(|name| steps::collect(&ctx, name))).await?;
+            // Under --memory-limit one at a time: each collection's sorts and joins take their
+            // share of the pool, and dozens at once left each sort too little to spill with
+            // ("Not enough memory to continue external sort" at 256 MB on a 0.02 input).
+            let at_once = if self.memory_limited { 1 } else { names.len().max(1) };
+            let collected: Vec<Collected> =
+                futures_util::stream::iter(names.iter().map(|name| steps::collect(&ctx, name))).buffered(at_once).try_collect().await?;
             for (name, (schema, batches)) in names.into_iter().zip(collected) {
                 if name == crate::manifest::WARNINGS {
                     let prefix = if years.len() > 1 { format!("T={year} ") } else { String::new() };

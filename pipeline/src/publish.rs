@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{CpiError, Result};
+use crate::lock::OutputLock;
 use crate::storage::Location;
 use crate::run::MANIFEST_FILE;
 
@@ -21,12 +22,14 @@ pub enum Publisher {
 }
 
 impl Publisher {
-    /// Refuses a non-empty output folder unless `overwrite`, cleans up after an interrupted
-    /// run, and makes the staging folder.
-    pub async fn prepare(output: &str, overwrite: bool) -> Result<Publisher> {
+    /// Takes the output folder's lock (lock.rs: `command` names the holder; `wait` waits for
+    /// another run's lock instead of failing), refuses a non-empty output folder unless
+    /// `overwrite`, cleans up after an interrupted run (safe: no other run holds the lock), and
+    /// makes the staging folder.
+    pub async fn prepare(output: &str, overwrite: bool, command: &str, wait: bool) -> Result<Publisher> {
         match crate::storage::local_path(output) {
-            Some(path) => Ok(Publisher::Local(LocalPublisher::prepare(&path, overwrite)?)),
-            None => Ok(Publisher::Remote(RemotePublisher::prepare(output, Location::connect(output)?, overwrite).await?)),
+            Some(path) => Ok(Publisher::Local(LocalPublisher::prepare(&path, overwrite, command, wait).await?)),
+            None => Ok(Publisher::Remote(RemotePublisher::prepare(output, Location::connect(output)?, overwrite, command, wait).await?)),
         }
     }
 
@@ -38,22 +41,54 @@ impl Publisher {
         }
     }
 
-    /// Puts the staged outputs in place.
+    /// Puts the staged outputs in place (only while the lock is still held), then releases the
+    /// lock.
     pub async fn publish(self) -> Result<()> {
         match self {
-            Publisher::Local(p) => p.publish(),
-            Publisher::Remote(p) => commit(&p.staging, &p.target).await,
+            Publisher::Local(p) => {
+                p.lock.check_held()?;
+                let published = p.publish();
+                p.lock.release().await;
+                published
+            }
+            Publisher::Remote(p) => {
+                if let Err(e) = p.lock.check_held() {
+                    let _ = delete_all(&p.staging).await;
+                    return Err(e);
+                }
+                let published = commit(&p.staging, &p.target).await;
+                p.lock.release().await;
+                published
+            }
         }
     }
 
-    /// Removes the staging folder after a failure (best effort: the next run cleans up too).
+    /// Publishes when what was written to the staging folder is complete (`written` is Ok),
+    /// else abandons it; returns `written`'s value, or the first error.
+    pub async fn finish<T>(self, written: Result<T>) -> Result<T> {
+        match written {
+            Ok(value) => {
+                self.publish().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                self.abandon().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Removes the staging folder after a failure (best effort: the next run cleans up too)
+    /// and releases the lock.
     pub async fn abandon(self) {
         match self {
             Publisher::Local(p) => {
                 let _ = std::fs::remove_dir_all(&p.staging);
+                p.lock.release().await;
             }
             Publisher::Remote(p) => {
                 let _ = delete_all(&p.staging).await;
+                p.lock.release().await;
             }
         }
     }
@@ -64,31 +99,42 @@ impl Publisher {
 pub struct LocalPublisher {
     target: PathBuf,
     staging: PathBuf,
+    lock: OutputLock,
 }
 
 impl LocalPublisher {
-    fn prepare(target: &Path, overwrite: bool) -> Result<LocalPublisher> {
+    async fn prepare(target: &Path, overwrite: bool, command: &str, wait: bool) -> Result<LocalPublisher> {
         let display = target.display().to_string();
-        if target.exists() {
-            let non_empty = std::fs::read_dir(target).map_err(|e| CpiError::io(&display, e))?.next().is_some();
-            if non_empty && !overwrite {
-                return Err(CpiError::OutputExists(display));
-            }
-        }
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(|e| CpiError::io(parent.display().to_string(), e))?;
         let name = target.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
-        recover_interrupted(&parent, &name, target)?;
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        std::fs::create_dir_all(&staging).map_err(|e| CpiError::io(staging.display().to_string(), e))?;
-        Ok(LocalPublisher { target: target.to_path_buf(), staging })
+        let lock = OutputLock::local(&parent, &name, command, wait).await?;
+        let prepared = (|| {
+            if target.exists() {
+                let non_empty = std::fs::read_dir(target).map_err(|e| CpiError::io(&display, e))?.next().is_some();
+                if non_empty && !overwrite {
+                    return Err(CpiError::OutputExists(display));
+                }
+            }
+            recover_interrupted(&parent, &name, target)?;
+            let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+            std::fs::create_dir_all(&staging).map_err(|e| CpiError::io(staging.display().to_string(), e))?;
+            Ok(staging)
+        })();
+        match prepared {
+            Ok(staging) => Ok(LocalPublisher { target: target.to_path_buf(), staging, lock }),
+            Err(e) => {
+                lock.release().await;
+                Err(e)
+            }
+        }
     }
 
     /// Replaces the target folder by the staging folder.
-    fn publish(self) -> Result<()> {
+    fn publish(&self) -> Result<()> {
         let io = |p: &Path| {
             let p = p.display().to_string();
             move |e| CpiError::io(p, e)
@@ -140,10 +186,11 @@ fn recover_interrupted(parent: &Path, name: &str, target: &Path) -> Result<()> {
 pub struct RemotePublisher {
     target: Location,
     staging: Location,
+    lock: OutputLock,
 }
 
 impl RemotePublisher {
-    async fn prepare(output: &str, target: Location, overwrite: bool) -> Result<RemotePublisher> {
+    async fn prepare(output: &str, target: Location, overwrite: bool, command: &str, wait: bool) -> Result<RemotePublisher> {
         let trimmed = output.trim_end_matches('/');
         let (parent_spec, name) = match trimmed.rsplit_once('/') {
             Some((parent, name)) if parent.contains("://") && !parent.ends_with(':') && !parent.ends_with("//") => (parent, name),
@@ -154,13 +201,21 @@ impl RemotePublisher {
             }
         };
         let parent = Location::connect(parent_spec)?;
-        recover_remote(&parent, name, &target).await?;
-        if !target.list("").await?.is_empty() && !overwrite {
-            return Err(CpiError::OutputExists(target.display.clone()));
+        let lock = OutputLock::remote(&parent, name, command, wait).await?;
+        let prepared = async {
+            recover_remote(&parent, name, &target).await?;
+            if !target.list("").await?.is_empty() && !overwrite {
+                return Err(CpiError::OutputExists(target.display.clone()));
+            }
+            Ok(())
+        };
+        if let Err(e) = prepared.await {
+            lock.release().await;
+            return Err(e);
         }
         let run = format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
         let staging = parent.child(&format!(".{name}.staging-{run}"));
-        Ok(RemotePublisher { target, staging })
+        Ok(RemotePublisher { target, staging, lock })
     }
 }
 

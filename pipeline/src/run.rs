@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::catalogue;
+use crate::{catalogue, guards};
 use crate::config::Settings;
 use crate::error::{CpiError, Result};
 use crate::manifest::{self, Disclosure, Manifest, StagedCopyUse, ToolInfo};
@@ -31,12 +31,14 @@ pub struct RunOptions {
     pub confidential: Option<String>,
     /// The language of report.html.
     pub report_language: Language,
+    /// Wait for another run's lock on the output folder instead of stopping (lock.rs).
+    pub wait: bool,
 }
 
 impl RunOptions {
     /// A run of `years` from `input` into `output` with the shipped settings.
     pub fn new(input: impl Into<String>, output: impl Into<String>, years: Vec<i32>) -> RunOptions {
-        RunOptions { input: input.into(), output: output.into(), years, config: None, overwrite: false, memory_limit: None, confidential: None, report_language: Language::Nl }
+        RunOptions { input: input.into(), output: output.into(), years, config: None, overwrite: false, memory_limit: None, confidential: None, report_language: Language::Nl, wait: false }
     }
 }
 
@@ -57,9 +59,15 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
             )));
         }
     }
-    let publisher = Publisher::prepare(&opts.output, opts.overwrite).await?;
+    let publisher = Publisher::prepare(&opts.output, opts.overwrite, "run", opts.wait).await?;
     let confidential = match &opts.confidential {
-        Some(location) => Some(Publisher::prepare(location, opts.overwrite).await?),
+        Some(location) => match Publisher::prepare(location, opts.overwrite, "run", opts.wait).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                publisher.abandon().await;
+                return Err(e);
+            }
+        },
         None => None,
     };
     let confidential_staging = confidential.as_ref().map(Publisher::staging).transpose()?;
@@ -95,6 +103,14 @@ async fn compute_and_write(
     let staged = pipeline.stage(&opts.input).await?;
     let Computed { published, warnings: mut all_warnings, year_counts, common_from_copy, timings } = pipeline.compute(&staged, &opts.years).await?;
     let take = |name: &str| published.get(name).ok_or_else(|| CpiError::Internal(format!("{name} was not published")));
+
+    // The guards (guards.rs), before anything is written: a run whose numbers cannot be right
+    // stops here.
+    let input_rows = manifest::input_rows(&take(manifest::INPUT_ROWS)?.1)?;
+    let method_counts: BTreeMap<String, i64> = manifest::method_counts(&take(manifest::METHOD_COUNTS)?.1)?.into_iter().chain(year_counts).collect();
+    let rejects = take(manifest::REJECTS)?.1.iter().map(|b| b.num_rows() as u64).sum();
+    let staged_rows = pipeline.staged_rows(&staged, &["account_filings", "members"]).await?;
+    guards::check(&guards::Facts { input_rows: &input_rows, counts: &method_counts, years: &opts.years, rejects, staged_rows: &staged_rows })?;
 
     let metadata = BTreeMap::from([
         ("cpi.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
@@ -136,7 +152,6 @@ async fn compute_and_write(
         location.put(MANIFEST_FILE, serde_json::to_vec_pretty(&note).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
     }
 
-    let input_rows = manifest::input_rows(&take(manifest::INPUT_ROWS)?.1)?;
     for f in &input_rows {
         let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
         if share > pipeline.settings().config.warnings.max_reject_share {
@@ -159,7 +174,7 @@ async fn compute_and_write(
         kbo: staged.kbo.clone(),
         inputs: staged.inputs.clone(),
         input_rows,
-        method_counts: manifest::method_counts(&take(manifest::METHOD_COUNTS)?.1)?.into_iter().chain(year_counts).collect(),
+        method_counts,
         outputs,
         disclosure: Disclosure {
             published: "suppressed",
@@ -172,6 +187,7 @@ async fn compute_and_write(
         },
         warnings: all_warnings,
         timings,
+        spill_files: pipeline.spill_files(),
         summary: crate::summary::rows(&take("run_summary")?.1)?,
         report: None,
     };

@@ -180,6 +180,10 @@ pub async fn register(ctx: &SessionContext, name: &str, source: &Source) -> Resu
         }
         Source::Parquet(path) => ctx.register_parquet(name, path, ParquetReadOptions::default()).await?,
         Source::Csv { path, schema } => {
+            // DataFusion reads a path that does not exist as an empty table: never silently.
+            if !Path::new(path).is_file() {
+                return Err(crate::error::CpiError::Internal(format!("staged table {name}: its file {path} is gone")));
+            }
             let options = CsvReadOptions::new().has_header(true).schema(schema).file_extension(".csv");
             ctx.register_csv(name, path, options).await?;
         }
@@ -252,7 +256,11 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
         denomination: extract.denomination.clone(),
         address: extract.path_of("kbo_address").map(Path::to_path_buf),
     };
-    let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive())];
+    // The register's CSVs are read by DataFusion only when the steps run, from the unzipped
+    // extract or from the input folder itself: a remote input folder's downloaded copy must live
+    // as long as the tables (dropped with the Location, a loose-CSV register on S3 read as empty
+    // tables and the run matched no company).
+    let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive()), Box::new(input.clone())];
     Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, register, _keep })
 }
 

@@ -15,7 +15,7 @@ use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::error::{CpiError, Result};
@@ -198,6 +198,40 @@ impl Location {
     pub async fn put(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
         self.store.put(&StorePath::from(self.key(path)), PutPayload::from(bytes)).await?;
         Ok(())
+    }
+
+    /// Writes `path` only when no object is there yet (S3: `If-None-Match: *`; the local store:
+    /// an exclusive create). False when one is there: another writer was first.
+    pub async fn put_if_absent(&self, path: &str, bytes: Vec<u8>) -> Result<Option<UpdateVersion>> {
+        let options = PutOptions { mode: PutMode::Create, ..Default::default() };
+        match self.store.put_opts(&StorePath::from(self.key(path)), PutPayload::from(bytes), options).await {
+            Ok(r) => Ok(Some(UpdateVersion { e_tag: r.e_tag, version: r.version })),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The bytes of `path` with the version they were read at, or None when it does not exist.
+    pub async fn get_versioned(&self, path: &str) -> Result<Option<(Vec<u8>, UpdateVersion)>> {
+        match self.store.get(&StorePath::from(self.key(path))).await {
+            Ok(got) => {
+                let version = UpdateVersion { e_tag: got.meta.e_tag.clone(), version: got.meta.version.clone() };
+                Ok(Some((got.bytes().await?.to_vec(), version)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces `path` only when it is still at `version` (S3: `If-Match`). None when it has
+    /// changed or gone since: another writer came in between.
+    pub async fn put_if_version(&self, path: &str, bytes: Vec<u8>, version: UpdateVersion) -> Result<Option<UpdateVersion>> {
+        let options = PutOptions { mode: PutMode::Update(version), ..Default::default() };
+        match self.store.put_opts(&StorePath::from(self.key(path)), PutPayload::from(bytes), options).await {
+            Ok(r) => Ok(Some(UpdateVersion { e_tag: r.e_tag, version: r.version })),
+            Err(object_store::Error::Precondition { .. } | object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Copies `path` of this location to `path` of `to`, on the same store (server side).

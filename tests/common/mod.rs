@@ -37,6 +37,7 @@ pub fn run_with(input: &Path, year: i32, config: Option<&str>) -> (tempfile::Tem
         memory_limit: None,
         confidential: Some(confidential_dir.to_string_lossy().to_string()),
         report_language: Default::default(),
+        wait: false,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let manifest = rt.block_on(cpi::run(&opts)).unwrap();

@@ -534,5 +534,38 @@ mod tests {
         assert_eq!(exercise_months(d("2022-07-01"), d("2023-12-31")), 18);
         assert_eq!(exercise_months(d("2023-04-01"), d("2023-12-31")), 9);
         assert_eq!(exercise_months(d("2022-10-01"), d("2023-09-30")), 12);
+        // Short exercises: 12 days (a company founded on 20 December) and 15 days round to 0
+        // months (0.39, 0.49), 16 days to 1 (0.53); a month of 31 or 28 days is 1.
+        assert_eq!(exercise_months(d("2024-12-20"), d("2024-12-31")), 0);
+        assert_eq!(exercise_months(d("2024-12-17"), d("2024-12-31")), 0);
+        assert_eq!(exercise_months(d("2024-12-16"), d("2024-12-31")), 1);
+        assert_eq!(exercise_months(d("2024-12-01"), d("2024-12-31")), 1);
+        assert_eq!(exercise_months(d("2023-02-01"), d("2023-02-28")), 1);
+        // One day is a legal exercise too, and never a division by zero here.
+        assert_eq!(exercise_months(d("2024-12-31"), d("2024-12-31")), 0);
+        assert_eq!(exercise_months(d("2023-01-01"), d("2024-12-31")), 24);
+        assert_eq!(exercise_months(d("2022-12-01"), d("2024-12-31")), 25);
+    }
+
+    /// accounts.max_exercise_months = 24: an exercise of exactly 24 months is accepted, one of 25
+    /// is rejected (`exercise_too_long`); a 12-day exercise is accepted with 0 months.
+    #[test]
+    fn the_longest_exercise_accepted_is_max_exercise_months() {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Int32Type;
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None };
+        let mut out = Accounts::default();
+        let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
+        let mut log = InputLog::default();
+        let value = RubricValue { rubric_code: "70", period: "N", value: "1" };
+        for (line, reference, start) in [(2, "R24", "2023-01-01"), (3, "R25", "2022-12-01"), (4, "R12D", "2024-12-20")] {
+            let d = Deposit { exercise_start: start, exercise_end: "2024-12-31", ..Deposit::of_tests(reference) };
+            builder.push(line, &d, &value, &|_| String::new(), &mut log);
+        }
+        builder.flush(&mut out).unwrap();
+        let months: Vec<i32> = out.filings.iter().flat_map(|b| b.column_by_name("exercise_months").unwrap().as_primitive::<Int32Type>().values().to_vec()).collect();
+        assert_eq!(months, vec![24, 0]);
+        assert_eq!(log.rejects.len(), 1);
+        assert_eq!((log.rejects[0].line, log.rejects[0].reason.as_str()), (3, "exercise_too_long"));
     }
 }

@@ -69,22 +69,37 @@ impl Published {
 }
 
 /// `cpi report`: writes report.html again into an existing output folder, from its tables and
-/// manifest, and records it in the manifest.
-pub async fn rewrite(output: &str, lang: Language) -> Result<ReportFile> {
+/// manifest, and records it in the manifest. The folder is republished as a whole (its files
+/// copied to a staging folder with the new report and manifest, then put in place under the
+/// folder's lock, as `cpi run` does), so that a killed `cpi report` never leaves a report that
+/// its manifest does not describe.
+pub async fn rewrite(output: &str, lang: Language, wait: bool) -> Result<ReportFile> {
     let dir = Location::connect(output)?;
     let manifest_name = dir.name_of(MANIFEST_FILE);
     if !dir.exists(MANIFEST_FILE).await? {
         return Err(CpiError::bad_input(&manifest_name, "missing: the folder holds no complete run"));
     }
-    let mut manifest: Value =
-        serde_json::from_slice(&dir.get(MANIFEST_FILE).await?).map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
-    let published = Published::read(&dir, manifest.clone()).await?;
-    let html = render(&published, lang)?;
-    let record = ReportFile { file: REPORT_FILE.into(), language: lang, bytes: html.len() as u64, sha256: sha256_hex(html.as_bytes()) };
-    dir.put(REPORT_FILE, html.into_bytes()).await?;
-    manifest["report"] = serde_json::to_value(&record).map_err(|e| CpiError::Internal(e.to_string()))?;
-    dir.put(MANIFEST_FILE, serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
-    Ok(record)
+    let publisher = crate::publish::Publisher::prepare(output, true, "report", wait).await?;
+    let staging = publisher.staging()?;
+    let written = async {
+        // Read under the lock: the folder is the one a finished run left.
+        let mut manifest: Value =
+            serde_json::from_slice(&dir.get(MANIFEST_FILE).await?).map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
+        let published = Published::read(&dir, manifest.clone()).await?;
+        let html = render(&published, lang)?;
+        let record = ReportFile { file: REPORT_FILE.into(), language: lang, bytes: html.len() as u64, sha256: sha256_hex(html.as_bytes()) };
+        for file in dir.list("").await? {
+            if file.path != REPORT_FILE && file.path != MANIFEST_FILE {
+                staging.put(&file.path, dir.get(&file.path).await?).await?;
+            }
+        }
+        staging.put(REPORT_FILE, html.into_bytes()).await?;
+        manifest["report"] = serde_json::to_value(&record).map_err(|e| CpiError::Internal(e.to_string()))?;
+        staging.put(MANIFEST_FILE, serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+        Ok(record)
+    };
+    let written = written.await;
+    publisher.finish(written).await
 }
 
 /// The report as HTML.
