@@ -265,6 +265,26 @@ fn a_register_that_matches_no_filer_stops_the_run() {
     assert!(!std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".out.")), "no staging folder or lock left");
 }
 
+/// A 12-day first exercise (a company founded on 20 December that closes on 31 December, a
+/// legal filing) stopped the whole run ("Cannot cast to Decimal128(38,4). Overflowing on inf":
+/// 12 days round to 0 months). Now the run completes, the year is counted as under half a month,
+/// and the outputs of the other companies are those of the fixture without it.
+#[test]
+fn a_twelve_day_first_exercise_is_counted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture("handworked"), dir.path());
+    common::append_to(
+        dir.path(),
+        "accounts/accounts.csv",
+        "0200.002.122,2025-00000777,2025-03-01,2024-12-20,2024-12-31,m01,70,N,1200\n0200.002.122,2025-00000777,2025-03-01,2024-12-20,2024-12-31,m01,8169,N,500\n",
+    );
+    let (_d, _, manifest) = run(dir.path(), 2024);
+    assert_eq!(manifest.method_counts["company_years_under_half_a_month"], 1);
+    let (_h, _, handworked) = run(&fixture("handworked"), 2024);
+    assert_eq!(manifest.method_counts["company_years_with_figures"], handworked.method_counts["company_years_with_figures"] + 1);
+    assert_eq!(manifest.method_counts["companies_filing"], handworked.method_counts["companies_filing"] + 1);
+}
+
 #[test]
 fn an_update_extract_is_refused_with_a_clear_message() {
     let dir = real_extract_as_full();
