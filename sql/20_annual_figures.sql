@@ -256,7 +256,11 @@ WITH reported AS (
          CAST(c.next_exercise_start - INTERVAL '1 day' AS DATE) AS exercise_end,
          12 AS exercise_months,
          true AS from_comparatives,
-         v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level,
+         -- acquisitions of fixed assets (8169, 8161..8166, 8029, 8021..8024) have no
+         -- previous-year column in any model: a year filled from comparatives has unknown
+         -- investment, whatever a delivery writes for NM1 (METHODOLOGY.md section 3)
+         v.turnover, v.fte, CAST(NULL AS DECIMAL(38, 4)) AS tangible_investment, CAST(NULL AS DECIMAL(38, 4)) AS intangible_investment,
+         v.value_added, v.value_added_level,
          true AS has_personnel_costs
   FROM comparatives_source c
   -- a filing without comparatives of the rubric map's rubrics fills nothing
@@ -275,9 +279,9 @@ SELECT r.enterprise_number,
             ELSE r.fte END AS fte,
        r.fte IS NULL AND NOT r.has_personnel_costs AND s.fte_zero_without_personnel_costs AND m.fte_missing = 'unknown'
          AS fte_zero_without_employees,
-       CASE WHEN r.tangible_investment IS NULL AND m.tangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+       CASE WHEN r.tangible_investment IS NULL AND m.tangible_investment_missing = 'zero' AND NOT r.from_comparatives THEN CAST(0 AS DECIMAL(38, 4))
             ELSE r.tangible_investment END AS tangible_investment_eur,
-       CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
+       CASE WHEN r.intangible_investment IS NULL AND m.intangible_investment_missing = 'zero' AND NOT r.from_comparatives THEN CAST(0 AS DECIMAL(38, 4))
             ELSE r.intangible_investment END AS intangible_investment_eur,
        CASE WHEN r.value_added IS NULL AND m.value_added_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4)) ELSE r.value_added END AS value_added_eur,
        r.value_added_level

@@ -11,6 +11,9 @@
 -- 18-month exercise inside the window counts in full). Only an exercise longer than 12 months
 -- that starts before the window is cut to 12 of its months, pro rata (it stands for the first
 -- window year): 2019-07-01..2020-12-31 counts 12/18 of its amounts in a window from 2020.
+-- A year filled from comparatives has no investment (acquisitions have no previous-year column:
+-- unknown, step 20): it adds neither to the investment nor to the FTE-years, so that the FTE
+-- share is taken over the same company-years as the investment.
 CREATE TABLE investment_panel AS
 WITH exercise_investment AS (
   SELECT e.enterprise_number,
@@ -22,6 +25,7 @@ WITH exercise_investment AS (
               ELSE e.intangible_investment_eur END AS intangible_investment_eur
   FROM exercise_figures e
   WHERE e.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
+    AND NOT e.from_comparatives
 ), window_rows AS (
   -- the exercises and the calendar years in one stream, aggregated once per company
   SELECT enterprise_number, investment_eur, intangible_investment_eur,
@@ -31,6 +35,7 @@ WITH exercise_investment AS (
   SELECT f.enterprise_number, NULL, NULL, 0, 1, f.fte
   FROM annual_figures f
   WHERE f.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
+    AND NOT f.from_comparatives
 )
 -- a company needs both an exercise and a calendar year in the window
 SELECT enterprise_number,

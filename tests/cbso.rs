@@ -161,6 +161,11 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
         strings(&[
             // 2025-00000004 is a PDF-only filing: a reference without accounting data.
             &["cbso_accounting_data_documents", "7"],
+            // A's filed document has an address (2000); the corrected one, B's euro-converted
+            // one and D's say nothing, nor do their reference records.
+            &["cbso_documents_seat_from_document", "1"],
+            &["cbso_documents_seat_from_reference_record", "0"],
+            &["cbso_documents_without_seat", "3"],
             &["cbso_reference_records", "7"],
             &["cbso_references_without_accounting_data", "1"],
         ])
@@ -274,4 +279,121 @@ fn the_same_filings_as_cbso_json_give_the_same_outputs_as_in_long_form() {
     assert_eq!(reasons(&long_out), ["duplicate_row", "enterprise_number_check_digits", "value_not_numeric"]);
     assert_eq!(reasons(&json_out), ["duplicate_row", "enterprise_number_check_digits", "reference_rejected", "value_not_numeric"]);
     assert!(manifest.input_rows.iter().all(|f| f.rows_read == f.rows_used + f.rows_rejected));
+}
+
+/// A per-company reference record as the CBSO web service answers it (PascalCase), with the
+/// filer's seat on the record: `Address.PostalCode`, `CountryCode`, `LegalForm`, `ActivityCode`.
+fn reference_with_seat(number: &str, enterprise: &str, version: &str, corrected: Option<&str>, postcode: Option<&str>) -> Value {
+    let mut r = json!({"ReferenceNumber": number, "DepositDate": "2025-06-01", "ExerciseDates": {"startDate": "2024-01-01", "endDate": "2024-12-31"},
+                       "EnterpriseNumber": enterprise, "ModelType": "m81-f", "Currency": "EUR", "DataVersion": version});
+    if let Some(p) = postcode {
+        r["Address"] = json!({"Street": "Veldstraat", "Number": "1", "PostalCode": p, "City": "Gent", "CountryCode": "BE"});
+        r["LegalForm"] = json!("610");
+        r["ActivityCode"] = json!("62010");
+    }
+    if let Some(c) = corrected {
+        r["CorrectedData"] = json!(c);
+    }
+    r
+}
+
+/// The shapes of real deliveries (issue #32, sections 1 and 2), worked out by hand:
+/// - E (0200.002.122, absent from the register): the reference record says 9000 Gent, BE, legal
+///   form 610, activity 62010; its document says nothing of the seat: placed by the reference.
+/// - F (0200.002.221, absent): no seat on its reference record; the document's coded fields
+///   `Address.City` = `pcd:m2000`, `Country` = `cty:mBE`, `LegalForm.LegalFormCode` = `lgf:m610`:
+///   2000, BE, 610.
+/// - G (0200.002.320): filed (70 = 100) and corrected by the NBB (aa, 70 = 120): the corrected
+///   document carries no version inside, only its file label `-aa-corrected`: the correction is
+///   used, not read as a second authentic copy (which would have been a duplicate).
+/// - H (0200.002.419): filed (70 = 500, 1003 = 5) and its social balance corrected (sb: 1003 = 6,
+///   file label `-sb-corrected`): CORRECTED_SB is not a whole deposit and not in the default
+///   data versions, so the filed deposit stays in use (70 = 500, FTE 5) and the correction is
+///   counted as a version not used.
+/// - I (0200.000.340): delivered only as `pdf_extracted` (70 = 7): read as PDF_ENCODED, used.
+/// - a document whose DataVersion is `mystery`: its rubric row is rejected as
+///   unknown_data_version, never defaulted.
+#[test]
+fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    std::fs::remove_file(dir.path().join("accounts/accounts.csv")).unwrap();
+    let a = dir.path().join("accounts");
+    let refs = json!([
+        reference_with_seat("2025-00000011", "0200002122", "Authentic", None, Some("9000")),
+        reference_with_seat("2025-00000012", "0200002221", "Authentic", None, None),
+        reference_with_seat("2025-00000013", "0200002320", "Authentic", None, None),
+        reference_with_seat("2025-00000013", "0200002320", "Corrected", Some("aa"), None),
+        reference_with_seat("2025-00000014", "0200002419", "Authentic", None, None),
+        reference_with_seat("2025-00000014", "0200002419", "Corrected", Some("sb"), None),
+        reference_with_seat("2025-00000015", "0200000340", "pdf_extracted", None, None),
+        reference_with_seat("2025-00000016", "0200000340", "Authentic", None, None),
+    ]);
+    write_json(&a.join("references.json"), &refs);
+    let doc = |number: &str, values: &[(&str, &str, &str)]| json!({"ReferenceNumber": number, "Rubrics": values.iter().map(|(c, p, v)| json!({"Code": c, "Period": p, "Value": v})).collect::<Vec<_>>()});
+    write_json(&a.join("2025-00000011.json"), &doc("2025-00000011", &[("70", "N", "1000")]));
+    let mut coded = doc("2025-00000012", &[("70", "N", "2000")]);
+    coded["Address"] = json!({"Street": "Meir", "Number": "1", "City": "pcd:m2000", "Country": "cty:mBE"});
+    coded["LegalForm"] = json!({"LegalFormCode": "lgf:m610", "LegalForm": "Besloten vennootschap"});
+    write_json(&a.join("2025-00000012.json"), &coded);
+    write_json(&a.join("2025-00000013.json"), &doc("2025-00000013", &[("70", "N", "100")]));
+    write_json(&a.join("improved/2025-00000013-aa-corrected.json"), &doc("2025-00000013", &[("70", "N", "120")]));
+    write_json(&a.join("2025-00000014.json"), &doc("2025-00000014", &[("70", "N", "500"), ("1003", "N", "5")]));
+    write_json(&a.join("improved/2025-00000014-sb-corrected.json"), &doc("2025-00000014", &[("1003", "N", "6")]));
+    write_json(&a.join("2025-00000015.json"), &json!({"ReferenceNumber": "2025-00000015", "DataVersion": "pdf_extracted", "Rubrics": [{"Code": "70", "Period": "N", "Value": "7"}]}));
+    write_json(&a.join("2025-00000016.json"), &json!({"ReferenceNumber": "2025-00000016", "DataVersion": "mystery", "Rubrics": [{"Code": "70", "Period": "N", "Value": "8"}]}));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pipeline = cpi::Pipeline::new(cpi::config::Settings::defaults().unwrap()).unwrap();
+    let staged = rt.block_on(pipeline.stage(&dir.path().to_string_lossy())).unwrap();
+    let ctx = rt.block_on(pipeline.computed_session(&staged, 2024)).unwrap();
+
+    let filings = query(
+        &ctx,
+        "SELECT enterprise_number, reference_number, data_version, filing_postcode, filing_country, legal_form, activity_code
+         FROM account_filings ORDER BY reference_number, data_version",
+    );
+    assert_eq!(
+        filings,
+        strings(&[
+            &["0200.002.122", "2025-00000011", "AUTHENTIC", "9000", "BE", "610", "62010"],
+            &["0200.002.221", "2025-00000012", "AUTHENTIC", "2000", "BE", "610", ""],
+            &["0200.002.320", "2025-00000013", "AUTHENTIC", "", "", "", ""],
+            &["0200.002.320", "2025-00000013", "CORRECTED", "", "", "", ""],
+            &["0200.002.419", "2025-00000014", "AUTHENTIC", "", "", "", ""],
+            &["0200.002.419", "2025-00000014", "CORRECTED_SB", "", "", "", ""],
+            &["0200.000.340", "2025-00000015", "PDF_ENCODED", "", "", "", ""],
+        ])
+    );
+    // E and F, absent from the register, are placed in Flanders by their filings.
+    let placed = query(&ctx, "SELECT enterprise_number, region, seat_source FROM company WHERE enterprise_number IN ('0200.002.122', '0200.002.221') ORDER BY 1");
+    assert_eq!(placed, strings(&[&["0200.002.122", "Flanders", "filing"], &["0200.002.221", "Flanders", "filing"]]));
+    let figures = query(&ctx, "SELECT enterprise_number, reference_number, CAST(turnover_eur AS DOUBLE), CAST(fte AS DOUBLE) FROM annual_figures WHERE year = 2024 ORDER BY 1");
+    assert_eq!(
+        figures,
+        strings(&[
+            &["0200.000.340", "2025-00000015", "7.0", "0.0"],
+            &["0200.002.122", "2025-00000011", "1000.0", "0.0"],
+            &["0200.002.221", "2025-00000012", "2000.0", "0.0"],
+            &["0200.002.320", "2025-00000013", "120.0", "0.0"],
+            &["0200.002.419", "2025-00000014", "500.0", "5.0"],
+        ])
+    );
+    let statuses = query(&ctx, "SELECT reference_number, data_version, status FROM filing_not_used ORDER BY 1, 2");
+    assert_eq!(
+        statuses,
+        strings(&[
+            &["2025-00000013", "AUTHENTIC", "superseded_by_improved_version"],
+            &["2025-00000014", "CORRECTED_SB", "data_version_not_used"],
+        ])
+    );
+    let rejects = query(&ctx, "SELECT file, field, raw_value, reason FROM output_rejects WHERE file LIKE 'accounts/%' ORDER BY file");
+    assert_eq!(rejects, strings(&[&["accounts/2025-00000016.json", "DataVersion", "MYSTERY", "unknown_data_version"]]));
+    let mut counts = query(&ctx, "SELECT name, value FROM method_counts ORDER BY 1");
+    counts.retain(|r| r[0].starts_with("cbso_documents"));
+    // E by its reference record; F by its document; the others (5 documents used) by neither.
+    assert_eq!(
+        counts,
+        strings(&[&["cbso_documents_seat_from_document", "1"], &["cbso_documents_seat_from_reference_record", "1"], &["cbso_documents_without_seat", "5"]])
+    );
 }

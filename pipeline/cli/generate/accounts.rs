@@ -222,7 +222,9 @@ impl AccountSink {
     fn write(&mut self, f: &Filing, values: &[(&'static str, f64)], previous: Option<&[(&'static str, f64)]>, summary: &mut GenerateSummary) -> Result<()> {
         let mut rows: Vec<(&str, &str, f64)> = values.iter().map(|(r, v)| (*r, "N", *v)).collect();
         if let Some(prev) = previous {
-            rows.extend(prev.iter().map(|(r, v)| (*r, "NM1", *v)));
+            // The fixed-asset movement schedule has no previous-year column in any model:
+            // acquisitions are never delivered as comparatives.
+            rows.extend(prev.iter().filter(|(r, _)| !ACQUISITION_RUBRICS.contains(r)).map(|(r, v)| (*r, "NM1", *v)));
         }
         if let AccountSink::Cbso(sink) = self {
             summary.account_rows += rows.len();
@@ -353,3 +355,7 @@ fn later(date: &str) -> String {
     let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
     (d + chrono::Duration::days(90)).format("%Y-%m-%d").to_string()
 }
+
+/// The acquisition rubrics of the fixed-asset movement schedules (tangible 8169 and 8161..8166,
+/// intangible 8029 and 8021..8024), which have no previous-year column (METHODOLOGY.md section 3).
+const ACQUISITION_RUBRICS: [&str; 12] = ["8169", "8161", "8162", "8163", "8164", "8165", "8166", "8029", "8021", "8022", "8023", "8024"];

@@ -32,9 +32,14 @@ use crate::error::{CpiError, Result};
 use crate::storage::Location;
 
 /// The NBB's versions of a deposit's data: the deposit as filed, and its improvements by the
-/// NBB (www.nbb.be, CBSO web services, "Daily extract of improved data": PDF_ENCODED,
-/// EURO_CONVERTED, CORRECTED).
-pub const DATA_VERSIONS: [&str; 4] = [AUTHENTIC, "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED"];
+/// NBB (www.nbb.be, CBSO web services, "Daily extract of improved data"; the delivered
+/// `DataVersion` values are `pdf_extracted`, `euro_converted`, `corrected` with `CorrectedData`
+/// `aa` (annual accounts) or `sb` (social balance), as the public client code of the web
+/// services reads them, schemas/cbso.json). cpi's names: PDF_ENCODED (`pdf_extracted`),
+/// EURO_CONVERTED, CORRECTED (the annual accounts corrected) and CORRECTED_SB (only the social
+/// balance corrected: not a whole deposit, so it is not in accounts.data_versions by default
+/// and is counted as a version not used, the deposit's other version staying in use).
+pub const DATA_VERSIONS: [&str; 5] = [AUTHENTIC, "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED", "CORRECTED_SB"];
 const EURO_CONVERTED: &str = "EURO_CONVERTED";
 const BATCH_ROWS: usize = 65_536;
 
@@ -55,7 +60,7 @@ enum Kind {
 /// A reference record, checked: the deposit it describes, or why it was rejected.
 #[derive(Debug, Clone)]
 enum Reference {
-    Valid(ReferenceRecord),
+    Valid(Box<ReferenceRecord>),
     Rejected,
 }
 
@@ -68,10 +73,90 @@ struct ReferenceRecord {
     model_type: String,
     currency: Option<String>,
     data_version: String,
+    /// What the reference record says of the filer: `Address.PostalCode`,
+    /// `Address.CountryCode`, `LegalForm` (a code) and `ActivityCode` (nullable).
+    seat: Described,
+}
+
+/// The filer as a reference record or an accounting-data document describes it.
+#[derive(Debug, Clone, Default)]
+struct Described {
+    postcode: Option<String>,
+    country: Option<String>,
+    legal_form: Option<String>,
+    activity_code: Option<String>,
+}
+
+impl Described {
+    /// The reference record's `Address` {`PostalCode`, `CountryCode`, ...}, `LegalForm`,
+    /// `ActivityCode`.
+    fn of_reference(o: &Map<String, Value>) -> Described {
+        let address = get(o, "Address").and_then(Value::as_object);
+        Described {
+            postcode: address.and_then(|a| text(a, "PostalCode")).map(|c| code_of(&c).to_string()),
+            country: address.and_then(|a| text(a, "CountryCode")).map(|c| code_of(&c).to_ascii_uppercase()),
+            legal_form: text(o, "LegalForm").map(|c| code_of(&c).to_string()),
+            activity_code: text(o, "ActivityCode").map(|c| code_of(&c).to_string()),
+        }
+    }
+
+    /// The accounting-data document's coded fields: `Address` {`City` as a postcode member
+    /// `pcd:m2000`, `Country` as `cty:mBE`, or `OtherPostalCode` and `OtherCountry` for an
+    /// address abroad}, `LegalForm` {`LegalFormCode`: `lgf:m610`}; also `PostalCode` and
+    /// `CountryCode` where a document has them.
+    fn of_document(o: &Map<String, Value>) -> Described {
+        let address = get(o, "Address").and_then(Value::as_object);
+        let postcode = address.and_then(|a| {
+            text(a, "PostalCode")
+                .map(|c| code_of(&c).to_string())
+                // City is a postcode only when coded as one (a plain city name is not)
+                .or_else(|| text(a, "City").filter(|c| c.starts_with("pcd:")).map(|c| code_of(&c).to_string()))
+                .or_else(|| text(a, "OtherPostalCode").map(|c| code_of(&c).to_string()))
+        });
+        let country = address.and_then(|a| ["CountryCode", "Country", "OtherCountry"].iter().find_map(|k| text(a, k))).map(|c| code_of(&c).to_ascii_uppercase());
+        Described {
+            postcode,
+            country,
+            legal_form: text(o, "LegalForm").map(|c| code_of(&c).to_string()),
+            activity_code: ["ActivityCode", "NaceCode", "Activity"].iter().find_map(|k| text(o, k)).map(|c| code_of(&c).to_string()),
+        }
+    }
+
+    /// This description, each field completed from `fallback` where it says nothing.
+    fn or(self, fallback: Described) -> Described {
+        Described {
+            postcode: self.postcode.or(fallback.postcode),
+            country: self.country.or(fallback.country),
+            legal_form: self.legal_form.or(fallback.legal_form),
+            activity_code: self.activity_code.or(fallback.activity_code),
+        }
+    }
+}
+
+/// A member of an XBRL enumeration as the CBSO writes coded values (`pcd:m2000`, `cty:mBE`,
+/// `lgf:m610`; lennybrans/CompanyData-NBB reads them so): the code after the prefix and its
+/// `m`. Other values as they are.
+fn code_of(value: &str) -> &str {
+    match value.split_once(':') {
+        Some((prefix, rest)) if !prefix.is_empty() && prefix.chars().all(|c| c.is_ascii_lowercase()) => rest.strip_prefix('m').unwrap_or(rest),
+        _ => value,
+    }
+}
+
+/// The data version an improved product's file label says (`-ocr-authentic`, `-euro-authentic`,
+/// `-aa-corrected`, `-sb-corrected` in the file or zip member name, any case), if any.
+fn version_of_label(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    [("-ocr-authentic", "PDF_ENCODED"), ("-euro-authentic", EURO_CONVERTED), ("-aa-corrected", "CORRECTED"), ("-sb-corrected", "CORRECTED_SB")]
+        .into_iter()
+        .find_map(|(label, version)| name.contains(label).then_some(version))
 }
 
 /// Reference records by reference number (several when the NBB improved a deposit).
 type References = HashMap<String, Vec<Reference>>;
+
+/// Documents by where their filer's seat came from: `reference_record`, `document`, `none`.
+type SeatSources = std::collections::BTreeMap<&'static str, i64>;
 
 /// Reads the CBSO files among `paths` (relative to `input`): first every reference record,
 /// then the accounting data, one file per core; the checked rows go to `spill`.
@@ -87,13 +172,16 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     }
     let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
     let done = crate::parallel::map(&data, |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
-    let (mut files, mut matched, mut documents) = (vec![], HashSet::new(), 0i64);
+    let (mut files, mut matched, mut documents, mut seats) = (vec![], HashSet::new(), 0i64, SeatSources::new());
     for result in done {
-        let (name, part_log, part_matched, part_documents) = result?;
+        let (name, part_log, part_matched, part_documents, part_seats) = result?;
         files.push(name);
         log.append(part_log);
         matched.extend(part_matched);
         documents += part_documents;
+        for (source, n) in part_seats {
+            *seats.entry(source).or_default() += n;
+        }
     }
     let without_data = references.keys().filter(|r| !matched.contains(*r)).count() as i64;
     Ok(CbsoRead {
@@ -103,6 +191,10 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
             ("cbso_accounting_data_documents".into(), documents),
             // A PDF-only or consolidated filing has a reference record and no accounting data.
             ("cbso_references_without_accounting_data".into(), without_data),
+            // where each document's seat came from (METHODOLOGY.md section 4b)
+            ("cbso_documents_seat_from_reference_record".into(), seats.get("reference_record").copied().unwrap_or(0)),
+            ("cbso_documents_seat_from_document".into(), seats.get("document").copied().unwrap_or(0)),
+            ("cbso_documents_without_seat".into(), seats.get("none").copied().unwrap_or(0)),
         ],
     })
 }
@@ -173,8 +265,9 @@ fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a,
     match get(o, key)? {
         Value::String(s) if !s.trim().is_empty() => Some(std::borrow::Cow::Borrowed(s.trim())),
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
-        // A coded value given as an object ({"Code": "014", ...}).
-        Value::Object(inner) => text(inner, "Code").map(|c| std::borrow::Cow::Owned(c.into_owned())),
+        // A coded value given as an object ({"Code": "014"}, {"LegalFormCode": "lgf:m610",
+        // "LegalForm": "..."}): its code.
+        Value::Object(inner) => ["Code", &format!("{key}Code")].iter().find_map(|k| text(inner, k)).map(|c| std::borrow::Cow::Owned(c.into_owned())),
         _ => None,
     }
 }
@@ -184,9 +277,16 @@ fn date_part(s: &str) -> &str {
     s.split('T').next().unwrap_or(s)
 }
 
-/// The NBB's name of a data version, normalised: upper case, `-` and spaces as `_`.
-fn normalised_version(s: &str) -> String {
-    s.trim().to_ascii_uppercase().replace(['-', ' '], "_")
+/// The NBB's name of a data version, normalised: upper case, `-` and spaces as `_`, the
+/// delivered `pdf_extracted` as PDF_ENCODED, and a correction of the social balance only
+/// (`CorrectedData` `sb`) as CORRECTED_SB.
+fn normalised_version(s: &str, corrected_data: Option<&str>) -> String {
+    let version = s.trim().to_ascii_uppercase().replace(['-', ' '], "_");
+    match version.as_str() {
+        "PDF_EXTRACTED" => "PDF_ENCODED".to_string(),
+        "CORRECTED" if corrected_data.is_some_and(|c| c.eq_ignore_ascii_case("sb")) => "CORRECTED_SB".to_string(),
+        _ => version,
+    }
 }
 
 /// Reads the reference records of a file into `references`; a record that cannot be used is
@@ -218,7 +318,7 @@ fn read_references(input: &Location, path: &str, references: &mut References, lo
                     // The same record delivered twice (two daily extracts) counts once.
                     let known = entry.iter().any(|e| matches!(e, Reference::Valid(k) if k.data_version == r.data_version));
                     if !known {
-                        entry.push(Reference::Valid(r));
+                        entry.push(Reference::Valid(Box::new(r)));
                     }
                 }
                 (None, Some((field, raw, reason))) => {
@@ -249,7 +349,8 @@ fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(
             return (None, Some((field, raw.clone(), if raw.is_empty() { "date_empty" } else { "date_not_iso" })));
         }
     }
-    let version = text(o, "DataVersion").map(|v| normalised_version(&v)).unwrap_or_else(|| AUTHENTIC.to_string());
+    let corrected_data = text(o, "CorrectedData");
+    let version = text(o, "DataVersion").map(|v| normalised_version(&v, corrected_data.as_deref())).unwrap_or_else(|| AUTHENTIC.to_string());
     if !DATA_VERSIONS.contains(&version.as_str()) {
         return (None, Some(("DataVersion", version, "unknown_data_version")));
     }
@@ -261,6 +362,7 @@ fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(
         model_type: text(o, "ModelType").unwrap_or_default().into_owned(),
         currency: text(o, "Currency").map(|c| c.to_ascii_uppercase()),
         data_version: version,
+        seat: Described::of_reference(o),
     };
     (Some(record), None)
 }
@@ -275,12 +377,13 @@ fn read_accounting_data(
     references: &References,
     rules: &AccountRules,
     spill: &SpillFolder,
-) -> Result<(String, InputLog, HashSet<String>, i64)> {
+) -> Result<(String, InputLog, HashSet<String>, i64, SeatSources)> {
     let name = input.name_of(path);
     let mut batches = Accounts::spilled(spill, file_id)?;
     let mut log = InputLog::default();
     let mut builder = AccountsBuilder::new(&name, file_id, rules);
     let (mut rows, mut documents, mut matched) = (0u64, 0i64, HashSet::new());
+    let mut seat_sources = SeatSources::new();
     for_each_document(input, path, |member, doc| {
         let o = match (&doc, classify(&doc)) {
             (Value::Object(o), Some(Kind::AccountingData)) => o,
@@ -303,14 +406,30 @@ fn read_accounting_data(
             return Ok(true);
         };
         let records = references.get(reference.as_ref()).map(Vec::as_slice).unwrap_or_default();
-        let wanted = text(o, "DataVersion").map(|v| normalised_version(&v));
+        // The document's version: its own DataVersion, else its improved product's file label
+        // (the member's name, then the file's), else the reference record delivered with it.
+        let wanted = text(o, "DataVersion")
+            .map(|v| normalised_version(&v, text(o, "CorrectedData").as_deref()))
+            .or_else(|| version_of_label(member).or_else(|| version_of_label(path)).map(str::to_string));
+        if let Some(v) = wanted.as_deref().filter(|v| !DATA_VERSIONS.contains(v)) {
+            reject_all("DataVersion", v, "unknown_data_version");
+            return Ok(true);
+        }
         let record = match (&wanted, records) {
             (_, []) => {
                 reject_all("ReferenceNumber", &reference, "no_reference_record");
                 return Ok(true);
             }
             (None, [only]) => only,
-            (None, _) => records.iter().find(|r| matches!(r, Reference::Valid(v) if v.data_version == AUTHENTIC)).unwrap_or(&records[0]),
+            // Several versions delivered and none named: the document as filed (improved
+            // products carry their label), or, without an authentic record, not guessed.
+            (None, _) => match records.iter().find(|r| matches!(r, Reference::Valid(v) if v.data_version == AUTHENTIC)) {
+                Some(r) => r,
+                None => {
+                    reject_all("DataVersion", "", "data_version_unknown");
+                    return Ok(true);
+                }
+            },
             (Some(v), _) => match records.iter().find(|r| matches!(r, Reference::Valid(k) if &k.data_version == v)) {
                 Some(r) => r,
                 None => {
@@ -331,11 +450,13 @@ fn read_accounting_data(
                 return Ok(true);
             }
         }
-        let address = get(o, "Address").and_then(Value::as_object);
-        let postcode = address.and_then(|a| ["PostalCode", "PostCode", "Zipcode", "Zip"].iter().find_map(|k| text(a, k)));
-        let country = address.and_then(|a| ["CountryCode", "Country"].iter().find_map(|k| text(a, k)));
-        let legal_form = text(o, "LegalForm");
-        let activity = ["ActivityCode", "NaceCode", "Activity"].iter().find_map(|k| text(o, k));
+        // The filer's seat, legal form and activity: the reference record first, the
+        // document's coded fields where it says nothing (METHODOLOGY.md section 4b).
+        let document = Described::of_document(o);
+        let seat_source = if record.seat.postcode.is_some() { "reference_record" } else if document.postcode.is_some() { "document" } else { "none" };
+        *seat_sources.entry(seat_source).or_default() += 1;
+        let described = record.seat.clone().or(document);
+        let (postcode, country, legal_form, activity) = (described.postcode, described.country, described.legal_form, described.activity_code);
         let deposit = Deposit {
             enterprise_number: &record.enterprise_number,
             reference_number: &reference,
@@ -374,5 +495,5 @@ fn read_accounting_data(
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok((name, log, matched, documents))
+    Ok((name, log, matched, documents, seat_sources))
 }
