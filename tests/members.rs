@@ -165,3 +165,39 @@ fn a_member_that_is_not_a_company_is_in_the_cohort_but_in_no_sample() {
     let c1: i64 = (0..f.len()).filter(|&r| f.text("cluster_id", r).as_deref() == Some("C1")).map(|r| f.int("firms", r)).sum();
     assert_eq!(c1, 4, "C1 flows: A B C and 0200.000.736 (G), staying");
 }
+
+/// Membership periods (issue #34, section 1): each row of a member list is a period, and a
+/// company is a member on the cohort date when any of its periods covers it, whatever the rows'
+/// order. The hand-worked C2 cohort on 1 January 2024 holds 0200.000.142, .439, .538 and
+/// 1.033 (4; .835 left on 2023-06-30, .934 joins in March 2024). A second row for .835 from
+/// 2023-01-01 (open), overlapping its first period, makes it a member: 5 companies, the row
+/// placed before or after the first one (before, one of the two orders lost it as a
+/// `duplicate_listing`). A third row equal to the new one is a duplicate: rejected, counted,
+/// and the membership stays. `cpi validate` lists the overlapping period.
+#[test]
+fn a_member_is_a_member_when_any_of_its_periods_covers_the_date_in_any_row_order() {
+    let original = std::fs::read_to_string(fixture("handworked").join("clusters/members.csv")).unwrap();
+    let (header, rows) = original.split_once('\n').unwrap();
+    let rejoined = "C2,0200.000.835,2023-01-01,\n";
+    for (order, text) in [("after", format!("{header}\n{rows}{rejoined}{rejoined}")), ("before", format!("{header}\n{rejoined}{rejoined}{rows}"))] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture("handworked"), dir.path());
+        std::fs::write(dir.path().join("clusters/members.csv"), text).unwrap();
+        let (_d, out, manifest) = run(dir.path(), 2024);
+        let cpi7 = Table::read(&out.join("cpi7_turnover.parquet"));
+        assert_eq!(cpi7.int("cohort_firms", cpi7.row_where("cluster_id", "C2")), 5, "the new row {order} the first");
+        assert_eq!(manifest.method_counts["member_periods_overlapping"], 1, "{order}");
+        let members = manifest.input_rows.iter().find(|f| f.file == "clusters/members.csv").unwrap();
+        // The hand-worked rows and rejects, and 2 new rows of which the repeated one is rejected.
+        let (_h, _, hand) = run(&fixture("handworked"), 2024);
+        let before = hand.input_rows.iter().find(|f| f.file == "clusters/members.csv").unwrap();
+        assert_eq!((members.rows_read, members.rows_rejected), (before.rows_read + 2, before.rows_rejected + 1), "{order}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    common::append_to(dir.path(), "clusters/members.csv", rejoined);
+    let validate = Command::new(env!("CARGO_BIN_EXE_cpi")).args(["validate", "--input"]).arg(dir.path()).output().unwrap();
+    let report = String::from_utf8_lossy(&validate.stdout);
+    assert!(validate.status.success());
+    assert!(report.contains("clusters/members.csv, line 15: 0200.000.835 in C2"), "{report}");
+}

@@ -134,6 +134,8 @@ pub struct Staged {
     pub copy: Option<crate::staged_copy::OpenedCopy>,
     /// Member rows with a name but no number, for `cpi validate` (not kept in a staged copy).
     pub unnumbered: Vec<members::Unnumbered>,
+    /// Member rows whose period overlaps another of the same company and cluster, for `cpi validate`.
+    pub overlapping: Vec<members::Overlapping>,
     /// The register's names and addresses, for `cpi validate`'s candidates (published inputs only).
     pub register: RegisterFiles,
     /// Temporary folders (unzipped extract, checked account rows) that live as long as this.
@@ -166,6 +168,7 @@ impl Staged {
             tables,
             copy: Some(copy),
             unnumbered: vec![],
+            overlapping: vec![],
             register: RegisterFiles::default(),
             _keep: vec![],
         }
@@ -261,7 +264,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     // as long as the tables (dropped with the Location, a loose-CSV register on S3 read as empty
     // tables and the run matched no company).
     let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive()), Box::new(input.clone())];
-    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, register, _keep })
+    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, overlapping: lists.overlapping, register, _keep })
 }
 
 /// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::error::Result;
 use crate::inputs::candidates::{self, Candidate};
 use crate::inputs::kbo::KboMeta;
-use crate::inputs::members::Unnumbered;
+use crate::inputs::members::{Overlapping, Unnumbered};
 use crate::manifest::{self, FileCounts, RejectRow};
 use crate::pipeline::Pipeline;
 
@@ -22,6 +22,8 @@ pub struct ValidationReport {
     pub unnumbered: Vec<(Unnumbered, Vec<Candidate>)>,
     /// Why no candidates could be looked up (no denomination.csv in the extract), if so.
     pub no_candidates: Option<String>,
+    /// Member rows whose period overlaps another of the same company and cluster.
+    pub overlapping: Vec<Overlapping>,
 }
 
 pub async fn validate(input: &str, config: Option<&Path>) -> Result<ValidationReport> {
@@ -40,6 +42,7 @@ pub async fn validate(input: &str, config: Option<&Path>) -> Result<ValidationRe
         rejects: manifest::rejects(&rejects.1)?,
         unnumbered: staged.unnumbered.iter().cloned().zip(candidates).collect(),
         no_candidates,
+        overlapping: staged.overlapping.clone(),
     })
 }
 
@@ -76,6 +79,13 @@ impl std::fmt::Display for ValidationReport {
                     let seat = c.seat_postcode.as_ref().map(|p| format!(" (seat {p})")).unwrap_or_default();
                     writeln!(f, "    candidate {} {:?}{seat}", c.enterprise_number, c.denomination)?;
                 }
+            }
+        }
+        if !self.overlapping.is_empty() {
+            writeln!(f, "membership periods that overlap an earlier row of the same company and cluster (kept: a member on a date any period covers; check the export):")?;
+            for o in &self.overlapping {
+                let file = o.file.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&o.file);
+                writeln!(f, "  {file}, line {}: {} in {}", o.line, o.enterprise_number, o.cluster_id)?;
             }
         }
         let rejected: u64 = self.files.iter().map(|f| f.rows_rejected).sum();

@@ -69,6 +69,18 @@ pub struct ClusterLists {
     pub counts: Vec<(String, i64)>,
     /// Rows rejected as `no_enterprise_number`, for `cpi validate` to suggest candidates.
     pub unnumbered: Vec<Unnumbered>,
+    /// Rows whose period overlaps an earlier one of the same company and cluster.
+    pub overlapping: Vec<Overlapping>,
+}
+
+/// A member row whose period overlaps an earlier row's for the same company and cluster
+/// without being equal: kept, and listed by `cpi validate`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlapping {
+    pub file: String,
+    pub line: u64,
+    pub cluster_id: String,
+    pub enterprise_number: String,
 }
 
 /// A member row with a name but no enterprise number.
@@ -109,8 +121,11 @@ pub async fn read(input: &Location, establishments: &Path, log: &mut InputLog) -
         let rows = read_member_file(&input.local_file(&path), &name, &mut state, log)?;
         log.finish_file(&name, rows);
     }
-    let counts = vec![("members_given_as_establishment_numbers".to_string(), state.from_establishment)];
-    Ok(ClusterLists { clusters: clusters_batch(&clusters)?, members: state.rows.batch()?, counts, unnumbered: state.unnumbered })
+    let counts = vec![
+        ("members_given_as_establishment_numbers".to_string(), state.from_establishment),
+        ("member_periods_overlapping".to_string(), state.overlapping.len() as i64),
+    ];
+    Ok(ClusterLists { clusters: clusters_batch(&clusters)?, members: state.rows.batch()?, counts, unnumbered: state.unnumbered, overlapping: state.overlapping })
 }
 
 #[derive(Default)]
@@ -118,6 +133,7 @@ struct MemberState {
     known: HashSet<String>,
     seen: Listings,
     rows: MemberRows,
+    overlapping: Vec<Overlapping>,
     /// establishment number -> enterprise number, read on first need.
     establishments: Option<HashMap<String, String>>,
     establishments_path: std::path::PathBuf,
@@ -244,16 +260,22 @@ fn check_row(
             }
         }
     };
-    // The same company listed again for the same cluster over a period that overlaps an
-    // earlier row counts once: the later row is reported as a duplicate. Periods that do not
-    // overlap (a company that left and joined again) are both kept.
+    // Every row is a membership period: a company is a member on a date when any of its
+    // periods for the cluster covers it (steps 30, 40, 60, 80 take the rows together), so no
+    // row's place in the file decides a membership. A row identical to an earlier one (same
+    // company, cluster and period: two exports pasted together) is rejected as a duplicate,
+    // which removes no membership; a period that overlaps an earlier one without being equal
+    // (a contradictory export) is kept and listed by `cpi validate` for a person to check.
     let periods = state.seen.entry((cluster.clone(), number.clone())).or_default();
+    if periods.contains(&(from, to)) {
+        reject(MemberColumn::EnterpriseNumber, &raw_number, "duplicate_listing");
+        return Ok(());
+    }
     let overlaps = |&(f, t): &(Option<i32>, Option<i32>)| {
         from.unwrap_or(i32::MIN) <= t.unwrap_or(i32::MAX) && f.unwrap_or(i32::MIN) <= to.unwrap_or(i32::MAX)
     };
     if periods.iter().any(overlaps) {
-        reject(MemberColumn::EnterpriseNumber, &raw_number, "duplicate_listing");
-        return Ok(());
+        state.overlapping.push(Overlapping { file: file.to_string(), line, cluster_id: cluster.clone(), enterprise_number: number.clone() });
     }
     periods.push((from, to));
     let out = &mut state.rows;
@@ -400,9 +422,12 @@ mod tests {
         let (state, log, _) = read_list("m.csv", text.as_bytes());
         let out = &state.rows;
         // 0411.104.014 left SIM at the end of 2017 and joined again in 2019: both rows count;
-        // the 2016 row lies inside the first period: a duplicate.
-        assert_eq!(out.enterprise_number, vec!["0403.170.701", "0411.104.014", "0411.104.014", "0411.104.014"]);
-        assert_eq!(out.cluster_id, vec!["SIM", "VIL", "SIM", "SIM"]);
+        // the 2016 row lies inside the first period: kept too (a period of its own; a member
+        // on a date any of them covers), and listed as overlapping. Line 3 repeats line 2
+        // exactly (the same number in another notation, the same open period): a duplicate.
+        assert_eq!(out.enterprise_number, vec!["0403.170.701", "0411.104.014", "0411.104.014", "0411.104.014", "0411.104.014"]);
+        assert_eq!(out.cluster_id, vec!["SIM", "VIL", "SIM", "SIM", "SIM"]);
+        assert_eq!(state.overlapping, vec![Overlapping { file: "m.csv".into(), line: 11, cluster_id: "SIM".into(), enterprise_number: "0411.104.014".into() }]);
         // 01/01/2020 (dd/mm/yyyy) is 2020-01-01, day 18262 since 1970-01-01.
         assert_eq!(out.member_from[..2], [None, Some(18262)]);
         let reasons: Vec<(u64, &str, &str)> = log.rejects.iter().map(|r| (r.line, r.field.as_str(), r.reason.as_str())).collect();
@@ -415,10 +440,9 @@ mod tests {
                 (6, "member_to", "member_to_before_member_from"),
                 // A two-digit year is never guessed.
                 (7, "member_from", "date_ambiguous"),
-                (11, "enterprise_number", "duplicate_listing"),
             ]
         );
-        assert_eq!((log.counts()[0].rows_read, log.counts()[0].rows_used, log.counts()[0].rows_rejected), (10, 4, 6));
+        assert_eq!((log.counts()[0].rows_read, log.counts()[0].rows_used, log.counts()[0].rows_rejected), (10, 5, 5));
     }
 
     #[test]
@@ -431,14 +455,16 @@ mod tests {
                      Nieuwe Firma;;01/01/2024;;9000\n";
         let (state, log, rows) = read_list("VIL.csv", text);
         assert_eq!(rows, 3);
-        // The establishment's enterprise is the same company over a period that does not
-        // overlap... it does (2019 -> open): a duplicate listing, reported.
-        assert_eq!(state.rows.enterprise_number, vec!["0403.170.701"]);
-        assert_eq!(state.rows.cluster_id, vec!["VIL"]);
-        assert_eq!(state.rows.member_from, vec![Some(17956)]); // 2019-03-01
+        // The establishment's enterprise is the same company over a period (2020-06-15 ..
+        // 2021-12-31) inside the first row's (2019 -> open): both kept, the second listed as
+        // overlapping; it changes no membership.
+        assert_eq!(state.rows.enterprise_number, vec!["0403.170.701", "0403.170.701"]);
+        assert_eq!(state.rows.cluster_id, vec!["VIL", "VIL"]);
+        assert_eq!(state.rows.member_from, vec![Some(17956), Some(18428)]); // 2019-03-01, 2020-06-15
         assert_eq!(state.from_establishment, 1);
+        assert_eq!(state.overlapping.len(), 1);
         let reasons: Vec<(u64, &str, &str)> = log.rejects.iter().map(|r| (r.line, r.field.as_str(), r.reason.as_str())).collect();
-        assert_eq!(reasons, vec![(4, "KBO-nummer", "duplicate_listing"), (5, "KBO-nummer", "no_enterprise_number")]);
+        assert_eq!(reasons, vec![(5, "KBO-nummer", "no_enterprise_number")]);
         assert_eq!(state.unnumbered, vec![Unnumbered { file: "VIL.csv".into(), line: 5, name: "Nieuwe Firma".into(), postcode: Some("9000".into()) }]);
     }
 
