@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, split_block, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing_not_used, filing_count, filing_place, measure_rule, exercise_figures, annual_figures, filer, method_counts
+-- creates: filing_not_used, filing_count, data_vintage, filing_place, measure_rule, exercise_figures, annual_figures, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -15,13 +15,20 @@
 -- A deposit of one block is one row already (its number is the block's); only the blocks of a
 -- deposit split over several (step 15's split_block) can repeat a row, so only they are grouped
 -- (grouping all 4 M blocks on their ten columns took about 1 s at F = 1.0).
+-- A vintage (accounts.deposit_cutoff): a deposit made after the cutoff date is as if it had
+-- not been delivered yet: it has no version preference (so it supersedes nothing) and its
+-- status is deposited_after_cutoff (after_cutoff is NULL without a cutoff). The one-row
+-- settings table is crossed, not filtered on, so that the plan has no nested-loop join.
+-- (after_cutoff stays nullable: a coalesce to false made DataFusion 55 disagree with itself
+-- about the column's nullability across the UNION below, an internal error.)
 CREATE TABLE filing AS
 WITH block AS (
   SELECT f.enterprise_number,
          f.reference_number,
          f.data_version,
          coalesce(s.deposit, f.block) AS deposit,
-         v.preference AS version_preference,
+         CASE WHEN f.deposit_date > c.deposit_cutoff THEN NULL ELSE v.preference END AS version_preference,
+         f.deposit_date > c.deposit_cutoff AS after_cutoff,
          f.deposit_date,
          f.exercise_start,
          f.exercise_end,
@@ -31,6 +38,7 @@ WITH block AS (
   FROM data_version_preference v
   RIGHT JOIN account_filings f ON v.data_version = f.data_version
   LEFT JOIN split_block s ON s.block = f.block
+  CROSS JOIN (SELECT deposit_cutoff FROM settings) c
 )
 SELECT * EXCLUDE (split) FROM block WHERE NOT split
 UNION ALL
@@ -64,7 +72,8 @@ WITH usable AS (
 )
 SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit, f.deposit_date, f.exercise_start, f.exercise_end,
        f.exercise_months, f.year,
-       CASE WHEN f.version_preference IS NULL THEN 'data_version_not_used'
+       CASE WHEN f.after_cutoff THEN 'deposited_after_cutoff'
+            WHEN f.version_preference IS NULL THEN 'data_version_not_used'
             WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
               THEN 'superseded_by_later_deposit'
             WHEN f.version_preference <> b.version_preference THEN 'superseded_by_improved_version'
@@ -88,6 +97,13 @@ WHERE status <> 'used';
 
 CREATE TABLE filing_count AS
 SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status;
+
+-- The data's vintage: the deposit cutoff when there is one, else the latest deposit used. Step
+-- 85 compares it with each reference year's filing deadline (provisional figures).
+CREATE TABLE data_vintage AS
+SELECT coalesce((SELECT deposit_cutoff FROM settings), max(deposit_date)) AS vintage
+FROM filing_status
+WHERE status = 'used';
 
 -- What each year's filing says about the company itself, when it says it (CBSO JSON: the
 -- address's postcode and country, the legal form, the activity code; the long form says none):

@@ -37,6 +37,7 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.headline_benchmark,
        s.bootstrap_replicates,
        s.interval_level,
-       s.bootstrap_seed
+       s.bootstrap_seed,
+       s.complete_after_months
 FROM reference_year y
 CROSS JOIN settings s;

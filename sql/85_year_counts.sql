@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: company, register_counted, growth_panel, investment_panel, growth_status, cohort_company, params
+-- reads: company, register_counted, growth_panel, investment_panel, growth_status, cohort_company, data_vintage, params
 -- creates: year_counts
 -- publishes: year_counts
 --
@@ -75,6 +75,14 @@ UNION ALL SELECT i.indicator || '_flemish_companies', coalesce(sum(f.firms), 0)
   FROM (VALUES ('cpi6'), ('cpi7'), ('cpi8')) AS i(indicator)
   LEFT JOIN flemish f ON f.indicator = i.indicator
   GROUP BY i.indicator
+-- 1 while reference year T is provisional: the data's vintage (step 20) is fewer than
+-- accounts.complete_after_months whole months after the end of T (the NBB's filing deadline, 7
+-- months after the year end, and a margin for late deposits: METHODOLOGY.md section 3); the
+-- report says so beside T's figures. Whole months, counted from 1 January of T + 1.
+UNION ALL SELECT 'reference_year_provisional',
+  CASE WHEN (CAST(date_part('year', v.vintage) AS INT) - (p.reference_year + 1)) * 12 + CAST(date_part('month', v.vintage) AS INT) - 1
+            < p.complete_after_months THEN 1 ELSE 0 END
+  FROM data_vintage v CROSS JOIN params p
 UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enterprise_number)
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
 -- cpi7_benchmark_firms, cpi7_benchmark_firms_absent_from_register, ...: always

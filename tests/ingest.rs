@@ -90,6 +90,7 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
         common,
         [
             "annual_figures",
+            "data_vintage",
             "exercise_figures",
             "filer",
             "filing_place",

@@ -172,3 +172,22 @@ fn a_folder_without_a_newer_table_still_gets_its_report() {
     assert_eq!(cell(&html, "headline-table-2024", "ALL", "cpi7.headline_gap_pp"), "+8,1");
     assert_eq!(cell(&html, "sure-table-CPI7-2024", "C1", "herfindahl"), ":");
 }
+
+/// A reference year is marked provisional beside its figures while its annual accounts may not
+/// all be filed (accounts.complete_after_months = 13 whole months after the end of T, counted
+/// from the data's vintage: here the latest deposit used, 2025-07-01). T = 2024: 6 months after
+/// 2024 ends: provisional. T = 2023: 18 months: not. With a deposit cutoff of 2025-01-31 the
+/// vintage is the cutoff: 12 whole months after 2023 ends, fewer than 13: provisional again.
+#[test]
+fn a_reference_year_whose_accounts_are_not_all_filed_is_marked_provisional() {
+    let (_a, out, manifest) = run(&fixture("handworked"), 2024);
+    assert_eq!(manifest.method_counts["2024.reference_year_provisional"], 1);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<p class=\"provisional\" id=\"provisional-2024\"><strong>Voorlopig.</strong> De jaarrekeningen over 2024"), "no provisional note");
+    let (_b, out, manifest) = run(&fixture("handworked"), 2023);
+    assert_eq!(manifest.method_counts["2023.reference_year_provisional"], 0);
+    assert!(!std::fs::read_to_string(out.join("report.html")).unwrap().contains("class=\"provisional\""));
+    let cutoff = cpi::config::DEFAULT_TOML.replace("deposit_cutoff = \"\"", "deposit_cutoff = \"2025-01-31\"");
+    let (_c, _, manifest) = common::run_with(&fixture("handworked"), 2023, Some(&cutoff));
+    assert_eq!(manifest.method_counts["2023.reference_year_provisional"], 1);
+}

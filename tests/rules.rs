@@ -285,6 +285,31 @@ fn a_twelve_day_first_exercise_is_counted_not_fatal() {
     assert_eq!(manifest.method_counts["companies_filing"], handworked.method_counts["companies_filing"] + 1);
 }
 
+/// A vintage (accounts.deposit_cutoff, issue #34 section 5): with the cutoff 2025-06-30 the
+/// hand-worked deposits of 2025-07-01 are ignored. The fixture has 9 deposits dated 2025-07-01,
+/// one of them with a wrong enterprise number (0200.001.232: its check digits should be 17), so
+/// 8 filings are counted as deposited after the cutoff; the manifest records the setting. A
+/// cutoff that is not a date is refused with the key named.
+#[test]
+fn a_deposit_cutoff_reproduces_an_earlier_vintage() {
+    let cutoff = cpi::config::DEFAULT_TOML.replace("deposit_cutoff = \"\"", "deposit_cutoff = \"2025-06-30\"");
+    assert_ne!(cutoff, cpi::config::DEFAULT_TOML);
+    let (_d, out, manifest) = common::run_with(&fixture("handworked"), 2024, Some(&cutoff));
+    assert_eq!(manifest.method_counts["filings_deposited_after_cutoff"], 8);
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(written["config"]["accounts"]["deposit_cutoff"], "2025-06-30");
+    let (_h, _, all) = run(&fixture("handworked"), 2024);
+    assert!(!all.method_counts.contains_key("filings_deposited_after_cutoff"));
+    assert_eq!(all.method_counts["filings_used"], manifest.method_counts["filings_used"] + 8);
+
+    let bad = cpi::config::DEFAULT_TOML.replace("deposit_cutoff = \"\"", "deposit_cutoff = \"30/06/2025\"");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    let err = cpi::config::Settings::load(Some(&path)).unwrap_err().to_string();
+    assert!(err.contains("accounts.deposit_cutoff must be a date yyyy-mm-dd"), "{err}");
+}
+
 #[test]
 fn an_update_extract_is_refused_with_a_clear_message() {
     let dir = real_extract_as_full();

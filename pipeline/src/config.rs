@@ -84,6 +84,18 @@ pub struct AccountsConfig {
     pub fte_zero_without_personnel_costs: bool,
     /// The NBB's versions of a deposit's data, from the least to the most improved.
     pub data_versions: Vec<String>,
+    /// A vintage: deposits made after this date (yyyy-mm-dd) are ignored; "" = none.
+    pub deposit_cutoff: String,
+    /// A reference year T is provisional until the data's vintage is this many whole months
+    /// after the end of T.
+    pub complete_after_months: i32,
+}
+
+impl AccountsConfig {
+    /// `deposit_cutoff` as a date (None when empty); checked by [`Config::validate`].
+    pub fn deposit_cutoff_date(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::parse_from_str(&self.deposit_cutoff, "%Y-%m-%d").ok()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -262,6 +274,12 @@ impl Config {
         let known = crate::inputs::cbso::DATA_VERSIONS;
         if self.accounts.data_versions.is_empty() || self.accounts.data_versions.iter().any(|v| !known.contains(&v.as_str())) {
             return bad(format!("accounts.data_versions must list versions among {}", known.join(", ")));
+        }
+        if !self.accounts.deposit_cutoff.is_empty() && self.accounts.deposit_cutoff_date().is_none() {
+            return bad(format!("accounts.deposit_cutoff must be a date yyyy-mm-dd or \"\" (none), not {:?}", self.accounts.deposit_cutoff));
+        }
+        if self.accounts.complete_after_months < 7 {
+            return bad("accounts.complete_after_months must be at least 7 (the filing deadline)".into());
         }
         if self.accounts.max_exercise_months < 12 {
             return bad("accounts.max_exercise_months must be at least 12".into());

@@ -73,6 +73,10 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
     let text = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
     let boolean = |v: bool| Arc::new(datafusion::arrow::array::BooleanArray::from(vec![v])) as ArrayRef;
     let month_day = |v: u32| int(v as i32);
+    let date = |v: Option<chrono::NaiveDate>| {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+        Arc::new(datafusion::arrow::array::Date32Array::from(vec![v.map(|d| (d - epoch).num_days() as i32)])) as ArrayRef
+    };
     Ok(RecordBatch::try_from_iter(vec![
         ("growth_window_years", int(c.growth.window_years)),
         ("headline_benchmark", text(&c.growth.headline_benchmark)),
@@ -82,6 +86,8 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("period", text(&c.accounts.period)),
         ("comparatives_fill_missing_years", boolean(c.accounts.comparatives_fill_missing_years)),
         ("fte_zero_without_personnel_costs", boolean(c.accounts.fte_zero_without_personnel_costs)),
+        ("deposit_cutoff", date(c.accounts.deposit_cutoff_date())),
+        ("complete_after_months", int(c.accounts.complete_after_months)),
         ("label_language", text(&c.register.label_language)),
         ("include_companies_absent_from_register", boolean(c.register.include_companies_absent_from_register)),
         ("min_coverage", float(c.warnings.min_coverage)),

@@ -266,6 +266,8 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
             "breakdowns": breakdowns(p.table("cpi_breakdowns"), year, &labels),
             "exclusions": quality::pivot_counts(p.table("exclusion_counts"), year, &labels),
             "counted": quality::counted(&p.manifest, year),
+            // sql/85: 1 while T's annual accounts may not all be filed (METHODOLOGY.md section 3)
+            "provisional": p.manifest["method_counts"].get(format!("{year}.reference_year_provisional")).and_then(Value::as_i64) == Some(1),
         }));
     }
 
