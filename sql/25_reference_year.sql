@@ -38,6 +38,7 @@ SELECT CAST(y.reference_year AS INT) AS reference_year,
        s.bootstrap_replicates,
        s.interval_level,
        s.bootstrap_seed,
+       s.uncertainty_min_sample_firms,
        s.complete_after_months
 FROM reference_year y
 CROSS JOIN settings s;

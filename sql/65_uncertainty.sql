@@ -31,12 +31,13 @@ SELECT s.*,
        count(*) OVER (PARTITION BY cluster_id, indicator) AS n
 FROM s;
 
--- The draws: for replicate r and draw j of a sample of n companies, the position
--- 1 + (x3 mod n), where x0 = (seed * 7919 + r * 1000003 + j) mod M, x(i+1) = (x(i)^2 + c(i)) mod M
--- with M = 2^31 - 1 and c = 11, 13, 17: integer arithmetic that every SQL engine computes the
--- same way (so DuckDB's cross-check draws the same companies), squared three times so that
--- neighbouring draws are not related. Every cluster of the same size draws the same positions
--- (of different companies). A view: the replicates' sums below read the draws as they are
+-- The draws: for replicate r and draw j of sample k (its sample_key) of n companies, the
+-- position 1 + (x3 mod n), where x0 = (seed * 7919 + k * 104729 + r * 1000003 + j) mod M,
+-- x(i+1) = (x(i)^2 + c(i)) mod M with M = 2^31 - 1 and c = 11, 13, 17: integer arithmetic that
+-- every SQL engine computes the same way (so DuckDB's cross-check draws the same companies),
+-- squared three times so that neighbouring draws are not related. The sample's key enters the
+-- seed, so that two samples of the same size (two clusters, or CPI 7 and CPI 8 of one cluster)
+-- do not draw the same positions. A view: the replicates' sums below read the draws as they are
 -- made (999 x n rows), none of them is kept.
 CREATE VIEW uncertainty_draw AS
 WITH sizes AS (
@@ -61,7 +62,7 @@ positions AS (
 ),
 x0 AS (
   SELECT d.sample_key, d.n, r.replicate, d.draw,
-         ((SELECT bootstrap_seed FROM params) * 7919 + r.replicate * 1000003 + d.draw) % 2147483647 AS x
+         ((SELECT bootstrap_seed FROM params) * 7919 + d.sample_key * 104729 + r.replicate * 1000003 + d.draw) % 2147483647 AS x
   -- (the replicates, at most a few thousand, are the buffered side: each of them is crossed
   -- with batches of draw numbers)
   FROM replicates r
@@ -230,6 +231,11 @@ WITH headline AS (
   UNION ALL
   SELECT cluster_id, 'productivity', sample_firms, productivity_growth, flanders_productivity_growth, productivity_gap_pp
   FROM productivity_result
+), measured AS (
+  -- every measure only for a sample of at least uncertainty.min_sample_firms companies (the
+  -- boundary included); below, NULL with uncertainty_reason
+  SELECT h.*, h.sample_firms >= p.uncertainty_min_sample_firms AS measured
+  FROM headline h CROSS JOIN params p
 )
 SELECT h.cluster_id,
        h.indicator,
@@ -239,20 +245,21 @@ SELECT h.cluster_id,
        h.gap_pp,
        p.bootstrap_replicates,
        p.interval_level,
-       CASE WHEN i.valid_replicates = p.bootstrap_replicates THEN i.growth_low END AS growth_low,
-       CASE WHEN i.valid_replicates = p.bootstrap_replicates THEN i.growth_high END AS growth_high,
-       CASE WHEN i.valid_replicates = p.bootstrap_replicates THEN 100 * (i.growth_low - h.flanders_growth) END AS gap_low_pp,
-       CASE WHEN i.valid_replicates = p.bootstrap_replicates THEN 100 * (i.growth_high - h.flanders_growth) END AS gap_high_pp,
-       c.largest_member_share,
-       c.top5_share,
-       c.top10_share,
-       c.herfindahl,
-       coalesce(c.top5_publishable, false) AS top5_publishable,
-       coalesce(c.top10_publishable, false) AS top10_publishable,
-       f.max_member_influence_pp,
-       coalesce(m.median_growth_firms, 0) AS median_growth_firms,
-       m.median_member_growth
-FROM headline h
+       CASE WHEN h.measured AND i.valid_replicates = p.bootstrap_replicates THEN i.growth_low END AS growth_low,
+       CASE WHEN h.measured AND i.valid_replicates = p.bootstrap_replicates THEN i.growth_high END AS growth_high,
+       CASE WHEN h.measured AND i.valid_replicates = p.bootstrap_replicates THEN 100 * (i.growth_low - h.flanders_growth) END AS gap_low_pp,
+       CASE WHEN h.measured AND i.valid_replicates = p.bootstrap_replicates THEN 100 * (i.growth_high - h.flanders_growth) END AS gap_high_pp,
+       CASE WHEN h.measured THEN c.largest_member_share END AS largest_member_share,
+       CASE WHEN h.measured THEN c.top5_share END AS top5_share,
+       CASE WHEN h.measured THEN c.top10_share END AS top10_share,
+       CASE WHEN h.measured THEN c.herfindahl END AS herfindahl,
+       h.measured AND coalesce(c.top5_publishable, false) AS top5_publishable,
+       h.measured AND coalesce(c.top10_publishable, false) AS top10_publishable,
+       CASE WHEN h.measured THEN f.max_member_influence_pp END AS max_member_influence_pp,
+       CASE WHEN h.measured THEN coalesce(m.median_growth_firms, 0) ELSE 0 END AS median_growth_firms,
+       CASE WHEN h.measured THEN m.median_member_growth END AS median_member_growth,
+       CASE WHEN NOT h.measured THEN 'sample_below_min_firms' END AS uncertainty_reason
+FROM measured h
 CROSS JOIN params p
 LEFT JOIN uncertainty_interval i ON i.cluster_id = h.cluster_id AND i.indicator = h.indicator
 LEFT JOIN uncertainty_concentration c ON c.cluster_id = h.cluster_id AND c.indicator = h.indicator

@@ -483,6 +483,7 @@ SELECT CAST(u.cluster_id AS VARCHAR) AS cluster_id,
        CAST(u.median_member_growth AS DOUBLE) AS median_member_growth,
        CAST(u.top5_publishable AS BOOLEAN) AS top5_publishable,
        CAST(u.top10_publishable AS BOOLEAN) AS top10_publishable,
+       CAST(u.uncertainty_reason AS VARCHAR) AS uncertainty_reason,
        CAST(members_suppressed_reason AS VARCHAR) AS suppressed_reason,
        CAST(flanders_suppressed_reason AS VARCHAR) AS flanders_suppressed_reason
 FROM (SELECT *, CASE indicator WHEN 'CPI7' THEN 'cpi7' WHEN 'CPI8' THEN 'cpi8' ELSE 'productivity' END AS tbl
@@ -511,7 +512,7 @@ SELECT cluster_id, reference_year, indicator, sample_firms,
        CASE WHEN m AND f THEN max_member_influence_pp END AS max_member_influence_pp,
        median_growth_firms,
        CASE WHEN m THEN median_member_growth END AS median_member_growth,
-       top5_publishable, top10_publishable,
+       top5_publishable, top10_publishable, uncertainty_reason,
        suppressed_reason, flanders_suppressed_reason
 FROM o
 ORDER BY cluster_id, indicator;

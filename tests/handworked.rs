@@ -199,11 +199,22 @@ fn handworked_indicators() {
     }
 
     // ---- How sure (step 65), C1's CPI 7: A 1.0 -> 1.3 M, B 0.5 -> 0.45 M, C 0.2 -> 0.26 M ----
-    let u = Table::read(&conf.join("uncertainty.parquet"));
     let find = |t: &Table, cluster: &str, indicator: &str| {
         (0..t.len()).find(|&r| t.text("cluster_id", r).as_deref() == Some(cluster) && t.text("indicator", r).as_deref() == Some(indicator)).unwrap()
     };
+    // With the shipped uncertainty.min_sample_firms (20), C1's 3 companies get no measure, only
+    // the reason and the counts.
+    let shipped = Table::read(&conf.join("uncertainty.parquet"));
+    let r = find(&shipped, "C1", "CPI7");
+    assert_eq!(shipped.text("uncertainty_reason", r).as_deref(), Some("sample_below_min_firms"));
+    assert_eq!((shipped.float("growth_low", r), shipped.float("herfindahl", r), shipped.int("sample_firms", r)), (None, None, 3));
+    // The measures worked out by hand, with min_sample_firms = 3 (C1's 3 companies: the boundary).
+    let three = cpi::config::DEFAULT_TOML.replace("min_sample_firms = 20", "min_sample_firms = 3");
+    assert_ne!(three, cpi::config::DEFAULT_TOML);
+    let (_three, out3, _) = common::run_with(&fixture("handworked"), 2024, Some(&three));
+    let u = Table::read(&confidential(&out3).join("uncertainty.parquet"));
     let r = find(&u, "C1", "CPI7");
+    assert_eq!(u.text("uncertainty_reason", r), None);
     assert_eq!(u.int("sample_firms", r), 3);
     assert_eq!(u.int("bootstrap_replicates", r), 999);
     // largest A: 1.0 / 1.7; Herfindahl (1.0^2 + 0.5^2 + 0.2^2) / 1.7^2 = 1.29 / 2.89
@@ -225,7 +236,7 @@ fn handworked_indicators() {
     assert_close(u.float("gap_low_pp", r), 100.0 * (-0.1 - (4_499_999.0 / 4_100_000.0 - 1.0)), 1e-9, "gap low");
     // Published: C1's CPI 7 passes disclosure, so its interval, index, influence and median are
     // published; the largest member's share never is, nor a top-5 share of three companies.
-    let public = Table::read(&out.join("uncertainty.parquet"));
+    let public = Table::read(&out3.join("uncertainty.parquet"));
     let p = find(&public, "C1", "CPI7");
     assert_close(public.float("growth_high", p), 0.3, EPS, "published interval");
     assert_close(public.float("herfindahl", p), 1.29 / 2.89, EPS, "published Herfindahl");

@@ -131,6 +131,8 @@ pub struct UncertaintyConfig {
     pub interval_level: f64,
     /// Seed of the resampling: the same seed gives the same intervals, byte for byte.
     pub seed: i64,
+    /// The uncertainty measures are given only for samples of at least this many companies.
+    pub min_sample_firms: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,6 +239,9 @@ impl Config {
             return bad("breakdowns.province_changes lists a postcode twice".into());
         }
         let u = &self.uncertainty;
+        if u.min_sample_firms < 1 {
+            return bad("uncertainty.min_sample_firms must be at least 1".into());
+        }
         let uncertainty_ok = (0..=100_000).contains(&u.bootstrap_replicates)
             && u.interval_level > 0.0
             && u.interval_level < 1.0

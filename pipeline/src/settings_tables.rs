@@ -108,6 +108,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("bootstrap_replicates", long(c.uncertainty.bootstrap_replicates)),
         ("interval_level", float(c.uncertainty.interval_level)),
         ("bootstrap_seed", long(c.uncertainty.seed)),
+        ("uncertainty_min_sample_firms", long(c.uncertainty.min_sample_firms)),
     ])?)
 }
 
