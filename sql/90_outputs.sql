@@ -556,7 +556,9 @@ WITH growth AS (
          'the sample covers ' || CAST(round(100 * g.coverage_value_share, 1) AS VARCHAR)
            || ' % of the cohort''s end-year ' || g.what || ' (below ' || CAST(100 * p.min_coverage AS VARCHAR) || ' %)' AS message
   FROM growth g CROSS JOIN params p
-  WHERE g.coverage_value_share < p.min_coverage
+  -- manifest.json is published: a suppressed cell is described by its suppression alone (in
+  -- its table), never by its coverage (issue #30)
+  WHERE g.coverage_value_share < p.min_coverage AND g.suppressed_reason IS NULL
   UNION ALL
   SELECT s.indicator, s.cluster_id,
          'the sample holds ' || CAST(s.sample_firms AS VARCHAR) || ' companies (fewer than '
