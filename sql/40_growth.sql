@@ -110,7 +110,11 @@ SELECT l.cluster_id,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_base END) AS cluster_base,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_end END) AS cluster_end,
        -- end-year value of every cohort company in the register that reports one
-       sum(CASE WHEN s.known THEN s.value_end END) AS cohort_end_known
+       -- the cohort's end value over the same kinds of companies as the sample: known, listed as
+       -- companies and in the member population (a public body or a knowledge institution is
+       -- neither in the sample nor in what it is compared with)
+       sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN s.value_end END)
+         AS cohort_end_known
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
@@ -159,7 +163,7 @@ LEFT JOIN flanders_division_growth d ON d.measure = sd.measure AND d.division = 
 GROUP BY sd.cluster_id, sd.measure;
 
 -- Robustness: the cohort of 1 January of B (the members at the start of the window, companies
--- only, as in step 30) under the same constant-sample rule. Members who joined during the
+-- only, as in step 30) under the same constant-sample and population rules. Members who joined during the
 -- window are not in it; members who left during it are.
 CREATE VIEW base_cohort_growth AS
 WITH listed AS (
@@ -181,10 +185,11 @@ SELECT c.cluster_id,
 FROM cohort c
 CROSS JOIN growth_measure m
 LEFT JOIN (
+  -- the headline's population rule: only companies of population.member_classes
   SELECT g.*
   FROM growth_panel g
   JOIN company co ON co.enterprise_number = g.enterprise_number
-  WHERE g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+  WHERE g.value_base IS NOT NULL AND g.value_end IS NOT NULL AND co.in_member_population
 ) g ON g.enterprise_number = c.enterprise_number AND g.measure = m.measure
 GROUP BY c.cluster_id, m.measure;
 

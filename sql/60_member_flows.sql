@@ -45,10 +45,12 @@ SELECT f.cluster_id,
        e.value_end AS fte_end
 FROM member_flow f
 LEFT JOIN company c ON c.enterprise_number = f.enterprise_number
+-- (values only of companies in the member population, as in the samples: a public body is
+-- counted as a member, with no value)
 LEFT JOIN growth_panel t
-  ON t.enterprise_number = c.enterprise_number AND t.measure = 'turnover'
+  ON t.enterprise_number = c.enterprise_number AND t.measure = 'turnover' AND c.in_member_population
 LEFT JOIN growth_panel e
-  ON e.enterprise_number = c.enterprise_number AND e.measure = 'fte';
+  ON e.enterprise_number = c.enterprise_number AND e.measure = 'fte' AND c.in_member_population;
 
 -- Per cluster and flow: companies, and their turnover and FTE in B and T where known (a
 -- company's value counts in a year when it is known in that year; NULL when none is).
