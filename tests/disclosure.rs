@@ -206,3 +206,25 @@ fn the_terminal_summary_shows_the_published_figures_only() {
     let c3 = &manifest.summary[3];
     assert_eq!((c3.cpi7_gap_pp, c3.cpi8_gap_pp, c3.cpi6_share, c3.coverage), (None, None, None, None));
 }
+
+/// The published manifest's warnings describe a suppressed cell only by its suppression (issue
+/// #30, item 4): with `disclosure.min_firms = 20` every hand-worked cell is suppressed, the
+/// Flemish benchmarks too (fewer than 20 companies), and the warning that compares the Flemish
+/// CPI 8 growth with the official total (12.77 % against 2.5 % with the shipped settings) is not
+/// written, nor a coverage; with the shipped settings it is.
+#[test]
+fn warnings_never_give_a_suppressed_cell_s_figure() {
+    let (_a, _, shipped) = run(&fixture("handworked"), 2024);
+    assert!(shipped.warnings.iter().any(|w| w.contains("Flemish micro-benchmark growth 12.77 %")), "{:?}", shipped.warnings);
+    let strict = cpi::config::DEFAULT_TOML.replace("min_firms = 3", "min_firms = 20");
+    assert_ne!(strict, cpi::config::DEFAULT_TOML);
+    let (_b, out, manifest) = common::run_with(&fixture("handworked"), 2024, Some(&strict));
+    let cpi8 = Table::read(&out.join("cpi8_employment.parquet"));
+    assert_eq!(cpi8.text("flanders_suppressed_reason", cpi8.row_where("cluster_id", "ALL")).as_deref(), Some("fewer_than_20_firms"));
+    // (the input files' reject shares are about files, not cells)
+    let cells: Vec<&String> = manifest.warnings.iter().filter(|w| !w.contains("rows rejected")).collect();
+    assert!(!cells.is_empty(), "the precondition: cell warnings are still written (sample sizes)");
+    for w in cells {
+        assert!(!w.contains('%'), "a warning gives a suppressed cell's ratio: {w}");
+    }
+}
