@@ -272,25 +272,31 @@ impl AccountSink {
 
 impl CbsoSink {
     /// One deposit: its reference record and its accounting data, camelCase as in the
-    /// extracts, the enterprise number undotted, values as decimal strings.
+    /// extracts, the enterprise number undotted, values as decimal strings. The filer's seat
+    /// and activity as the NBB delivers them (schemas/cbso.json): on the reference record as
+    /// plain values (`address.postalCode`, `countryCode`, `activityCode`), in the document as
+    /// members of the XBRL enumerations (`address.city` = `pcd:m<postcode>`, `country` =
+    /// `cty:m<country>`).
     fn write(&mut self, f: &Filing, rows: &[(&str, &str, f64)]) -> Result<()> {
         let digits: String = f.company.number.chars().filter(char::is_ascii_digit).collect();
+        let country = if f.company.region == Region::Abroad { "NL" } else { "BE" };
         let reference = serde_json::json!({
             "referenceNumber": f.reference, "depositDate": f.deposit,
             "exerciseDates": {"startDate": f.start, "endDate": f.end},
             "enterpriseNumber": digits, "modelType": f.model, "depositType": "Initial", "language": "NL", "currency": "EUR",
             "accountingDataURL": format!("https://ws.cbso.nbb.be/authentic/deposit/{}/accountingData", f.reference),
             "dataVersion": "Authentic",
+            "address": {"street": "Kerkstraat", "number": "1", "postalCode": f.company.postcode.to_string(), "countryCode": country},
+            "activityCode": f.company.nace2025,
         });
         let rubrics: Vec<serde_json::Value> = rows
             .iter()
             .map(|(code, period, value)| serde_json::json!({"code": code, "period": period, "value": rubric_text(code, *value)}))
             .collect();
-        let country = if f.company.region == Region::Abroad { "NL" } else { "BE" };
         let data = serde_json::json!({
             "referenceNumber": f.reference, "enterpriseName": super::clusters::company_name(&f.company.number),
-            "address": {"postalCode": f.company.postcode.to_string(), "countryCode": country},
-            "activityCode": f.company.nace2025, "rubrics": rubrics,
+            "address": {"street": "Kerkstraat", "number": "1", "city": format!("pcd:m{}", f.company.postcode), "country": format!("cty:m{country}")},
+            "rubrics": rubrics,
         });
         // A fixed timestamp keeps the zips byte-identical for the same seed.
         let options = zip::write::SimpleFileOptions::default()
