@@ -4,6 +4,7 @@
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
+-- (Just over 400 lines: every rule that turns filings into a company-year is here, in order.)
 
 -- Every deposit once (from the blocks of rows the reader saw), in each version the NBB
 -- delivered it (`AUTHENTIC`, or improved: `PDF_ENCODED`, `EURO_CONVERTED`, `CORRECTED`), with the

@@ -70,8 +70,9 @@ impl Holder {
     }
 }
 
-/// This process's run id, the same for every lock it takes.
-fn run_id() -> &'static str {
+/// This process's run id (pid and start time in nanoseconds), the same for every lock it takes
+/// and for the staging folders it writes.
+pub fn run_id() -> &'static str {
     static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     RUN.get_or_init(|| format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()))
 }

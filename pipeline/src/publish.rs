@@ -213,8 +213,7 @@ impl RemotePublisher {
             lock.release().await;
             return Err(e);
         }
-        let run = format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
-        let staging = parent.child(&format!(".{name}.staging-{run}"));
+        let staging = parent.child(&format!(".{name}.staging-{}", crate::lock::run_id()));
         Ok(RemotePublisher { target, staging, lock })
     }
 }

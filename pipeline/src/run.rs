@@ -70,8 +70,12 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
         },
         None => None,
     };
-    let confidential_staging = confidential.as_ref().map(Publisher::staging).transpose()?;
-    let result = compute_and_write(opts, settings, &publisher.staging()?, confidential_staging.as_ref(), started_at, clock).await;
+    // (an error anywhere from here on abandons both staging folders and releases both locks)
+    let stagings = publisher.staging().and_then(|s| Ok((s, confidential.as_ref().map(Publisher::staging).transpose()?)));
+    let result = match stagings {
+        Ok((staging, confidential_staging)) => compute_and_write(opts, settings, &staging, confidential_staging.as_ref(), started_at, clock).await,
+        Err(e) => Err(e),
+    };
     match result {
         Ok(manifest) => {
             // The internal copy first: the published folder appears only when both are complete.

@@ -201,7 +201,7 @@ impl Location {
     }
 
     /// Writes `path` only when no object is there yet (S3: `If-None-Match: *`; the local store:
-    /// an exclusive create). False when one is there: another writer was first.
+    /// an exclusive create). None when one is there: another writer was first.
     pub async fn put_if_absent(&self, path: &str, bytes: Vec<u8>) -> Result<Option<UpdateVersion>> {
         let options = PutOptions { mode: PutMode::Create, ..Default::default() };
         match self.store.put_opts(&StorePath::from(self.key(path)), PutPayload::from(bytes), options).await {

@@ -12,11 +12,15 @@
 //! A reference record says which company filed, when, for which exercise and in which model
 //! (`ReferenceNumber`, `DepositDate`, `ExerciseDates{startDate,endDate}`, `EnterpriseNumber`,
 //! `ModelType`, `Currency`, `DataVersion`, ...). An accounting-data document has the deposit's
-//! `ReferenceNumber` and its `Rubrics` (`Code`, `Period`, `Value` as a decimal string), the
-//! `Address`, `LegalForm` and activity of the filer; it is joined to its reference record by
-//! `ReferenceNumber`. Every rubric value is a row: it passes the same checks as a long-form row
-//! (account_rows.rs), and a reject names the file, the document inside a zip and the position
+//! `ReferenceNumber` and its `Rubrics` (`Code`, `Period`, `Value` as a decimal string); it is
+//! joined to its reference record by `ReferenceNumber`. The filer's seat, legal form and
+//! activity come from the reference record, else from the document's coded fields (`Described`).
+//! Every rubric value is a row: it passes the same checks as a long-form row (account_rows.rs),
+//! and a reject names the file, the document inside a zip and the position
 //! (`accountingData/2024-00290653.json: Rubrics[12].Value`).
+//!
+//! (Just under 500 lines: the two kinds of documents, their versions and the filer's
+//! description are read together, since each needs the others to tie a value to its deposit.)
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
