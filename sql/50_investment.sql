@@ -1,51 +1,113 @@
 -- scope: per_year
 -- reads: annual_figures, exercise_figures, company, cohort_company, cluster_list, official_totals, params
--- creates: investment_panel, investment_status, flanders_investment, official_investment, cluster_investment, investment_result
+-- creates: investment_company_year, investment_panel, investment_window_year, investment_status, flanders_investment, official_investment, cluster_investment, investment_result
 --
 -- Step 50: CPI 6, investment in Flanders by the members over T - 4 .. T.
 
--- Per company: investment over the window, and FTE summed over the window years that have
--- figures (a year whose FTE is unknown adds nothing to the FTE sum).
+-- Per company: investment over the window, and FTE summed over the same company-years.
 -- Investment is a window sum of what was actually spent: the amounts of the exercises that end
 -- in the window's years, as filed, not annualised (a 6-month exercise counts its six months, an
--- 18-month exercise inside the window counts in full). Only an exercise longer than 12 months
--- that starts before the window is cut to 12 of its months, pro rata (it stands for the first
--- window year): 2019-07-01..2020-12-31 counts 12/18 of its amounts in a window from 2020.
--- A year filled from comparatives has no investment (acquisitions have no previous-year column:
--- unknown, step 20): it adds neither to the investment nor to the FTE-years, so that the FTE
--- share is taken over the same company-years as the investment.
-CREATE TABLE investment_panel AS
-WITH exercise_investment AS (
+-- 18-month exercise inside the window counts in full), at most the window's months (5 x 12 = 60)
+-- per company: counting back from the latest exercise, an exercise that takes the company past
+-- 60 months counts only for the share of its months that still fits, and an earlier one not at
+-- all. A change of closing date (2019-07..2020-06, 2020-07..2020-12, then four calendar years =
+-- 66 months) counts the first exercise for 6 of its 12 months; an 18-month exercise
+-- 2019-07..2020-12 before four calendar years counts 12 of its 18; a company closing every
+-- 30 June keeps its five exercises (60 months). An exercise of 0 months (at most 15 days) adds no
+-- months and counts as filed.
+-- Investment unknown (a year filled from comparatives: acquisitions have no previous-year
+-- column, step 20; or a rubric whose missing_value is 'unknown') is not 0: the company-year adds
+-- neither to the investment nor to the FTE-years, so that the FTE share is taken over the same
+-- company-years as the investment. filing_years counts the calendar years in the window with
+-- figures, investment_years those whose exercises all give investment: CPI 6's coverage.
+CREATE TABLE investment_company_year AS
+WITH window_exercise AS (
   SELECT e.enterprise_number,
-         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < (SELECT window_start FROM params)
-              THEN CAST(round(CAST(e.tangible_investment_eur + e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
-              ELSE e.tangible_investment_eur + e.intangible_investment_eur END AS investment_eur,
-         CASE WHEN e.exercise_months > 12 AND CAST(date_part('year', e.exercise_start) AS INT) < (SELECT window_start FROM params)
-              THEN CAST(round(CAST(e.intangible_investment_eur AS DOUBLE) * 12.0 / e.exercise_months, 2) AS DECIMAL(38, 4))
-              ELSE e.intangible_investment_eur END AS intangible_investment_eur
+         e.year,
+         e.exercise_months,
+         e.tangible_investment_eur + e.intangible_investment_eur AS investment_eur,
+         e.intangible_investment_eur,
+         coalesce(sum(e.exercise_months) OVER (PARTITION BY e.enterprise_number ORDER BY e.exercise_end DESC, e.exercise_start DESC
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS later_months,
+         12 * (p.window_end - p.window_start + 1) AS window_months
   FROM exercise_figures e
-  WHERE e.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
+  CROSS JOIN params p
+  WHERE e.year BETWEEN p.window_start AND p.window_end
     AND NOT e.from_comparatives
-), window_rows AS (
-  -- the exercises and the calendar years in one stream, aggregated once per company
-  SELECT enterprise_number, investment_eur, intangible_investment_eur,
-         1 AS exercise_row, 0 AS year_row, CAST(NULL AS DECIMAL(38, 4)) AS fte
+), exercise_investment AS (
+  SELECT enterprise_number,
+         year,
+         CASE WHEN later_months >= window_months THEN CAST(0 AS DECIMAL(38, 4))
+              WHEN later_months + exercise_months > window_months
+                THEN CAST(round(CAST(investment_eur AS DOUBLE) * (window_months - later_months) / exercise_months, 2) AS DECIMAL(38, 4))
+              ELSE investment_eur END AS investment_eur,
+         CASE WHEN later_months >= window_months THEN CAST(0 AS DECIMAL(38, 4))
+              WHEN later_months + exercise_months > window_months
+                THEN CAST(round(CAST(intangible_investment_eur AS DOUBLE) * (window_months - later_months) / exercise_months, 2) AS DECIMAL(38, 4))
+              ELSE intangible_investment_eur END AS intangible_investment_eur,
+         investment_eur IS NOT NULL AS investment_known
+  FROM window_exercise
+), year_investment AS (
+  -- a calendar year gives investment when every exercise ending in it does
+  SELECT enterprise_number, year,
+         sum(investment_eur) AS investment_eur,
+         sum(intangible_investment_eur) AS intangible_investment_eur,
+         count(CASE WHEN investment_known THEN 1 END) = count(*) AS investment_known
   FROM exercise_investment
-  UNION ALL
-  SELECT f.enterprise_number, NULL, NULL, 0, 1, f.fte
-  FROM annual_figures f
-  WHERE f.year BETWEEN (SELECT window_start FROM params) AND (SELECT window_end FROM params)
-    AND NOT f.from_comparatives
+  GROUP BY enterprise_number, year
 )
--- a company needs both an exercise and a calendar year in the window
+SELECT f.enterprise_number,
+       f.year,
+       coalesce(i.investment_known, false) AS investment_known,
+       CASE WHEN i.investment_known THEN i.investment_eur END AS investment_eur,
+       CASE WHEN i.investment_known THEN i.intangible_investment_eur END AS intangible_investment_eur,
+       CASE WHEN i.investment_known THEN f.fte END AS fte
+FROM annual_figures f
+CROSS JOIN params p
+LEFT JOIN year_investment i ON i.enterprise_number = f.enterprise_number AND i.year = f.year
+WHERE f.year BETWEEN p.window_start AND p.window_end;
+
+CREATE TABLE investment_panel AS
 SELECT enterprise_number,
-       sum(year_row) AS filing_years,
+       count(*) AS filing_years,
+       count(CASE WHEN investment_known THEN 1 END) AS investment_years,
        sum(investment_eur) AS investment_eur,
        sum(intangible_investment_eur) AS intangible_investment_eur,
        sum(fte) AS fte_years
-FROM window_rows
-GROUP BY enterprise_number
-HAVING sum(exercise_row) > 0 AND sum(year_row) > 0;
+FROM investment_company_year
+GROUP BY enterprise_number;
+
+-- Per window year: how many of the Flemish benchmark's companies (those with a year of known
+-- investment) give investment for it. A year known for fewer than half of them is named in the
+-- warnings (step 90): the NBB's JSON deliveries start with deposits of April 2022, so a window
+-- reaching before 2021 without the older XBRL deposits misses its first years.
+CREATE TABLE investment_window_year AS
+WITH RECURSIVE window_year AS (
+  -- T - 4 .. T, every year even one without any figures
+  SELECT window_start AS year FROM params
+  UNION ALL
+  SELECT w.year + 1 FROM window_year w CROSS JOIN params p WHERE w.year < p.window_end
+), benchmark AS (
+  SELECT i.enterprise_number
+  FROM investment_panel i
+  JOIN company c ON c.enterprise_number = i.enterprise_number
+  WHERE c.in_benchmark AND i.investment_years > 0
+), known AS (
+  SELECT y.year, y.enterprise_number
+  FROM investment_company_year y
+  JOIN benchmark b ON b.enterprise_number = y.enterprise_number
+  WHERE y.investment_known
+)
+SELECT w.year,
+       n.flanders_firms,
+       count(k.enterprise_number) AS flanders_firms_with_investment,
+       -- fewer than half (exactly half is not flagged)
+       2 * count(k.enterprise_number) < n.flanders_firms AS known_for_fewer_than_half
+FROM window_year w
+CROSS JOIN (SELECT count(*) AS flanders_firms FROM benchmark) n
+LEFT JOIN known k ON k.year = w.year
+GROUP BY w.year, n.flanders_firms;
+
 
 -- Only members seated in Flanders count; one reason per excluded company.
 CREATE TABLE investment_status AS
@@ -59,7 +121,12 @@ SELECT c.cluster_id,
          WHEN c.region = 'unknown' THEN 'seat_unknown'
          WHEN c.region <> 'Flanders' THEN 'seat_outside_flanders'
          WHEN i.enterprise_number IS NULL THEN 'no_filing_in_window'
+         -- figures in the window, but no year with known investment (only years filled from
+         -- comparatives): not a company that invested nothing
+         WHEN i.investment_years = 0 THEN 'investment_unknown_in_window'
        END AS exclusion_reason,
+       i.filing_years,
+       i.investment_years,
        i.investment_eur,
        i.intangible_investment_eur,
        i.fte_years
@@ -67,12 +134,15 @@ FROM cohort_company c
 LEFT JOIN investment_panel i ON i.enterprise_number = c.enterprise_number;
 
 -- Flanders, and the rest of Flanders: the same companies less those in any cluster's cohort
--- (ALL), as in step 40.
+-- (ALL), as in step 40. A company with no year of known investment is in no benchmark; its
+-- years count in the coverage's denominator (company-years with figures).
 CREATE VIEW flanders_investment AS
-SELECT count(*) AS flanders_firms,
+SELECT count(CASE WHEN i.investment_years > 0 THEN 1 END) AS flanders_firms,
+       sum(i.investment_years) AS flanders_investment_years,
+       sum(i.filing_years) AS flanders_filing_years,
        sum(i.investment_eur) AS flanders_investment_eur,
        sum(i.fte_years) AS flanders_fte_years,
-       count(CASE WHEN a.enterprise_number IS NULL THEN 1 END) AS rest_of_flanders_firms,
+       count(CASE WHEN a.enterprise_number IS NULL AND i.investment_years > 0 THEN 1 END) AS rest_of_flanders_firms,
        sum(CASE WHEN a.enterprise_number IS NULL THEN i.investment_eur END) AS rest_of_flanders_investment_eur,
        sum(CASE WHEN a.enterprise_number IS NULL THEN i.fte_years END) AS rest_of_flanders_fte_years
 FROM investment_panel i
@@ -96,7 +166,12 @@ SELECT l.cluster_id,
        count(CASE WHEN s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL THEN 1 END) AS sample_firms,
        coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.investment_eur END), 0) AS investment_eur,
        coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.intangible_investment_eur END), 0) AS intangible_investment_eur,
-       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.fte_years END), 0) AS fte_years
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL THEN s.fte_years END), 0) AS fte_years,
+       -- coverage: over the members that count but for their unknown investment
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL OR s.exclusion_reason = 'investment_unknown_in_window' THEN s.investment_years END), 0)
+         AS investment_company_years,
+       coalesce(sum(CASE WHEN s.exclusion_reason IS NULL OR s.exclusion_reason = 'investment_unknown_in_window' THEN s.filing_years END), 0)
+         AS filing_company_years
 FROM cluster_list l
 LEFT JOIN investment_status s ON s.cluster_id = l.cluster_id
 GROUP BY l.cluster_id, l.cluster_name;
@@ -115,10 +190,14 @@ SELECT c.*,
        f.flanders_firms,
        f.flanders_investment_eur,
        f.flanders_fte_years,
+       f.flanders_investment_years,
+       f.flanders_filing_years,
        f.rest_of_flanders_firms,
        f.rest_of_flanders_investment_eur,
        f.rest_of_flanders_fte_years,
        o.official_flanders_investment_eur,
+       CAST(c.investment_company_years AS DOUBLE) / CAST(nullif(c.filing_company_years, 0) AS DOUBLE) AS investment_coverage,
+       CAST(f.flanders_investment_years AS DOUBLE) / CAST(nullif(f.flanders_filing_years, 0) AS DOUBLE) AS flanders_investment_coverage,
        CAST(c.investment_eur AS DOUBLE) / CAST(nullif(f.flanders_investment_eur, 0) AS DOUBLE) AS share_of_flanders,
        CAST(c.intangible_investment_eur AS DOUBLE) / CAST(nullif(c.investment_eur, 0) AS DOUBLE) AS intangible_share,
        CAST(c.fte_years AS DOUBLE) / CAST(nullif(f.flanders_fte_years, 0) AS DOUBLE) AS fte_share_of_flanders,

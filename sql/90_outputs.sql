@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: growth_with_comparison, investment_result, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
+-- reads: growth_with_comparison, investment_result, investment_window_year, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
 -- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 -- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
@@ -144,10 +144,14 @@ SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
        CAST(cohort_firms AS BIGINT) AS cohort_firms,
        CAST(firms_in_register AS BIGINT) AS firms_in_register,
        CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(filing_company_years AS BIGINT) AS filing_company_years,
+       CAST(investment_company_years AS BIGINT) AS investment_company_years,
+       CAST(investment_coverage AS DOUBLE) AS investment_coverage,
        CAST(investment_eur AS DOUBLE) AS investment_eur,
        CAST(intangible_investment_eur AS DOUBLE) AS intangible_investment_eur,
        CAST(intangible_share AS DOUBLE) AS intangible_share,
        CAST(flanders_firms AS BIGINT) AS flanders_firms,
+       CAST(flanders_investment_coverage AS DOUBLE) AS flanders_investment_coverage,
        CAST(flanders_investment_eur AS DOUBLE) AS flanders_investment_eur,
        CAST(share_of_flanders AS DOUBLE) AS share_of_flanders,
        CAST(fte_years AS DOUBLE) AS fte_years,
@@ -185,10 +189,13 @@ WITH o AS (
   FROM output_cpi6_investment_confidential
 )
 SELECT cluster_id, cluster_name, reference_year, window_start, window_end, cohort_firms, firms_in_register, sample_firms,
+       -- company-years, not values: published with the counts
+       filing_company_years, investment_company_years, investment_coverage,
        CASE WHEN m THEN investment_eur END AS investment_eur,
        CASE WHEN m THEN intangible_investment_eur END AS intangible_investment_eur,
        CASE WHEN m THEN intangible_share END AS intangible_share,
        flanders_firms,
+       flanders_investment_coverage,
        CASE WHEN f THEN flanders_investment_eur END AS flanders_investment_eur,
        CASE WHEN m AND f THEN share_of_flanders END AS share_of_flanders,
        CASE WHEN m THEN fte_years END AS fte_years,
@@ -586,6 +593,14 @@ WITH growth AS (
   FROM output_productivity_confidential v CROSS JOIN params p
   WHERE abs(100 * (v.flanders_value_added_growth - v.official_flanders_value_added_growth)) > p.max_official_gap_pp
     AND v.flanders_suppressed_reason IS NULL
+  UNION ALL
+  -- A CPI 6 window year that most of the Flemish benchmark's companies give no investment for
+  -- (company counts only: the benchmark holds thousands of companies)
+  SELECT 'CPI6' AS indicator, 'ALL' AS cluster_id,
+         'window year ' || CAST(w.year AS VARCHAR) || ': investment known for ' || CAST(w.flanders_firms_with_investment AS VARCHAR)
+           || ' of the ' || CAST(w.flanders_firms AS VARCHAR) || ' Flemish companies of the benchmark (fewer than half)' AS message
+  FROM investment_window_year w
+  WHERE w.known_for_fewer_than_half
   UNION ALL
   -- Employment in the regional accounts counts persons, not FTE (METHODOLOGY.md section 1).
   SELECT DISTINCT 'CPI8' AS indicator, 'ALL' AS cluster_id,

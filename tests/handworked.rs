@@ -270,6 +270,15 @@ fn handworked_indicators() {
         assert_close(i.float("fte_share_of_flanders", r), fte / 139.0, EPS, "FTE share");
         assert_close(i.float("additional_investment_eur", r), inv - flanders * fte / 139.0, CENT, "additional");
         assert_close(i.float("official_flanders_investment_eur", r), 100e9, CENT, "official investment");
+        // no year filled from comparatives: every window year with figures gives investment
+        assert_eq!(i.float("investment_coverage", r), Some(1.0), "{cluster} CPI6 coverage");
+        assert_eq!(i.float("flanders_investment_coverage", r), Some(1.0));
+    }
+    // Company-years with figures: C1 A 5 + B 2 = 7; C2 A 5 + D 2 + E 2 + J 3 = 12; ALL 12 + B 2 = 14;
+    // C3 A 5.
+    for (cluster, years) in [("C1", 7), ("C2", 12), ("ALL", 14), ("C3", 5)] {
+        let r = i.row_where("cluster_id", cluster);
+        assert_eq!((i.int("filing_company_years", r), i.int("investment_company_years", r)), (years, years), "{cluster}");
     }
     // Rest of Flanders: the 7 Flemish companies with a filing in the window less the 5 Flemish
     // members A B D E J (N1 and N3): 1 310 007 - 800 000 = 510 007 over 139 - 98 = 41 FTE-years.
@@ -421,9 +430,15 @@ fn handworked_indicators() {
     // And 2 of the 13 member rows (15.4 %) are rejected, more than the 5 % allowed.
     let (last, warnings) = manifest.warnings.split_last().unwrap();
     assert_eq!(last, "clusters/members.csv: 2 of 13 rows rejected (15.4 %), see rejects.parquet");
+    // CPI 6's window years, of the 7 Flemish companies with investment (A B D E J N1 N3): 2020
+    // only A (E's 18-month exercise ends in 2021), 2021 A B D E (4: not fewer than half), 2022 and
+    // 2023 A and J, 2024 all 7. The fixture files base and end years only: three flagged years.
     assert_eq!(
         warnings,
         vec![
+            "CPI6 ALL: window year 2020: investment known for 1 of the 7 Flemish companies of the benchmark (fewer than half)",
+            "CPI6 ALL: window year 2022: investment known for 2 of the 7 Flemish companies of the benchmark (fewer than half)",
+            "CPI6 ALL: window year 2023: investment known for 2 of the 7 Flemish companies of the benchmark (fewer than half)",
             "CPI6 C1: the sample holds 2 companies (fewer than 3)",
             "CPI6 C3: the sample holds 1 companies (fewer than 3)",
             "CPI7 C2: the sample holds 2 companies (fewer than 3)",
