@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, split_block, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing_not_used, filing_count, data_vintage, filing_place, measure_rule, exercise_figures, annual_figures, filer, method_counts
+-- creates: filing_not_used, filing_count, data_vintage, filing_place, measure_rule, exercise_figures, comparatives_assumed_12_months, annual_figures, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -153,13 +153,39 @@ WITH filling AS (
   FROM filling f
   WHERE NOT EXISTS (SELECT 1 FROM filing_used o WHERE o.enterprise_number = f.enterprise_number AND o.year = f.year)
   GROUP BY f.enterprise_number, f.year
+), source AS (
+  SELECT c.enterprise_number,
+         c.year,
+         split_part(c.source_key, '|', 2) AS reference_number,
+         CAST(split_part(c.source_key, '|', 4) AS BIGINT) AS deposit,
+         CAST(split_part(c.source_key, '|', 1) AS DATE) AS next_exercise_start
+  FROM candidate c
+), previous AS (
+  -- the company's last used exercise before the comparatives' exercise: it ended the day before
+  -- the comparatives' exercise started
+  SELECT s.enterprise_number, s.year, s.reference_number, s.deposit, s.next_exercise_start,
+         CAST(max(o.exercise_end) + INTERVAL '1 day' AS DATE) AS previous_start
+  FROM source s
+  LEFT JOIN filing_used o ON o.enterprise_number = s.enterprise_number AND o.exercise_end < s.next_exercise_start
+  GROUP BY s.enterprise_number, s.year, s.reference_number, s.deposit, s.next_exercise_start
+), measured AS (
+  -- whole months as the readers count them (pipeline/src/inputs/account_rows.rs): days / (365.25 / 12)
+  SELECT *,
+         CAST(round((date_part('epoch', next_exercise_start) - date_part('epoch', previous_start)) / 86400.0 / (365.25 / 12.0)) AS INT)
+           AS previous_months
+  FROM previous
 )
-SELECT c.enterprise_number,
-       c.year,
-       split_part(c.source_key, '|', 2) AS reference_number,
-       CAST(split_part(c.source_key, '|', 4) AS BIGINT) AS deposit,
-       CAST(split_part(c.source_key, '|', 1) AS DATE) AS next_exercise_start
-FROM candidate c;
+-- The comparatives' exercise: from the day after the company's previous used exercise when that
+-- gives 1 to 24 months (the longest exercise Belgian law allows, a first one), scaled like any
+-- other flow in annual_figures; otherwise (no earlier filing delivered, or a gap of more than 24
+-- months that several exercises may fill) the 12 months before the next exercise, counted as
+-- company_years_comparatives_assumed_12_months.
+SELECT enterprise_number, year, reference_number, deposit, next_exercise_start,
+       CASE WHEN previous_months BETWEEN 1 AND 24 THEN previous_start
+            ELSE CAST(next_exercise_start - INTERVAL '1 year' AS DATE) END AS exercise_start,
+       CASE WHEN previous_months BETWEEN 1 AND 24 THEN previous_months ELSE 12 END AS exercise_months,
+       previous_months IS NULL OR previous_months NOT BETWEEN 1 AND 24 AS months_assumed
+FROM measured;
 
 -- The values a company-year is computed from: the configured period (N) of every filing, and
 -- the comparatives (NM1) of the filings that fill a missing year.
@@ -269,9 +295,9 @@ WITH reported AS (
   LEFT JOIN filing_measure_value v ON v.deposit = f.deposit AND v.source = 'own'
   UNION ALL
   SELECT c.enterprise_number, c.year, c.reference_number,
-         CAST(c.next_exercise_start - INTERVAL '1 year' AS DATE) AS exercise_start,
+         c.exercise_start,
          CAST(c.next_exercise_start - INTERVAL '1 day' AS DATE) AS exercise_end,
-         12 AS exercise_months,
+         c.exercise_months,
          true AS from_comparatives,
          -- acquisitions of fixed assets (8169, 8161..8166, 8029, 8021..8024) have no
          -- previous-year column in any model: a year filled from comparatives has unknown
@@ -308,6 +334,14 @@ CROSS JOIN settings s;
 
 DROP VIEW filing_measure_value;
 DROP VIEW measure_row;
+-- the years filled from comparatives whose exercise length was assumed (method_counts); a
+-- candidate without comparatives of the map's rubrics fills nothing and is not counted
+CREATE TABLE comparatives_assumed_12_months AS
+SELECT c.enterprise_number, c.year
+FROM comparatives_source c
+JOIN exercise_figures e ON e.enterprise_number = c.enterprise_number AND e.year = c.year AND e.from_comparatives
+WHERE c.months_assumed;
+
 DROP TABLE comparatives_source;
 DROP VIEW filing_used;
 DROP TABLE filing_status;
@@ -321,7 +355,7 @@ DROP TABLE filing_status;
 --  * a stock (FTE) is the value of the exercise that ends last;
 --  * the row carries that last exercise's reference number, whether it was filled from
 --    comparatives, and its value-added level; exercise_start is the earliest start.
--- Comparatives count as a 12-month exercise. A year whose exercises together round to 0 months
+-- Comparatives count for the months of the previous exercise (comparatives_source). A year whose exercises together round to 0 months
 -- (a first exercise of at most 15 days, e.g. a company founded on 20 December) cannot be
 -- annualised: its flows are unknown (NULL, not a division by zero), its stock (FTE) is kept, and
 -- the year is counted (company_years_under_half_a_month). Step 50 still counts the exercise's
@@ -404,4 +438,5 @@ UNION ALL SELECT 'company_years_fte_zero_without_employees', count(*) FROM annua
 UNION ALL SELECT 'company_years_value_added_level_1', count(*) FROM annual_figures WHERE value_added_level = 1
 UNION ALL SELECT 'company_years_value_added_level_2', count(*) FROM annual_figures WHERE value_added_level = 2
 UNION ALL SELECT 'company_years_filled_from_comparatives', count(*) FROM annual_figures WHERE from_comparatives
+UNION ALL SELECT 'company_years_comparatives_assumed_12_months', count(*) FROM comparatives_assumed_12_months
 UNION ALL SELECT name, value FROM input_counts;

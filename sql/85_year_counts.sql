@@ -26,7 +26,7 @@ WITH contribution AS (
   SELECT 'cpi6', c.in_register, i.investment_eur
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.in_benchmark
+  WHERE c.in_benchmark AND i.investment_years > 0
 ), by_register AS (
   -- (the companies counted once, by indicator and register presence: six rows, not a
   -- million, go into the two parts below)
@@ -54,7 +54,7 @@ WITH contribution AS (
   SELECT 'cpi6', count(*)
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.region = 'Flanders'
+  WHERE c.region = 'Flanders' AND i.investment_years > 0
 )
 SELECT 'companies_absent_from_register_included' AS name, count(*) AS value FROM company WHERE NOT in_register
 UNION ALL SELECT 'companies_seat_from_filing', count(*) FROM company WHERE seat_source = 'filing'
