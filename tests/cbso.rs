@@ -161,12 +161,20 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
         strings(&[
             // 2025-00000004 is a PDF-only filing: a reference without accounting data.
             &["cbso_accounting_data_documents", "7"],
+            // The 4 documents tied to a usable reference record, per model: D's m01-f, A's two
+            // and B's euro-converted one m02-f (the others were rejected before: USD, a
+            // rejected reference, no reference).
+            &["cbso_documents_model_m01", "1"],
+            &["cbso_documents_model_m02", "3"],
             // A's filed document has an address (2000); the corrected one, B's euro-converted
             // one and D's say nothing, nor do their reference records.
             &["cbso_documents_seat_from_document", "1"],
             &["cbso_documents_seat_from_reference_record", "0"],
+            &["cbso_documents_with_unrecognised_keys", "0"],
             &["cbso_documents_without_seat", "3"],
             &["cbso_reference_records", "7"],
+            // depositType, language, accountingDataURL are known keys, not needed
+            &["cbso_reference_records_with_unrecognised_keys", "0"],
             &["cbso_references_without_accounting_data", "1"],
         ])
     );
@@ -390,10 +398,92 @@ fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
     let rejects = query(&ctx, "SELECT file, field, raw_value, reason FROM output_rejects WHERE file LIKE 'accounts/%' ORDER BY file");
     assert_eq!(rejects, strings(&[&["accounts/2025-00000016.json", "DataVersion", "MYSTERY", "unknown_data_version"]]));
     let mut counts = query(&ctx, "SELECT name, value FROM method_counts ORDER BY 1");
-    counts.retain(|r| r[0].starts_with("cbso_documents"));
+    counts.retain(|r| r[0].starts_with("cbso_documents_") && !r[0].contains("unrecognised"));
     // E by its reference record; F by its document; the others (5 documents used) by neither.
+    // All 7 documents tied to a reference record are m81-f.
     assert_eq!(
         counts,
-        strings(&[&["cbso_documents_seat_from_document", "1"], &["cbso_documents_seat_from_reference_record", "1"], &["cbso_documents_without_seat", "5"]])
+        strings(&[
+            &["cbso_documents_model_m81", "7"],
+            &["cbso_documents_seat_from_document", "1"],
+            &["cbso_documents_seat_from_reference_record", "1"],
+            &["cbso_documents_without_seat", "5"]
+        ])
     );
+}
+
+/// Loud about what the reader does not know (issue #32, section 6), worked out by hand:
+/// - K (2025-00000021, 0200.002.122): a reference record with a key the reader does not know
+///   (`Bijlagen`) and a document with one (`Toelichting`): both read, each counted once and
+///   named by `cpi validate` with where it was first seen;
+/// - L (2025-00000022): a reference record without `ModelType`: rejected (model_type_empty),
+///   never given a model; its document's row is then reference_rejected;
+/// - M (2025-00000023): model `m99-f`, not one of accounts.statutory_models (as consolidated
+///   accounts would be): its document's row is rejected as model_not_statutory, not summed;
+/// - N (2025-00000024): model `M01-P` (a statutory model keyed from PDF, any case): read.
+/// Documents per model as delivered: m01 1, m02 1, m99 1 (L's has none: its record was rejected).
+#[test]
+fn unknown_keys_and_models_are_counted_and_never_defaulted() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("handworked"), dir.path());
+    std::fs::remove_file(dir.path().join("accounts/accounts.csv")).unwrap();
+    let a = dir.path().join("accounts");
+    let with_model = |number: &str, enterprise: &str, model: Option<&str>| {
+        let mut r = reference_with_seat(number, enterprise, "Authentic", None, Some("9000"));
+        match model {
+            Some(m) => r["ModelType"] = json!(m),
+            None => {
+                r.as_object_mut().unwrap().remove("ModelType");
+            }
+        }
+        r
+    };
+    let mut k = with_model("2025-00000021", "0200002122", Some("m02-f"));
+    k["Bijlagen"] = json!(["a.pdf"]);
+    let refs = json!([
+        k,
+        with_model("2025-00000022", "0200002221", None),
+        with_model("2025-00000023", "0200002320", Some("m99-f")),
+        with_model("2025-00000024", "0200002419", Some("M01-P")),
+    ]);
+    write_json(&a.join("references.json"), &refs);
+    let doc = |number: &str, value: &str| json!({"ReferenceNumber": number, "Rubrics": [{"Code": "70", "Period": "N", "Value": value}]});
+    let mut kd = doc("2025-00000021", "1000");
+    kd["Toelichting"] = json!({"Tekst": "..."});
+    write_json(&a.join("2025-00000021.json"), &kd);
+    for (number, value) in [("2025-00000022", "2000"), ("2025-00000023", "3000"), ("2025-00000024", "4000")] {
+        write_json(&a.join(format!("{number}.json")), &doc(number, value));
+    }
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pipeline = cpi::Pipeline::new(cpi::config::Settings::defaults().unwrap()).unwrap();
+    let staged = rt.block_on(pipeline.stage(&dir.path().to_string_lossy())).unwrap();
+    let ctx = rt.block_on(pipeline.computed_session(&staged, 2024)).unwrap();
+    let filings = query(&ctx, "SELECT reference_number, model_type FROM account_filings ORDER BY 1");
+    assert_eq!(filings, strings(&[&["2025-00000021", "m02-f"], &["2025-00000024", "M01-P"]]));
+    let rejects = query(&ctx, "SELECT file, field, raw_value, reason FROM output_rejects WHERE file LIKE 'accounts/%' ORDER BY file, line");
+    assert_eq!(
+        rejects,
+        strings(&[
+            &["accounts/2025-00000022.json", "ReferenceNumber", "2025-00000022", "reference_rejected"],
+            &["accounts/2025-00000023.json", "ModelType", "m99-f", "model_not_statutory"],
+            &["accounts/references.json", "[1].ModelType", "", "model_type_empty"],
+        ])
+    );
+    let mut counts = query(&ctx, "SELECT name, value FROM method_counts ORDER BY 1");
+    counts.retain(|r| r[0].contains("unrecognised") || r[0].contains("_model_"));
+    assert_eq!(
+        counts,
+        strings(&[
+            &["cbso_documents_model_m01", "1"],
+            &["cbso_documents_model_m02", "1"],
+            &["cbso_documents_model_m99", "1"],
+            &["cbso_documents_with_unrecognised_keys", "1"],
+            &["cbso_reference_records_with_unrecognised_keys", "1"],
+        ])
+    );
+    let report = rt.block_on(cpi::validate(&dir.path().to_string_lossy(), None)).unwrap().to_string();
+    assert!(report.contains("accounting data key \"Toelichting\": 1 time(s), first in accounts/2025-00000021.json"), "{report}");
+    assert!(report.contains("reference record key \"Bijlagen\": 1 time(s), first in accounts/references.json:[0]."), "{report}");
+    assert!(report.contains("model_not_statutory: 1 row(s)"), "{report}");
 }

@@ -89,6 +89,10 @@ pub struct AccountsConfig {
     /// A reference year T is provisional until the data's vintage is this many whole months
     /// after the end of T.
     pub complete_after_months: i32,
+    /// The NBB models of statutory annual accounts that are read (`m02`, `m01`, ...; any `-f`
+    /// or `-p` suffix): a filing in another model (consolidated accounts, an unknown model) is
+    /// rejected as model_not_statutory.
+    pub statutory_models: Vec<String>,
 }
 
 impl AccountsConfig {
@@ -285,6 +289,10 @@ impl Config {
         }
         if self.accounts.complete_after_months < 7 {
             return bad("accounts.complete_after_months must be at least 7 (the filing deadline)".into());
+        }
+        let model_code = |m: &String| m.len() == 3 && m.starts_with('m') && m[1..].chars().all(|c| c.is_ascii_digit());
+        if self.accounts.statutory_models.is_empty() || !self.accounts.statutory_models.iter().all(model_code) {
+            return bad(format!("accounts.statutory_models must list NBB model codes such as \"m02\", not {:?}", self.accounts.statutory_models));
         }
         if self.accounts.max_exercise_months < 12 {
             return bad("accounts.max_exercise_months must be at least 12".into());

@@ -82,6 +82,8 @@ pub struct AccountChecks {
     pub fte_rubrics: Vec<String>,
     /// SHA-256 of the official series table the SDMX totals were read with.
     pub official_series: String,
+    /// `accounts.statutory_models`: filings in other models are rejected.
+    pub statutory_models: Vec<String>,
 }
 
 impl AccountChecks {
@@ -104,6 +106,7 @@ impl AccountChecks {
             rubrics_kept: sorted(&mut rubrics.iter().map(|(_, r)| r.clone())),
             fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
             official_series: crate::outputs::sha256_hex(settings.official_series_csv.as_bytes()),
+            statutory_models: settings.config.accounts.statutory_models.clone(),
         })
     }
 
@@ -112,6 +115,7 @@ impl AccountChecks {
             max_exercise_months: self.max_exercise_months,
             fte_rubrics: self.fte_rubrics.iter().cloned().collect(),
             keep: Some((self.rubrics_kept.iter().cloned().collect(), self.periods_kept.clone())),
+            statutory_models: self.statutory_models.clone(),
         }
     }
 }
@@ -136,6 +140,9 @@ pub struct Staged {
     pub unnumbered: Vec<members::Unnumbered>,
     /// Member rows whose period overlaps another of the same company and cluster, for `cpi validate`.
     pub overlapping: Vec<members::Overlapping>,
+    /// Keys of the CBSO documents the reader does not know, for `cpi validate` (not kept in a
+    /// staged copy).
+    pub unrecognised: Vec<crate::inputs::cbso::UnrecognisedKey>,
     /// The register's names and addresses, for `cpi validate`'s candidates (published inputs only).
     pub register: RegisterFiles,
     /// Temporary folders (unzipped extract, checked account rows) that live as long as this.
@@ -169,6 +176,7 @@ impl Staged {
             copy: Some(copy),
             unnumbered: vec![],
             overlapping: vec![],
+            unrecognised: vec![],
             register: RegisterFiles::default(),
             _keep: vec![],
         }
@@ -252,6 +260,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     tables.push(memory("input_rejects", rejects_batch(&log.rejects)?));
     tables.push(memory("input_files", files_batch(&files)?));
     let counts: Vec<(String, i64)> = read.counts.into_iter().chain(lists.counts).collect();
+    let unrecognised = read.unrecognised;
     tables.push(memory("input_counts", counts_batch(&counts)?));
     let inputs = hash_inputs(input, &digests).await?;
     let kbo = extract.meta.clone();
@@ -264,7 +273,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     // as long as the tables (dropped with the Location, a loose-CSV register on S3 read as empty
     // tables and the run matched no company).
     let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive()), Box::new(input.clone())];
-    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, overlapping: lists.overlapping, register, _keep })
+    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, overlapping: lists.overlapping, unrecognised, register, _keep })
 }
 
 /// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::config::Settings;
 use crate::error::Result;
 use crate::inputs::candidates::{self, Candidate};
+use crate::inputs::cbso::UnrecognisedKey;
 use crate::inputs::kbo::KboMeta;
 use crate::inputs::members::{Overlapping, Unnumbered};
 use crate::manifest::{self, FileCounts, RejectRow};
@@ -24,6 +25,8 @@ pub struct ValidationReport {
     pub no_candidates: Option<String>,
     /// Member rows whose period overlaps another of the same company and cluster.
     pub overlapping: Vec<Overlapping>,
+    /// Keys of the CBSO documents the reader does not know.
+    pub unrecognised: Vec<UnrecognisedKey>,
 }
 
 pub async fn validate(input: &str, config: Option<&Path>) -> Result<ValidationReport> {
@@ -43,6 +46,7 @@ pub async fn validate(input: &str, config: Option<&Path>) -> Result<ValidationRe
         unnumbered: staged.unnumbered.iter().cloned().zip(candidates).collect(),
         no_candidates,
         overlapping: staged.overlapping.clone(),
+        unrecognised: staged.unrecognised.clone(),
     })
 }
 
@@ -86,6 +90,13 @@ impl std::fmt::Display for ValidationReport {
             for o in &self.overlapping {
                 let file = o.file.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&o.file);
                 writeln!(f, "  {file}, line {}: {} in {}", o.line, o.enterprise_number, o.cluster_id)?;
+            }
+        }
+        if !self.unrecognised.is_empty() {
+            writeln!(f, "keys of the CBSO documents that cpi does not read (check whether the method needs them; a renamed field would be missed):")?;
+            for u in &self.unrecognised {
+                let first = u.first.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&u.first);
+                writeln!(f, "  {} key {:?}: {} time(s), first in {first}", u.kind, u.key, u.count)?;
             }
         }
         let rejected: u64 = self.files.iter().map(|f| f.rows_rejected).sum();

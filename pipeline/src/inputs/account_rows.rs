@@ -32,6 +32,18 @@ pub struct AccountRules {
     /// checked, but other rows are not needed by the method and are not held in memory. `None`
     /// keeps every value.
     pub keep: Option<(HashSet<String>, Vec<String>)>,
+    /// `accounts.statutory_models`: the models read (`m02`, ...), without their suffix.
+    pub statutory_models: Vec<String>,
+}
+
+impl AccountRules {
+    /// Whether a filing's `ModelType` (`m02-f`, `M01`, `m07-p`) is a statutory model read. An
+    /// empty model (the long form may leave it out) is not checked.
+    fn model_read(&self, model: &str) -> bool {
+        let model = model.to_ascii_lowercase();
+        let (base, suffix) = model.split_once('-').unwrap_or((&model, ""));
+        matches!(suffix, "" | "f" | "p") && self.statutory_models.iter().any(|m| m == base)
+    }
 }
 
 /// The periods a value can be of: the exercise itself (N) and its comparatives (NM1).
@@ -69,7 +81,7 @@ impl Deposit<'static> {
             deposit_date: "2024-05-01",
             exercise_start: "2023-01-01",
             exercise_end: "2023-12-31",
-            model_type: "m",
+            model_type: "m01-f",
             data_version: AUTHENTIC,
             postcode: None,
             country: None,
@@ -95,6 +107,7 @@ pub enum RowField {
     DepositDate,
     ExerciseStart,
     ExerciseEnd,
+    ModelType,
     RubricCode,
     Period,
     Value,
@@ -364,6 +377,10 @@ impl<'a> AccountsBuilder<'a> {
         if d.reference_number.is_empty() {
             return reject(RowField::ReferenceNumber, d.reference_number, "reference_number_empty");
         }
+        // consolidated accounts and unknown models are not a company's statutory figures
+        if !d.model_type.is_empty() && !self.rules.model_read(d.model_type) {
+            return reject(RowField::ModelType, d.model_type, "model_not_statutory");
+        }
         let (deposit, start, end) = (d.deposit_date, d.exercise_start, d.exercise_end);
         // The dates repeat on every row of a filing: parse and check each distinct triple once.
         let cached = self.last_dates.as_ref().filter(|((dd, s, e), _)| dd == deposit && s == start && e == end);
@@ -497,7 +514,7 @@ mod tests {
 
     #[test]
     fn each_period_is_spilled_to_files_of_its_own() {
-        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None };
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()] };
         let folder = SpillFolder::new().unwrap();
         let mut out = Accounts::spilled(&folder, 7).unwrap();
         let mut builder = AccountsBuilder::new("a.csv", 7, &rules);
@@ -553,7 +570,7 @@ mod tests {
     fn the_longest_exercise_accepted_is_max_exercise_months() {
         use datafusion::arrow::array::AsArray;
         use datafusion::arrow::datatypes::Int32Type;
-        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None };
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()] };
         let mut out = Accounts::default();
         let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();
@@ -567,5 +584,36 @@ mod tests {
         assert_eq!(months, vec![24, 0]);
         assert_eq!(log.rejects.len(), 1);
         assert_eq!((log.rejects[0].line, log.rejects[0].reason.as_str()), (3, "exercise_too_long"));
+    }
+
+    /// accounts.statutory_models = m01, m02: their filings are read with any case and a -f or -p
+    /// suffix; another model (a consolidated or unknown one), or a known model with another
+    /// suffix, is rejected as model_not_statutory naming the value; an empty model (the long
+    /// form may leave it out) is not checked.
+    #[test]
+    fn only_statutory_models_are_read() {
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into(), "m02".into()] };
+        let mut out = Accounts::default();
+        let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
+        let mut log = InputLog::default();
+        let value = RubricValue { rubric_code: "70", period: "N", value: "1" };
+        let models = ["m02-f", "M01", "m01-p", "", "m07-f", "m10-f", "m02-x", "m02f"];
+        for (line, (reference, model_type)) in (2..).zip(["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"].into_iter().zip(models)) {
+            let d = Deposit { model_type, ..Deposit::of_tests(reference) };
+            builder.push(line, &d, &value, &|f| format!("{f:?}"), &mut log);
+        }
+        builder.flush(&mut out).unwrap();
+        assert_eq!(out.filings.iter().map(|b| b.num_rows()).sum::<usize>(), 4);
+        let rejected: Vec<(u64, &str, &str, &str)> =
+            log.rejects.iter().map(|r| (r.line, r.field.as_str(), r.raw_value.as_str(), r.reason.as_str())).collect();
+        assert_eq!(
+            rejected,
+            vec![
+                (6, "ModelType", "m07-f", "model_not_statutory"),
+                (7, "ModelType", "m10-f", "model_not_statutory"),
+                (8, "ModelType", "m02-x", "model_not_statutory"),
+                (9, "ModelType", "m02f", "model_not_statutory"),
+            ]
+        );
     }
 }

@@ -39,6 +39,8 @@ pub struct AccountsRead {
     pub counts: Vec<(String, i64)>,
     /// SHA-256 of the CSV files, hashed while they were parsed: (path in the input, hex).
     pub digests: Vec<(String, String)>,
+    /// Keys of the CBSO documents the reader does not know, for `cpi validate`.
+    pub unrecognised: Vec<super::cbso::UnrecognisedKey>,
 }
 
 /// Reads every account file under `accounts/`, at any depth: long-form `.csv` and `.parquet`
@@ -72,13 +74,14 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
         log.append(part_log);
         digests.extend(sha256.map(|d| (path.clone(), d)));
     }
-    let mut counts = vec![];
+    let (mut counts, mut unrecognised) = (vec![], vec![]);
     if !cbso.is_empty() {
         let read = super::cbso::read(input, &cbso, names.len() as i32, rules, spill, log)?;
         names.extend(read.files);
         counts = read.counts;
+        unrecognised = read.unrecognised;
     }
-    Ok(AccountsRead { files: names, counts, digests })
+    Ok(AccountsRead { files: names, counts, digests, unrecognised })
 }
 
 /// Reads and checks one account file (CSV or Parquet); a CSV file is hashed as it is read.
@@ -210,6 +213,7 @@ fn push_fields(builder: &mut AccountsBuilder, line: u64, f: &[&str; 9], log: &mu
             RowField::DepositDate => 2,
             RowField::ExerciseStart => 3,
             RowField::ExerciseEnd => 4,
+            RowField::ModelType => 5,
             RowField::RubricCode => 6,
             RowField::Period => 7,
             RowField::Value => 8,
@@ -229,21 +233,21 @@ mod tests {
     use super::*;
 
     fn rules() -> AccountRules {
-        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into(), keep: None }
+        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into(), keep: None, statutory_models: vec!["m01".into(), "m02".into()] }
     }
 
     #[test]
     fn checks_each_field() {
         let text = "enterprise_number,reference_number,deposit_date,exercise_start,exercise_end,model_type,rubric_code,period,value\n\
-            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1000\n\
-            0403.170.702,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1000\n\
-            0403170701,R1,2024-05-01,2023-01-01,2022-12-31,VOL,70,N,1000\n\
-            0403170701,R1,2024-05-01,2020-01-01,2022-12-31,VOL,70,N,1000\n\
-            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,X,1000\n\
-            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1.000,5\n\
-            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,VOL,1003,N,-2\n\
-            0403170701,R1,01-05-2024,2023-01-01,2023-12-31,VOL,70,N,1\n\
-            0403170701,,2024-05-01,2023-01-01,2023-12-31,VOL,70,N,1\n";
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m02-f,70,N,1000\n\
+            0403.170.702,R1,2024-05-01,2023-01-01,2023-12-31,m02-f,70,N,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2022-12-31,m02-f,70,N,1000\n\
+            0403170701,R1,2024-05-01,2020-01-01,2022-12-31,m02-f,70,N,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m02-f,70,X,1000\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m02-f,70,N,1.000,5\n\
+            0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m02-f,1003,N,-2\n\
+            0403170701,R1,01-05-2024,2023-01-01,2023-12-31,m02-f,70,N,1\n\
+            0403170701,,2024-05-01,2023-01-01,2023-12-31,m02-f,70,N,1\n";
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
         std::fs::write(&path, text).unwrap();
@@ -298,9 +302,9 @@ mod tests {
     fn dates_are_checked_on_every_row_even_when_cached() {
         // Row 3 repeats row 2's dates (served from the cache); row 4 has none at all.
         let text = format!(
-            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,70,N,1\n\
-             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,1003,N,2\n\
-             0403170701,R1,,,,m,70,N,1\n",
+            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m01-f,70,N,1\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m01-f,1003,N,2\n\
+             0403170701,R1,,,,m01-f,70,N,1\n",
             COLUMNS.join(",")
         );
         let rules = rules();
@@ -322,10 +326,10 @@ mod tests {
         // which sql/15 joins to the first), then a row of R1 pushed after a flush (line 6):
         // still the block of line 5.
         let text = format!(
-            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,70,N,1\n\
-             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,1003,N,2\n\
-             0403170701,R2,2024-05-01,2023-01-01,2023-12-31,m,70,N,3\n\
-             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m,9087,N,4\n",
+            "{}\n0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m01-f,70,N,1\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m01-f,1003,N,2\n\
+             0403170701,R2,2024-05-01,2023-01-01,2023-12-31,m01-f,70,N,3\n\
+             0403170701,R1,2024-05-01,2023-01-01,2023-12-31,m01-f,9087,N,4\n",
             COLUMNS.join(",")
         );
         let rules = rules();

@@ -53,6 +53,73 @@ pub struct CbsoRead {
     pub files: Vec<String>,
     /// Counts for the manifest: (name, value).
     pub counts: Vec<(String, i64)>,
+    /// Keys the reader does not know, for `cpi validate`.
+    pub unrecognised: Vec<UnrecognisedKey>,
+}
+
+/// A key of a reference record or an accounting-data document that the reader does not know:
+/// not read, so a person must check whether the method needs it (a renamed field would
+/// otherwise go silently missing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnrecognisedKey {
+    /// "reference record" or "accounting data".
+    pub kind: &'static str,
+    pub key: String,
+    /// Records or documents that have it.
+    pub count: i64,
+    /// The first of them: file (and member inside a zip) and position.
+    pub first: String,
+}
+
+/// The top-level keys a reference record may have, matched without regard to case: those read
+/// (ReferenceNumber, DepositDate, ExerciseDates, EnterpriseNumber, ModelType, Currency,
+/// DataVersion, CorrectedData, Address, LegalForm, ActivityCode) and those known not to be needed
+/// (EnterpriseName, DepositType, Language, AccountingDataURL, LegalSituation, ImprovementDate),
+/// as public client code of the CBSO web services names them (schemas/cbso.json).
+const REFERENCE_KEYS: [&str; 17] = [
+    "ReferenceNumber", "DepositDate", "ExerciseDates", "EnterpriseNumber", "ModelType", "Currency", "DataVersion", "CorrectedData",
+    "Address", "LegalForm", "ActivityCode", "EnterpriseName", "DepositType", "Language", "AccountingDataURL", "LegalSituation",
+    "ImprovementDate",
+];
+
+/// The top-level keys of an accounting-data document: those read (ReferenceNumber, Rubrics,
+/// DataVersion, CorrectedData, Currency, Address, LegalForm, ActivityCode and its other names
+/// NaceCode, Activity) and those known not to be needed (EnterpriseName, Shareholders,
+/// ParticipatingInterests, Administrators).
+const DOCUMENT_KEYS: [&str; 14] = [
+    "ReferenceNumber", "Rubrics", "DataVersion", "CorrectedData", "Currency", "Address", "LegalForm", "ActivityCode", "NaceCode",
+    "Activity", "EnterpriseName", "Shareholders", "ParticipatingInterests", "Administrators",
+];
+
+/// Unrecognised keys by (kind, key): how many records had each, and the first; and per kind
+/// how many records had any.
+#[derive(Default)]
+struct Unrecognised {
+    keys: std::collections::BTreeMap<(&'static str, String), (i64, String)>,
+    records: std::collections::BTreeMap<&'static str, i64>,
+}
+
+impl Unrecognised {
+    fn note(&mut self, o: &Map<String, Value>, kind: &'static str, known: &[&str], at: impl Fn() -> String) {
+        let mut any = false;
+        for key in o.keys().filter(|k| !known.iter().any(|known| known.eq_ignore_ascii_case(k))) {
+            self.keys.entry((kind, key.clone())).or_insert_with(|| (0, at())).0 += 1;
+            any = true;
+        }
+        if any {
+            *self.records.entry(kind).or_default() += 1;
+        }
+    }
+
+    /// Adds another file's notes (of a later file: its first examples come after these).
+    fn append(&mut self, other: Unrecognised) {
+        for (key, (n, first)) in other.keys {
+            self.keys.entry(key).or_insert((0, first)).0 += n;
+        }
+        for (kind, n) in other.records {
+            *self.records.entry(kind).or_default() += n;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,14 +238,21 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     }
     let mut references = References::new();
     let mut reference_count = 0i64;
+    let mut unrecognised = Unrecognised::default();
     for (path, _) in paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::References) {
-        reference_count += read_references(input, path, &mut references, log)?;
+        reference_count += read_references(input, path, &mut references, &mut unrecognised, log)?;
     }
     let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
     let done = crate::parallel::map(&data, |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
     let (mut files, mut matched, mut documents, mut seats) = (vec![], HashSet::new(), 0i64, SeatSources::new());
+    let mut models = std::collections::BTreeMap::<String, i64>::new();
     for result in done {
-        let (name, part_log, part_matched, part_documents, part_seats) = result?;
+        let DataRead { name, log: part_log, matched: part_matched, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised } =
+            result?;
+        for (model, n) in part_models {
+            *models.entry(model).or_default() += n;
+        }
+        unrecognised.append(part_unrecognised);
         files.push(name);
         log.append(part_log);
         matched.extend(part_matched);
@@ -188,9 +262,8 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
         }
     }
     let without_data = references.keys().filter(|r| !matched.contains(*r)).count() as i64;
-    Ok(CbsoRead {
-        files,
-        counts: vec![
+    let with_unknown = |kind: &str| unrecognised.records.get(kind).copied().unwrap_or(0);
+    let mut counts = vec![
             ("cbso_reference_records".into(), reference_count),
             ("cbso_accounting_data_documents".into(), documents),
             // A PDF-only or consolidated filing has a reference record and no accounting data.
@@ -199,8 +272,16 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
             ("cbso_documents_seat_from_reference_record".into(), seats.get("reference_record").copied().unwrap_or(0)),
             ("cbso_documents_seat_from_document".into(), seats.get("document").copied().unwrap_or(0)),
             ("cbso_documents_without_seat".into(), seats.get("none").copied().unwrap_or(0)),
-        ],
-    })
+            // records with a key the reader does not know (cpi validate lists the keys)
+            ("cbso_reference_records_with_unrecognised_keys".into(), with_unknown("reference record")),
+            ("cbso_documents_with_unrecognised_keys".into(), with_unknown("accounting data")),
+        ];
+    // documents tied to a usable reference record, per model (m02, m01, m07, ...:
+    // schemas/accounts.json); those of a model outside accounts.statutory_models are then
+    // rejected row by row (model_not_statutory)
+    counts.extend(models.into_iter().map(|(model, n)| (format!("cbso_documents_model_{model}"), n)));
+    let unrecognised = unrecognised.keys.into_iter().map(|((kind, key), (count, first))| UnrecognisedKey { kind, key, count, first }).collect();
+    Ok(CbsoRead { files, counts, unrecognised })
 }
 
 /// Every JSON document of a file: the file itself, or each file inside a zip, with its name
@@ -295,7 +376,7 @@ fn normalised_version(s: &str, corrected_data: Option<&str>) -> String {
 
 /// Reads the reference records of a file into `references`; a record that cannot be used is
 /// rejected (its accounting data then is too). Returns the records read.
-fn read_references(input: &Location, path: &str, references: &mut References, log: &mut InputLog) -> Result<i64> {
+fn read_references(input: &Location, path: &str, references: &mut References, unrecognised: &mut Unrecognised, log: &mut InputLog) -> Result<i64> {
     let name = input.name_of(path);
     let mut rows = 0u64;
     for_each_document(input, path, |member, doc| {
@@ -311,6 +392,7 @@ fn read_references(input: &Location, path: &str, references: &mut References, lo
         };
         for (position, o) in records {
             rows += 1;
+            unrecognised.note(o, "reference record", &REFERENCE_KEYS, || format!("{name}:{}", at(&position, "")));
             let Some(reference) = text(o, "ReferenceNumber") else {
                 log.reject(&name, rows, &at(&position, "ReferenceNumber"), "", "reference_number_empty");
                 continue;
@@ -353,6 +435,9 @@ fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(
             return (None, Some((field, raw.clone(), if raw.is_empty() { "date_empty" } else { "date_not_iso" })));
         }
     }
+    let Some(model_type) = text(o, "ModelType") else {
+        return (None, Some(("ModelType", String::new(), "model_type_empty")));
+    };
     let corrected_data = text(o, "CorrectedData");
     let version = text(o, "DataVersion").map(|v| normalised_version(&v, corrected_data.as_deref())).unwrap_or_else(|| AUTHENTIC.to_string());
     if !DATA_VERSIONS.contains(&version.as_str()) {
@@ -363,7 +448,7 @@ fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(
         deposit_date: date_part(&deposit).to_string(),
         exercise_start: date_part(&start).to_string(),
         exercise_end: date_part(&end).to_string(),
-        model_type: text(o, "ModelType").unwrap_or_default().into_owned(),
+        model_type: model_type.into_owned(),
         currency: text(o, "Currency").map(|c| c.to_ascii_uppercase()),
         data_version: version,
         seat: Described::of_reference(o),
@@ -371,23 +456,29 @@ fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(
     (Some(record), None)
 }
 
+/// What one file of accounting data gave.
+struct DataRead {
+    name: String,
+    log: InputLog,
+    /// The reference numbers it had data for.
+    matched: HashSet<String>,
+    documents: i64,
+    seats: SeatSources,
+    /// Documents tied to a usable reference record, per model (`m02`, lower case, no suffix).
+    models: std::collections::BTreeMap<String, i64>,
+    unrecognised: Unrecognised,
+}
+
 /// Reads and checks the accounting-data documents of one file, joined to their reference
-/// records. Returns the file's name, its log, the reference numbers it had data for and the
-/// number of documents.
-fn read_accounting_data(
-    input: &Location,
-    path: &str,
-    file_id: i32,
-    references: &References,
-    rules: &AccountRules,
-    spill: &SpillFolder,
-) -> Result<(String, InputLog, HashSet<String>, i64, SeatSources)> {
+/// records.
+fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: &References, rules: &AccountRules, spill: &SpillFolder) -> Result<DataRead> {
     let name = input.name_of(path);
     let mut batches = Accounts::spilled(spill, file_id)?;
     let mut log = InputLog::default();
     let mut builder = AccountsBuilder::new(&name, file_id, rules);
     let (mut rows, mut documents, mut matched) = (0u64, 0i64, HashSet::new());
     let mut seat_sources = SeatSources::new();
+    let (mut models, mut unrecognised) = (std::collections::BTreeMap::<String, i64>::new(), Unrecognised::default());
     for_each_document(input, path, |member, doc| {
         let o = match (&doc, classify(&doc)) {
             (Value::Object(o), Some(Kind::AccountingData)) => o,
@@ -395,6 +486,7 @@ fn read_accounting_data(
         };
         documents += 1;
         let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
+        unrecognised.note(o, "accounting data", &DOCUMENT_KEYS, || if member.is_empty() { name.clone() } else { format!("{name}:{member}") });
         let rubrics = get(o, "Rubrics").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         let first_row = rows + 1;
         rows += rubrics.len() as u64;
@@ -459,6 +551,8 @@ fn read_accounting_data(
         let document = Described::of_document(o);
         let seat_source = if record.seat.postcode.is_some() { "reference_record" } else if document.postcode.is_some() { "document" } else { "none" };
         *seat_sources.entry(seat_source).or_default() += 1;
+        let model = record.model_type.to_ascii_lowercase();
+        *models.entry(model.split('-').next().unwrap_or_default().to_string()).or_default() += 1;
         let described = record.seat.clone().or(document);
         let (postcode, country, legal_form, activity) = (described.postcode, described.country, described.legal_form, described.activity_code);
         let deposit = Deposit {
@@ -499,5 +593,5 @@ fn read_accounting_data(
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok((name, log, matched, documents, seat_sources))
+    Ok(DataRead { name, log, matched, documents, seats: seat_sources, models, unrecognised })
 }
