@@ -546,3 +546,30 @@ fn no_nested_loop_join_except_with_params() {
         assert!(found.is_empty(), "{}", found.join("\n"));
     });
 }
+
+/// NBB.Stat's SDMX-CSV as published, end to end (issue #32, section 4): the hand-worked input
+/// with a download of the regional accounts beside flanders.csv, the flow named
+/// `BE2:DF_REGACC(1.0)`, dimensions by name (in another order than the table's), UNIT_MULT 6.
+/// Value added of the Flemish Region 250 000 (2021) and 300 000 (2024) million euro: the
+/// official value-added growth is 300 000 / 250 000 - 1 = 0.2. The shipped mapping is not
+/// verified: both totals are counted and the run warns.
+#[test]
+fn sdmx_totals_are_read_by_dimension_names_and_an_unverified_mapping_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture("handworked"), dir.path());
+    std::fs::write(
+        dir.path().join("totals/nbb_regional_accounts.csv"),
+        "DATAFLOW,NA_ITEM,REF_AREA,FREQ,NACE,TIME_PERIOD,OBS_VALUE,UNIT_MULT,UNIT_MEASURE\n\
+         BE2:DF_REGACC(1.0),B1G,BE2,A,_T,2021,250000,6,EUR\n\
+         BE2:DF_REGACC(1.0),B1G,BE2,A,_T,2024,300000,6,EUR\n",
+    )
+    .unwrap();
+    let (_d, out, manifest) = run(dir.path(), 2024);
+    assert_eq!(manifest.method_counts["official_totals_from_unverified_mapping"], 2);
+    assert!(manifest.warnings.iter().any(|w| w.starts_with("totals: 2 official total(s) read from SDMX through a mapping")), "{:?}", manifest.warnings);
+    let p = common::Table::read(&out.join("productivity.parquet"));
+    common::assert_close(p.float("official_flanders_value_added_growth", p.row_where("cluster_id", "ALL")), 0.2, 1e-12, "official value-added growth");
+    let (_h, _, plain) = run(&fixture("handworked"), 2024);
+    assert_eq!(plain.method_counts["official_totals_from_unverified_mapping"], 0);
+    assert!(!plain.warnings.iter().any(|w| w.starts_with("totals:")));
+}

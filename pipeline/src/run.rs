@@ -164,6 +164,14 @@ async fn compute_and_write(
             all_warnings.push(w);
         }
     }
+    if let Some(n) = method_counts.get("official_totals_from_unverified_mapping").filter(|n| **n > 0) {
+        let w = format!(
+            "totals: {n} official total(s) read from SDMX through a mapping of the official series table not verified against \
+             NBB.Stat's published structure (flow, dimensions, codes): check them before publishing the comparison"
+        );
+        tracing::warn!("{w}");
+        all_warnings.push(w);
+    }
     let settings = pipeline.settings();
     let manifest = Manifest {
         tool: ToolInfo::current(),

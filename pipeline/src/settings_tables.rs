@@ -223,14 +223,35 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
 /// The official series table: which SDMX series is which official total.
 pub fn official_series(settings: &Settings) -> Result<Vec<crate::inputs::totals::OfficialSeries>> {
     let file = "official series";
-    let columns = ["dataflow", "series_key", "measure", "multiplier", "unit"];
+    let columns = ["dataflow", "dimensions", "measure", "multiplier", "unit", "unit_measure", "verified"];
     let mut out = vec![];
     for (line, v) in settings_rows(file, &settings.official_series_csv, &columns)? {
         if !crate::inputs::totals::MEASURES.contains(&v[2].as_str()) {
             return Err(CpiError::bad_field(file, line, "measure", format!("{:?} is not one of {}", v[2], crate::inputs::totals::MEASURES.join(", "))));
         }
         let multiplier = v[3].parse::<i128>().ok().filter(|m| *m > 0).ok_or_else(|| CpiError::bad_field(file, line, "multiplier", "must be a positive whole number"))?;
-        out.push(crate::inputs::totals::OfficialSeries { dataflow: v[0].clone(), series_key: v[1].clone(), measure: v[2].clone(), multiplier, unit: v[4].clone() });
+        // DIMENSION=value pairs separated by ';' (REF_AREA=BE2;NA_ITEM=B1G)
+        let dimensions = v[1]
+            .split(';')
+            .map(|pair| match pair.split_once('=') {
+                Some((d, value)) if !d.trim().is_empty() && !value.trim().is_empty() => Ok((d.trim().to_ascii_uppercase(), value.trim().to_string())),
+                _ => Err(CpiError::bad_field(file, line, "dimensions", format!("{pair:?} is not DIMENSION=value"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let verified = match v[6].as_str() {
+            "true" => true,
+            "false" => false,
+            other => return Err(CpiError::bad_field(file, line, "verified", format!("{other:?} is not true or false"))),
+        };
+        out.push(crate::inputs::totals::OfficialSeries {
+            dataflow: v[0].clone(),
+            dimensions,
+            measure: v[2].clone(),
+            multiplier,
+            unit: v[4].clone(),
+            unit_measure: v[5].clone(),
+            verified,
+        });
     }
     Ok(out)
 }
