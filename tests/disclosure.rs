@@ -228,3 +228,22 @@ fn warnings_never_give_a_suppressed_cell_s_figure() {
         assert!(!w.contains('%'), "a warning gives a suppressed cell's ratio: {w}");
     }
 }
+
+/// The p % rule is on by default (p = 10, issue #30 item 3) and a rest of exactly p % passes.
+/// The hand-worked C2's CPI 6 cell: A 600 000, E 90 000, J 40 000, D 20 000 = 750 000; A holds
+/// 80 % (under the 85 % of dominance), and the rest beyond the two largest, 60 000, is exactly
+/// 10 % of A's 600 000: published. (Its FTE-years, 54 + 18 + 8 + 7, leave a rest of 15, 27.8 %
+/// of 54.) At p = 10.01 the second largest (E) could estimate A to within 10.01 %: suppressed.
+#[test]
+fn the_p_percent_rule_is_on_by_default_and_a_rest_of_exactly_p_passes() {
+    assert!(cpi::config::DEFAULT_TOML.contains("p_percent = 10.0"));
+    let reason = |out: &Path| {
+        let t = Table::read(&out.join("cpi6_investment.parquet"));
+        t.text("suppressed_reason", t.row_where("cluster_id", "C2"))
+    };
+    let (_d, out, _) = run(&fixture("handworked"), 2024);
+    assert_eq!(reason(&out), None);
+    let stricter = cpi::config::DEFAULT_TOML.replace("p_percent = 10.0", "p_percent = 10.01");
+    let (_s, out, _) = common::run_with(&fixture("handworked"), 2024, Some(&stricter));
+    assert_eq!(reason(&out).as_deref(), Some("p_percent"));
+}
