@@ -91,7 +91,7 @@ WITH RECURSIVE window_year AS (
   SELECT i.enterprise_number
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.in_benchmark AND i.investment_years > 0
+  WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population) AND i.investment_years > 0
 ), known AS (
   SELECT y.year, y.enterprise_number
   FROM investment_company_year y
@@ -134,8 +134,12 @@ FROM cohort_company c
 LEFT JOIN investment_panel i ON i.enterprise_number = c.enterprise_number;
 
 -- Flanders, and the rest of Flanders: the same companies less those in any cluster's cohort
--- (ALL), as in step 40. A company with no year of known investment is in no benchmark; its
--- years count in the coverage's denominator (company-years with figures).
+-- (ALL), as in step 40. A share is a part of its whole: the Flemish companies of CPI 6 are
+-- those of the benchmark's classes and those of the members' classes (population.
+-- benchmark_classes and member_classes: a nonprofit member's investment is compared with a
+-- Flanders that holds the Flemish nonprofits too), seated in Flanders. A company with no year
+-- of known investment is in no benchmark; its years count in the coverage's denominator
+-- (company-years with figures).
 CREATE VIEW flanders_investment AS
 SELECT count(CASE WHEN i.investment_years > 0 THEN 1 END) AS flanders_firms,
        sum(i.investment_years) AS flanders_investment_years,
@@ -148,7 +152,7 @@ SELECT count(CASE WHEN i.investment_years > 0 THEN 1 END) AS flanders_firms,
 FROM investment_panel i
 JOIN company c ON c.enterprise_number = i.enterprise_number
 LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-WHERE c.in_benchmark;
+WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population);
 
 -- Official investment total over the window, only when every window year is given.
 CREATE VIEW official_investment AS
