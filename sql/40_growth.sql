@@ -74,6 +74,9 @@ LEFT JOIN growth_panel g
 -- (in_benchmark: seated in Flanders in T, a legal form of population.benchmark_classes; step 28); and
 -- the rest of Flanders: the same companies less those in any cluster's cohort (ALL), so that
 -- the members, about an eighth of Flemish employment, do not pull the benchmark towards them.
+-- The FTE coverage: the end-year FTE of the sample's companies over that of every benchmark
+-- company with a known end-year FTE, so that a turnover growth says how much of Flemish
+-- employment it describes (most small filers report no turnover).
 CREATE VIEW flanders_growth AS
 SELECT m.measure,
        count(g.enterprise_number) AS flanders_firms,
@@ -81,15 +84,24 @@ SELECT m.measure,
        sum(g.value_end) AS flanders_end,
        count(CASE WHEN NOT g.member THEN 1 END) AS rest_of_flanders_firms,
        sum(CASE WHEN NOT g.member THEN g.value_base END) AS rest_of_flanders_base,
-       sum(CASE WHEN NOT g.member THEN g.value_end END) AS rest_of_flanders_end
+       sum(CASE WHEN NOT g.member THEN g.value_end END) AS rest_of_flanders_end,
+       sum(g.fte_end) AS flanders_sample_fte_end,
+       max(k.fte_end_known) AS flanders_fte_end_known
 FROM growth_measure m
 LEFT JOIN (
-  SELECT g.*, a.enterprise_number IS NOT NULL AS member
+  SELECT g.*, f.fte_end, a.enterprise_number IS NOT NULL AS member
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
+  JOIN base_end_figures f ON f.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
   WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 ) g ON g.measure = m.measure
+CROSS JOIN (
+  SELECT sum(f.fte_end) AS fte_end_known
+  FROM base_end_figures f
+  JOIN company c ON c.enterprise_number = f.enterprise_number
+  WHERE c.in_benchmark
+) k
 GROUP BY m.measure;
 
 -- Official Flemish totals for B and T, when given.
@@ -114,10 +126,16 @@ SELECT l.cluster_id,
        -- companies and in the member population (a public body or a knowledge institution is
        -- neither in the sample nor in what it is compared with)
        sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN s.value_end END)
-         AS cohort_end_known
+         AS cohort_end_known,
+       -- the same two sums of the end-year FTE, whatever the measure: which share of the
+       -- cohort's employment the growth describes
+       sum(CASE WHEN s.exclusion_reason IS NULL THEN f.fte_end END) AS sample_fte_end,
+       sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN f.fte_end END)
+         AS cohort_fte_end_known
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
+LEFT JOIN base_end_figures f ON f.enterprise_number = s.enterprise_number
 GROUP BY l.cluster_id, l.cluster_name, m.measure;
 
 -- Sector-mix benchmark (shift-share): what the cluster sample would have grown had each of its
@@ -208,7 +226,9 @@ SELECT c.*,
        CAST(f.flanders_end AS DOUBLE) / CAST(nullif(f.flanders_base, 0) AS DOUBLE) - 1 AS flanders_growth,
        CAST(f.rest_of_flanders_end AS DOUBLE) / CAST(nullif(f.rest_of_flanders_base, 0) AS DOUBLE) - 1 AS rest_of_flanders_growth,
        CAST(o.official_end AS DOUBLE) / CAST(nullif(o.official_base, 0) AS DOUBLE) - 1 AS official_flanders_growth,
-       CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cohort_end_known, 0) AS DOUBLE) AS coverage_value_share
+       CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cohort_end_known, 0) AS DOUBLE) AS coverage_value_share,
+       CAST(c.sample_fte_end AS DOUBLE) / CAST(nullif(c.cohort_fte_end_known, 0) AS DOUBLE) AS coverage_fte_share,
+       CAST(f.flanders_sample_fte_end AS DOUBLE) / CAST(nullif(f.flanders_fte_end_known, 0) AS DOUBLE) AS flanders_coverage_fte_share
 FROM cluster_growth c
 JOIN flanders_growth f ON f.measure = c.measure
 JOIN official_growth o ON o.measure = c.measure;

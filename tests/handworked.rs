@@ -129,6 +129,15 @@ fn handworked_indicators() {
     }
     let c3 = t.row_where("cluster_id", "C3");
     assert_eq!((t.int("base_cohort_firms", c3), t.float("base_cohort_growth", c3)), (0, None));
+    // Which share of employment the turnover growth describes: 2024 FTE A 12, B 6, C 3, D 10,
+    // E 4, G 0 (no employees), J 3. C1 A B C of A B C G: 21 / 21; C2 A E of A D E J: 16 / 29;
+    // ALL A B C E of A B C D E G J: 25 / 38; C3 A: 1. Flanders: the turnover sample A B E N1
+    // (12 + 6 + 4 + 21 = 43) of the benchmark's A B D E J N1 N3 (56, N3's FTE is 0).
+    for (cluster, share) in [("C1", 1.0), ("C2", 16.0 / 29.0), ("ALL", 25.0 / 38.0), ("C3", 1.0)] {
+        let r = t.row_where("cluster_id", cluster);
+        assert_close(t.float("coverage_fte_share", r), share, EPS, "FTE coverage of the turnover growth");
+        assert_close(t.float("flanders_coverage_fte_share", r), 43.0 / 56.0, EPS, "Flemish FTE coverage of the turnover growth");
+    }
     // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
     assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
 
