@@ -34,6 +34,7 @@ WITH block AS (
          f.exercise_start,
          f.exercise_end,
          f.exercise_months,
+         f.model_type,
          CAST(date_part('year', f.exercise_end) AS INT) AS year,
          s.block IS NOT NULL AS split
   FROM data_version_preference v
@@ -72,7 +73,7 @@ WITH usable AS (
   HAVING count(*) > 1
 )
 SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit, f.deposit_date, f.exercise_start, f.exercise_end,
-       f.exercise_months, f.year,
+       f.exercise_months, f.model_type, f.year,
        CASE WHEN f.after_cutoff THEN 'deposited_after_cutoff'
             WHEN f.version_preference IS NULL THEN 'data_version_not_used'
             WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
@@ -288,6 +289,12 @@ FROM rubric_map;
 CREATE TABLE exercise_figures AS
 WITH reported AS (
   SELECT f.enterprise_number, f.year, f.reference_number, f.exercise_start, f.exercise_end, f.exercise_months,
+         -- the model's kind (schemas/accounts.json: taxonomy nbb-cbso-23.0.1): full m02, m82, m05;
+         -- abbreviated m01, m81, m04; micro m07, m87, m08 (any -f or -p suffix); else unknown
+         CASE lower(split_part(f.model_type, '-', 1))
+           WHEN 'm02' THEN 'full' WHEN 'm82' THEN 'full' WHEN 'm05' THEN 'full'
+           WHEN 'm01' THEN 'abbreviated' WHEN 'm81' THEN 'abbreviated' WHEN 'm04' THEN 'abbreviated'
+           WHEN 'm07' THEN 'micro' WHEN 'm87' THEN 'micro' WHEN 'm08' THEN 'micro' END AS model_class,
          false AS from_comparatives,
          v.turnover, v.fte, v.tangible_investment, v.intangible_investment, v.value_added, v.value_added_level,
          coalesce(v.has_personnel_costs, false) AS has_personnel_costs
@@ -298,6 +305,8 @@ WITH reported AS (
          c.exercise_start,
          CAST(c.next_exercise_start - INTERVAL '1 day' AS DATE) AS exercise_end,
          c.exercise_months,
+         -- a year not filed has no model of its own
+         CAST(NULL AS VARCHAR) AS model_class,
          true AS from_comparatives,
          -- acquisitions of fixed assets (8169, 8161..8166, 8029, 8021..8024) have no
          -- previous-year column in any model: a year filled from comparatives has unknown
@@ -315,6 +324,7 @@ SELECT r.enterprise_number,
        r.exercise_start,
        r.exercise_end,
        r.exercise_months,
+       r.model_class,
        r.from_comparatives,
        CASE WHEN r.turnover IS NULL AND m.turnover_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4)) ELSE r.turnover END AS turnover_eur,
        CASE WHEN r.fte IS NULL AND m.fte_missing = 'zero' THEN CAST(0 AS DECIMAL(38, 4))
@@ -384,6 +394,8 @@ SELECT y.enterprise_number,
        y.exercises,
        y.exercise_months NOT IN (0, 12) AS scaled_to_12_months,
        l.from_comparatives,
+       -- the model of the exercise that ends last (full, abbreviated, micro; NULL unknown)
+       l.model_class,
        CASE WHEN m.turnover_kind = 'stock' THEN l.turnover_eur
             WHEN y.exercise_months <> 12
               THEN CAST(round(CAST(y.turnover AS DOUBLE) * 12.0 / nullif(y.exercise_months, 0), 2) AS DECIMAL(38, 4))

@@ -15,11 +15,11 @@ SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte
 -- annual_figures is read, no join with params over every row.
 CREATE TABLE base_end_figures AS
 WITH base AS (
-  SELECT enterprise_number, turnover_eur, fte, value_added_eur
+  SELECT enterprise_number, turnover_eur, fte, value_added_eur, model_class
   FROM annual_figures
   WHERE year = (SELECT base_year FROM params)
 ), final AS (
-  SELECT enterprise_number, turnover_eur, fte, value_added_eur
+  SELECT enterprise_number, turnover_eur, fte, value_added_eur, model_class
   FROM annual_figures
   WHERE year = (SELECT end_year FROM params)
 )
@@ -31,7 +31,9 @@ SELECT coalesce(b.enterprise_number, e.enterprise_number) AS enterprise_number,
        b.fte AS fte_base,
        e.fte AS fte_end,
        b.value_added_eur AS value_added_base,
-       e.value_added_eur AS value_added_end
+       e.value_added_eur AS value_added_end,
+       b.model_class AS model_base,
+       e.model_class AS model_end
 FROM base b
 FULL JOIN final e ON e.enterprise_number = b.enterprise_number;
 
@@ -131,7 +133,11 @@ SELECT l.cluster_id,
        -- cohort's employment the growth describes
        sum(CASE WHEN s.exclusion_reason IS NULL THEN f.fte_end END) AS sample_fte_end,
        sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN f.fte_end END)
-         AS cohort_fte_end_known
+         AS cohort_fte_end_known,
+       -- sample companies that filed another model in T than in B (a company crossing a size
+       -- threshold: its turnover may appear or vanish with the model; the small-company
+       -- thresholds changed for financial years from 2024, Directive (EU) 2023/2775)
+       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_base <> f.model_end THEN 1 END) AS model_changed_firms
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure

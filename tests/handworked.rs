@@ -137,6 +137,9 @@ fn handworked_indicators() {
         let r = t.row_where("cluster_id", cluster);
         assert_close(t.float("coverage_fte_share", r), share, EPS, "FTE coverage of the turnover growth");
         assert_close(t.float("flanders_coverage_fte_share", r), 43.0 / 56.0, EPS, "Flemish FTE coverage of the turnover growth");
+        // no company of a turnover sample changed model (D, m01 in 2021 and m02 in 2024, has no
+        // 2024 turnover)
+        assert_eq!(t.int("model_changed_firms", r), 0, "{cluster} model changes");
     }
     // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
     assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
@@ -165,6 +168,9 @@ fn handworked_indicators() {
         assert_eq!(e.int("flanders_firms", r), 5);
         assert_close(e.float("coverage_value_share", r), coverage, EPS, "FTE coverage");
         assert_close(e.float("official_flanders_growth", r), 0.025, EPS, "official FTE growth");
+        // D (m01 in 2021, m02 in 2024) is in C2's and ALL's FTE samples
+        let changed = if cluster == "C2" || cluster == "ALL" { 1 } else { 0 };
+        assert_eq!(e.int("model_changed_firms", r), changed, "{cluster} FTE model changes");
     }
 
     // ---- Sector-mix benchmark (shift-share) ----
