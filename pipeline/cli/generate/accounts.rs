@@ -27,6 +27,8 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
     // same seed before they were added. Intermediate consumption is a fixed share per filer.
     let mut va_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5641_4444);
     let consumption_share: Vec<f64> = filers.iter().map(|_| va_rng.random_range(0.45..0.85)).collect();
+    // The NBB's corrections of deposits (improved data) draw from their own stream too.
+    let mut improve_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x494d_5052);
     let mut reference: u64 = 0;
     let totals_path = out.join("totals/flanders.csv");
     let mut totals = create(&totals_path)?;
@@ -95,13 +97,19 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
             };
             let number = written_number(&c.number, rng);
             let filing = Filing { number: &number, company: c, reference: format!("{}-{:08}", &deposit[..4], reference), deposit, start, end, model };
-            sink.write(&filing, &values, previous[i].as_deref(), summary)?;
+            // 1 % of deposits are corrected by the NBB (improved data, annual accounts: turnover
+            // 4 % higher): the long form carries the corrected figures, a CBSO delivery the
+            // deposit as filed and the correction as an improved product.
+            let improved: Option<Vec<(&'static str, f64)>> = improve_rng
+                .random_bool(0.01)
+                .then(|| values.iter().map(|(r, v)| (*r, if *r == "70" { (v * 1.04).round() } else { *v })).collect());
+            sink.write(&filing, &values, previous[i].as_deref(), improved.as_deref(), summary)?;
             // 2% are refiled later with corrected figures (the latest deposit must win).
             if rng.random_bool(0.02) {
                 reference += 1;
                 let corrected: Vec<(&'static str, f64)> = values.iter().map(|(r, v)| (*r, (v * 1.03).round())).collect();
                 let refiled = Filing { reference: format!("{}-{:08}", &filing.deposit[..4], reference), deposit: later(&filing.deposit), ..filing };
-                sink.write(&refiled, &corrected, previous[i].as_deref(), summary)?;
+                sink.write(&refiled, &corrected, previous[i].as_deref(), None, summary)?;
             }
             previous[i] = Some(values);
         }
@@ -172,11 +180,15 @@ enum AccountSink {
     Cbso(Box<CbsoSink>),
 }
 
-/// A year's CBSO extract: a zip of reference records and a zip of accounting-data documents.
+/// A year's CBSO extract: a zip of reference records and a zip of accounting-data documents;
+/// and, when the NBB corrected deposits, the improved product's two zips (opened at the first).
 struct CbsoSink {
     references: zip::ZipWriter<BufWriter<File>>,
     data: zip::ZipWriter<BufWriter<File>>,
     paths: (std::path::PathBuf, std::path::PathBuf),
+    improved: Option<Box<CbsoSink>>,
+    year: i32,
+    dir: std::path::PathBuf,
 }
 
 struct ParquetSink {
@@ -212,24 +224,42 @@ impl AccountSink {
             AccountsFormat::Cbso => {
                 let cbso = dir.join("cbso");
                 std::fs::create_dir_all(&cbso).map_err(io(&cbso))?;
-                let (r, d) = (cbso.join(format!("references_{year}.zip")), cbso.join(format!("accounting_data_{year}.zip")));
-                let open = |p: &Path| -> Result<zip::ZipWriter<BufWriter<File>>> { Ok(zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, File::create(p).map_err(io(p))?))) };
-                Ok(AccountSink::Cbso(Box::new(CbsoSink { references: open(&r)?, data: open(&d)?, paths: (r, d) })))
+                Ok(AccountSink::Cbso(Box::new(CbsoSink::open(&cbso, year, "")?)))
             }
         }
     }
 
-    fn write(&mut self, f: &Filing, values: &[(&'static str, f64)], previous: Option<&[(&'static str, f64)]>, summary: &mut GenerateSummary) -> Result<()> {
-        let mut rows: Vec<(&str, &str, f64)> = values.iter().map(|(r, v)| (*r, "N", *v)).collect();
-        if let Some(prev) = previous {
-            // The fixed-asset movement schedule has no previous-year column in any model:
-            // acquisitions are never delivered as comparatives.
-            rows.extend(prev.iter().filter(|(r, _)| !ACQUISITION_RUBRICS.contains(r)).map(|(r, v)| (*r, "NM1", *v)));
-        }
+    /// One deposit; `improved`: the NBB's correction of its annual accounts, if any (the long
+    /// form writes it instead of the deposit, a CBSO delivery both).
+    fn write(
+        &mut self,
+        f: &Filing,
+        values: &[(&'static str, f64)],
+        previous: Option<&[(&'static str, f64)]>,
+        improved: Option<&[(&'static str, f64)]>,
+        summary: &mut GenerateSummary,
+    ) -> Result<()> {
+        let rows_of = |values: &[(&'static str, f64)]| {
+            let mut rows: Vec<(&str, &str, f64)> = values.iter().map(|(r, v)| (*r, "N", *v)).collect();
+            if let Some(prev) = previous {
+                // The fixed-asset movement schedule has no previous-year column in any model:
+                // acquisitions are never delivered as comparatives.
+                rows.extend(prev.iter().filter(|(r, _)| !ACQUISITION_RUBRICS.contains(r)).map(|(r, v)| (*r, "NM1", *v)));
+            }
+            rows
+        };
         if let AccountSink::Cbso(sink) = self {
+            let rows = rows_of(values);
             summary.account_rows += rows.len();
-            return sink.write(f, &rows);
+            sink.write(f, &rows, "")?;
+            if let Some(corrected) = improved {
+                let rows = rows_of(corrected);
+                summary.account_rows += rows.len();
+                sink.improved()?.write(f, &rows, "-aa-corrected")?;
+            }
+            return Ok(());
         }
+        let rows = rows_of(improved.unwrap_or(values));
         for (rubric, period, value) in rows {
             summary.account_rows += 1;
             let value = rubric_text(rubric, value);
@@ -260,27 +290,48 @@ impl AccountSink {
                 s.writer.close()?;
                 Ok(())
             }
-            AccountSink::Cbso(s) => {
-                let CbsoSink { references, data, paths } = *s;
-                references.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.0.display())))?;
-                data.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.1.display())))?;
-                Ok(())
-            }
+            AccountSink::Cbso(s) => s.finish(),
         }
     }
 }
 
 impl CbsoSink {
+    /// The zips of a year's extract (`prefix` "") or of its improved product ("improved_").
+    fn open(cbso: &Path, year: i32, prefix: &str) -> Result<CbsoSink> {
+        let (r, d) = (cbso.join(format!("{prefix}references_{year}.zip")), cbso.join(format!("{prefix}accounting_data_{year}.zip")));
+        let open = |p: &Path| -> Result<zip::ZipWriter<BufWriter<File>>> { Ok(zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, File::create(p).map_err(io(p))?))) };
+        Ok(CbsoSink { references: open(&r)?, data: open(&d)?, paths: (r, d), improved: None, year, dir: cbso.to_path_buf() })
+    }
+
+    /// The improved product's zips, opened at the first correction of the year (an empty zip
+    /// would be a file without any document).
+    fn improved(&mut self) -> Result<&mut CbsoSink> {
+        if self.improved.is_none() {
+            self.improved = Some(Box::new(CbsoSink::open(&self.dir, self.year, "improved_")?));
+        }
+        Ok(self.improved.as_mut().expect("opened above"))
+    }
+
+    fn finish(self) -> Result<()> {
+        let CbsoSink { references, data, paths, improved, .. } = self;
+        references.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.0.display())))?;
+        data.finish().map_err(|e| CpiError::Internal(format!("{}: {e}", paths.1.display())))?;
+        improved.map_or(Ok(()), |i| i.finish())
+    }
+
     /// One deposit: its reference record and its accounting data, camelCase as in the
     /// extracts, the enterprise number undotted, values as decimal strings. The filer's seat
     /// and activity as the NBB delivers them (schemas/cbso.json): on the reference record as
     /// plain values (`address.postalCode`, `countryCode`, `activityCode`), in the document as
     /// members of the XBRL enumerations (`address.city` = `pcd:m<postcode>`, `country` =
-    /// `cty:m<country>`).
-    fn write(&mut self, f: &Filing, rows: &[(&str, &str, f64)]) -> Result<()> {
+    /// `cty:m<country>`). `label` "-aa-corrected": the NBB's correction of the annual accounts,
+    /// as the improved product delivers it: a reference record with `dataVersion` corrected and
+    /// `correctedData` aa, and a document that carries no version inside, only the label in
+    /// its file name (schemas/cbso.json, DataVersion).
+    fn write(&mut self, f: &Filing, rows: &[(&str, &str, f64)], label: &str) -> Result<()> {
         let digits: String = f.company.number.chars().filter(char::is_ascii_digit).collect();
         let country = if f.company.region == Region::Abroad { "NL" } else { "BE" };
-        let reference = serde_json::json!({
+        let mut reference = serde_json::json!({
             "referenceNumber": f.reference, "depositDate": f.deposit,
             "exerciseDates": {"startDate": f.start, "endDate": f.end},
             "enterpriseNumber": digits, "modelType": f.model, "depositType": "Initial", "language": "NL", "currency": "EUR",
@@ -289,6 +340,11 @@ impl CbsoSink {
             "address": {"street": "Kerkstraat", "number": "1", "postalCode": f.company.postcode.to_string(), "countryCode": country},
             "activityCode": f.company.nace2025,
         });
+        if !label.is_empty() {
+            reference["dataVersion"] = serde_json::json!("corrected");
+            reference["correctedData"] = serde_json::json!("aa");
+            reference["improvementDate"] = serde_json::json!(later(&f.deposit));
+        }
         let rubrics: Vec<serde_json::Value> = rows
             .iter()
             .map(|(code, period, value)| serde_json::json!({"code": code, "period": period, "value": rubric_text(code, *value)}))
@@ -303,8 +359,8 @@ impl CbsoSink {
             .compression_method(zip::CompressionMethod::Deflated)
             .last_modified_time(zip::DateTime::from_date_and_time(2025, 1, 6, 7, 40, 18).expect("a valid date"));
         for (zip, member, doc, path) in [
-            (&mut self.references, format!("references/{}.json", f.reference), reference, &self.paths.0),
-            (&mut self.data, format!("accountingData/{}.json", f.reference), data, &self.paths.1),
+            (&mut self.references, format!("references/{}{label}.json", f.reference), reference, &self.paths.0),
+            (&mut self.data, format!("accountingData/{}{label}.json", f.reference), data, &self.paths.1),
         ] {
             zip.start_file(member, options).map_err(|e| CpiError::Internal(format!("{}: {e}", path.display())))?;
             zip.write_all(doc.to_string().as_bytes()).map_err(io(path))?;
