@@ -35,8 +35,9 @@ import duckdb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Bump when `cpi generate` writes different inputs (2: value-added rubrics, 3: official value-added
-# totals, 4: members with the STORE profile, NBB model codes fixed).
-GENERATOR_VERSION = 4
+# totals, 4: members with the STORE profile, NBB model codes fixed, 5: the seat on the CBSO
+# reference record, the NBB's corrections as an improved product, corrected figures in the long form).
+GENERATOR_VERSION = 5
 # The published outputs of the catalogue (a table with "public": false goes only to --confidential).
 CATALOGUE = [t for t in (json.loads(p.read_text()) for p in sorted((ROOT / "schemas").glob("*.json"))) if t["kind"] == "output" and t.get("public", True)]
 
