@@ -137,7 +137,15 @@ SELECT l.cluster_id,
        -- sample companies that filed another model in T than in B (a company crossing a size
        -- threshold: its turnover may appear or vanish with the model; the small-company
        -- thresholds changed for financial years from 2024, Directive (EU) 2023/2775)
-       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_base <> f.model_end THEN 1 END) AS model_changed_firms
+       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_base <> f.model_end THEN 1 END) AS model_changed_firms,
+       -- per kind of model filed for T: the cohort's companies (as for cohort_end_known) and
+       -- those in the sample; turnover is optional in the abbreviated and micro models
+       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'full' THEN 1 END) AS sample_full,
+       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'full' THEN 1 END) AS cohort_full,
+       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'abbreviated' THEN 1 END) AS sample_abbreviated,
+       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'abbreviated' THEN 1 END) AS cohort_abbreviated,
+       count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'micro' THEN 1 END) AS sample_micro,
+       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'micro' THEN 1 END) AS cohort_micro
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure
@@ -234,7 +242,10 @@ SELECT c.*,
        CAST(o.official_end AS DOUBLE) / CAST(nullif(o.official_base, 0) AS DOUBLE) - 1 AS official_flanders_growth,
        CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cohort_end_known, 0) AS DOUBLE) AS coverage_value_share,
        CAST(c.sample_fte_end AS DOUBLE) / CAST(nullif(c.cohort_fte_end_known, 0) AS DOUBLE) AS coverage_fte_share,
-       CAST(f.flanders_sample_fte_end AS DOUBLE) / CAST(nullif(f.flanders_fte_end_known, 0) AS DOUBLE) AS flanders_coverage_fte_share
+       CAST(f.flanders_sample_fte_end AS DOUBLE) / CAST(nullif(f.flanders_fte_end_known, 0) AS DOUBLE) AS flanders_coverage_fte_share,
+       CAST(c.sample_full AS DOUBLE) / CAST(nullif(c.cohort_full, 0) AS DOUBLE) AS sample_share_full,
+       CAST(c.sample_abbreviated AS DOUBLE) / CAST(nullif(c.cohort_abbreviated, 0) AS DOUBLE) AS sample_share_abbreviated,
+       CAST(c.sample_micro AS DOUBLE) / CAST(nullif(c.cohort_micro, 0) AS DOUBLE) AS sample_share_micro
 FROM cluster_growth c
 JOIN flanders_growth f ON f.measure = c.measure
 JOIN official_growth o ON o.measure = c.measure;

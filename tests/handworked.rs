@@ -141,6 +141,16 @@ fn handworked_indicators() {
         // 2024 turnover)
         assert_eq!(t.int("model_changed_firms", r), 0, "{cluster} model changes");
     }
+    // Per kind of model filed for 2024 (A m01, B m02, C m01, D m02, E m01, G m01, J m02; no micro):
+    // the cohort's companies in the turnover sample. C1 full B 1/1, abbreviated A C of A C G 2/3;
+    // C2 full D J 0/2, abbreviated A E 2/2; ALL full B of B D J 1/3, abbreviated A C E of
+    // A C E G 3/4; C3 abbreviated A 1/1.
+    for (cluster, full, abbreviated) in [("C1", Some(1.0), 2.0 / 3.0), ("C2", Some(0.0), 1.0), ("ALL", Some(1.0 / 3.0), 0.75), ("C3", None, 1.0)] {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.float("sample_share_full", r), full, "{cluster} full");
+        assert_close(t.float("sample_share_abbreviated", r), abbreviated, EPS, "abbreviated");
+        assert_eq!(t.float("sample_share_micro", r), None);
+    }
     // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
     assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
 
