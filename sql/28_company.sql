@@ -43,6 +43,9 @@ GROUP BY f.enterprise_number;
 --  * in_member_population / in_benchmark: the class is one of population.member_classes /
 --    population.benchmark_classes; in_benchmark also needs the seat in Flanders. Every Flemish
 --    benchmark of the later steps is the companies with in_benchmark.
+--  * in_share_benchmark: seated in Flanders with a class of either list: the whole that CPI 6's
+--    shares are parts of (a nonprofit member's investment is in the numerator, so Flanders'
+--    nonprofits are in the denominator: METHODOLOGY.md 4a).
 CREATE TABLE company AS
 WITH listed AS (
   SELECT r.enterprise_number, r.juridical_form, r.start_date_text, r.seat_postcode, r.region, r.province,
@@ -104,7 +107,8 @@ SELECT x.enterprise_number,
        CASE WHEN x.activity_from_filing THEN s25.section ELSE x.nace_2025_section END AS nace_2025_section,
        x.in_register,
        pc.in_members AS in_member_population,
-       pc.in_benchmark AND x.region_in_year = 'Flanders' AS in_benchmark
+       pc.in_benchmark AND x.region_in_year = 'Flanders' AS in_benchmark,
+       (pc.in_benchmark OR pc.in_members) AND x.region_in_year = 'Flanders' AS in_share_benchmark
 FROM classified x
 LEFT JOIN nace_division_section s25
   ON x.activity_from_filing AND s25.nace_version = '2025' AND s25.division = try_cast(substr(x.filing_nace_2025_code, 1, 2) AS INT)

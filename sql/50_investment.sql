@@ -109,7 +109,7 @@ WITH RECURSIVE window_year AS (
   SELECT i.enterprise_number
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
-  WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population) AND i.investment_years > 0
+  WHERE c.in_share_benchmark AND i.investment_years > 0
 ), known AS (
   SELECT y.year, y.enterprise_number
   FROM investment_company_year y
@@ -170,7 +170,7 @@ SELECT count(CASE WHEN i.investment_years > 0 THEN 1 END) AS flanders_firms,
 FROM investment_panel i
 JOIN company c ON c.enterprise_number = i.enterprise_number
 LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
-WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population);
+WHERE c.in_share_benchmark;
 
 -- Official investment total over the window, only when every window year is given.
 CREATE VIEW official_investment AS

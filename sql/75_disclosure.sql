@@ -69,7 +69,7 @@ WITH growth_sample AS (
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
   -- CPI 6's Flanders (step 50: the benchmark's and the members' classes); a company without a
   -- year of known investment adds nothing to the cell: not a contributor
-  WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population) AND i.investment_years > 0
+  WHERE c.in_share_benchmark AND i.investment_years > 0
 ), investment_sample AS (
   SELECT s.cluster_id, s.enterprise_number, s.investment_eur, s.fte_years
   FROM investment_status s

@@ -27,7 +27,7 @@ WITH contribution AS (
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
   -- CPI 6's Flanders: the benchmark's and the members' classes (step 50)
-  WHERE c.region = 'Flanders' AND (c.in_benchmark OR c.in_member_population) AND i.investment_years > 0
+  WHERE c.in_share_benchmark AND i.investment_years > 0
 ), by_register AS (
   -- (the companies counted once, by indicator and register presence: six rows, not a
   -- million, go into the two parts below)

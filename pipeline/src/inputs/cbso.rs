@@ -19,8 +19,9 @@
 //! and a reject names the file, the document inside a zip and the position
 //! (`accountingData/2024-00290653.json: Rubrics[12].Value`).
 //!
-//! (Just under 500 lines: the two kinds of documents, their versions and the filer's
-//! description are read together, since each needs the others to tie a value to its deposit.)
+//! (About 600 lines: the two kinds of documents, their versions, the filer's description and
+//! the keys the reader does not know are read together, since each needs the others to tie a
+//! value to its deposit.)
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
