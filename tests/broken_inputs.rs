@@ -229,8 +229,10 @@ fn verify_accepts_a_run_and_catches_a_changed_or_extra_file() {
     assert!(String::from_utf8_lossy(&changed.stderr).contains("cpi7_turnover.parquet: SHA-256 differs from the manifest"));
 }
 
-/// kill -9 at random moments of `cpi run`, `cpi report` and `cpi ingest` (seeded, so the same
-/// moments each time, spread over each command's own duration measured first): afterwards the
+/// kill -9 at random moments of `cpi run`, `cpi report` and `cpi ingest` (seeded, spread over each
+/// command's own duration measured first; rounds go on until each command was killed at least
+/// twice while it ran, since a short command may finish before its moment on a loaded machine,
+/// at most 30 rounds): afterwards the
 /// output folder verifies and holds the previous run's bytes (the same inputs), the next command
 /// runs at once (a killed process's lock is released by the kernel), and a staged copy either
 /// is the previous one or is complete.
@@ -270,8 +272,15 @@ fn kills_at_random_moments_leave_a_folder_that_verifies() {
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
     let mut killed = BTreeMap::new();
-    for round in 0..9 {
+    let killed_twice = |k: &BTreeMap<&str, i32>| ["run", "report", "ingest"].iter().all(|c| k.get(c).copied().unwrap_or(0) >= 2);
+    for round in 0..30 {
+        if killed_twice(&killed) {
+            break;
+        }
         let (command, duration) = durations[round % 3];
+        if killed.get(command).copied().unwrap_or(0) >= 2 {
+            continue;
+        }
         let mut child = match command {
             "run" => run(),
             "report" => report(),
@@ -281,7 +290,7 @@ fn kills_at_random_moments_leave_a_folder_that_verifies() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-        std::thread::sleep(duration.mul_f64(rng.random_range(0.05..0.95)));
+        std::thread::sleep(duration.mul_f64(rng.random_range(0.05..0.9)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             *killed.entry(command).or_insert(0) += 1;
