@@ -37,7 +37,7 @@ pub struct AccountsRead {
     pub files: Vec<String>,
     /// Counts for the manifest (CBSO reference records and documents): (name, value).
     pub counts: Vec<(String, i64)>,
-    /// SHA-256 of the CSV files, hashed while they were parsed: (path in the input, hex).
+    /// SHA-256 of the CSV and CBSO files, hashed while they were parsed: (path in the input, hex).
     pub digests: Vec<(String, String)>,
     /// Keys of the CBSO documents the reader does not know, for `cpi validate`.
     pub unrecognised: Vec<super::cbso::UnrecognisedKey>,
@@ -80,6 +80,7 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
         names.extend(read.files);
         counts = read.counts;
         unrecognised = read.unrecognised;
+        digests.extend(read.digests);
     }
     Ok(AccountsRead { files: names, counts, digests, unrecognised })
 }

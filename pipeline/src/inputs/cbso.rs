@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 
-use serde_json::{Map, Value};
+use super::loose_json::{Loose as Value, Object};
 
 use super::account_rows::{AccountRules, Accounts, AccountsBuilder, Deposit, RowField, RubricValue, SpillFolder, AUTHENTIC};
 use super::csv_file::parse_iso_date;
@@ -56,6 +56,8 @@ pub struct CbsoRead {
     pub counts: Vec<(String, i64)>,
     /// Keys the reader does not know, for `cpi validate`.
     pub unrecognised: Vec<UnrecognisedKey>,
+    /// SHA-256 of every file read whole (references and accounting data): (path, hex).
+    pub digests: Vec<(String, String)>,
 }
 
 /// A key of a reference record or an accounting-data document that the reader does not know:
@@ -101,10 +103,10 @@ struct Unrecognised {
 }
 
 impl Unrecognised {
-    fn note(&mut self, o: &Map<String, Value>, kind: &'static str, known: &[&str], at: impl Fn() -> String) {
+    fn note(&mut self, o: &Object<'_>, kind: &'static str, known: &[&str], at: impl Fn() -> String) {
         let mut any = false;
         for key in o.keys().filter(|k| !known.iter().any(|known| known.eq_ignore_ascii_case(k))) {
-            self.keys.entry((kind, key.clone())).or_insert_with(|| (0, at())).0 += 1;
+            self.keys.entry((kind, key.to_string())).or_insert_with(|| (0, at())).0 += 1;
             any = true;
         }
         if any {
@@ -162,7 +164,7 @@ struct Described {
 impl Described {
     /// The reference record's `Address` {`PostalCode`, `CountryCode`, ...}, `LegalForm`,
     /// `ActivityCode`.
-    fn of_reference(o: &Map<String, Value>) -> Described {
+    fn of_reference(o: &Object<'_>) -> Described {
         let address = get(o, "Address").and_then(Value::as_object);
         Described {
             postcode: address.and_then(|a| text(a, "PostalCode")).map(|c| code_of(&c).to_string()),
@@ -176,7 +178,7 @@ impl Described {
     /// `pcd:m2000`, `Country` as `cty:mBE`, or `OtherPostalCode` and `OtherCountry` for an
     /// address abroad}, `LegalForm` {`LegalFormCode`: `lgf:m610`}; also `PostalCode` and
     /// `CountryCode` where a document has them.
-    fn of_document(o: &Map<String, Value>) -> Described {
+    fn of_document(o: &Object<'_>) -> Described {
         let address = get(o, "Address").and_then(Value::as_object);
         let postcode = address.and_then(|a| {
             text(a, "PostalCode")
@@ -237,19 +239,37 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     for path in paths {
         kinds.push(kind_of(input, path)?);
     }
+    // The reference files, one per core (about half of a delivery's bytes), then merged in
+    // file order: the same records as when read one after the other.
+    let started = std::time::Instant::now();
+    let reference_files: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::References).map(|(p, _)| p).collect();
+    let parts = crate::parallel::map_largest_first(&reference_files, |p| file_size(input, p), |_, path| read_references(input, path));
     let mut references = References::new();
     let mut reference_count = 0i64;
     let mut unrecognised = Unrecognised::default();
-    for (path, _) in paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::References) {
-        reference_count += read_references(input, path, &mut references, &mut unrecognised, log)?;
+    let mut digests = vec![];
+    for (path, part) in reference_files.iter().zip(parts) {
+        let ReferencesRead { records, count, unrecognised: part_unrecognised, log: part_log, sha256 } = part?;
+        for (number, entries) in records {
+            let entry = references.entry(number).or_default();
+            for e in entries {
+                add_reference(entry, e);
+            }
+        }
+        reference_count += count;
+        digests.push((path.to_string(), sha256));
+        unrecognised.append(part_unrecognised);
+        log.append(part_log);
     }
+    tracing::info!(files = reference_files.len(), records = reference_count, seconds = started.elapsed().as_secs_f64(), "CBSO reference records read");
     let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
-    let done = crate::parallel::map(&data, |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
+    let done = crate::parallel::map_largest_first(&data, |p| file_size(input, p), |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
     let (mut files, mut matched, mut documents, mut seats) = (vec![], HashSet::new(), 0i64, SeatSources::new());
     let mut models = std::collections::BTreeMap::<String, i64>::new();
-    for result in done {
-        let DataRead { name, log: part_log, matched: part_matched, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised } =
+    for (path, result) in data.iter().zip(done) {
+        let DataRead { name, log: part_log, matched: part_matched, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, sha256 } =
             result?;
+        digests.push((path.to_string(), sha256));
         for (model, n) in part_models {
             *models.entry(model).or_default() += n;
         }
@@ -282,33 +302,50 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     // rejected row by row (model_not_statutory)
     counts.extend(models.into_iter().map(|(model, n)| (format!("cbso_documents_model_{model}"), n)));
     let unrecognised = unrecognised.keys.into_iter().map(|((kind, key), (count, first))| UnrecognisedKey { kind, key, count, first }).collect();
-    Ok(CbsoRead { files, counts, unrecognised })
+    Ok(CbsoRead { files, counts, unrecognised, digests })
+}
+
+/// A file's size in bytes (0 when it cannot be read: the reader then says why).
+fn file_size(input: &Location, path: &str) -> u64 {
+    std::fs::metadata(input.local_file(path)).map(|m| m.len()).unwrap_or(0)
+}
+
+/// A CBSO file read whole into memory, with its SHA-256 for the manifest: one read of the disk
+/// instead of a seek and a read per zip member, and no second pass to hash it.
+struct Loaded {
+    bytes: Vec<u8>,
+    sha256: String,
+}
+
+fn load(input: &Location, path: &str) -> Result<Loaded> {
+    let local = input.local_file(path);
+    let bytes = std::fs::read(&local).map_err(|e| CpiError::io(input.name_of(path), e))?;
+    let sha256 = crate::outputs::sha256_hex(&bytes);
+    Ok(Loaded { bytes, sha256 })
 }
 
 /// Every JSON document of a file: the file itself, or each file inside a zip, with its name
 /// inside the zip ("" for a loose file). Stops at the first error (a corrupt zip or JSON).
-fn for_each_document(input: &Location, path: &str, mut each: impl FnMut(&str, Value) -> Result<bool>) -> Result<()> {
-    let name = input.name_of(path);
-    let mut file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
+fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: R, mut each: impl FnMut(&str, &Value<'_>) -> Result<bool>) -> Result<()> {
     if !path.to_ascii_lowercase().ends_with(".zip") {
         let mut bytes = vec![];
-        file.read_to_end(&mut bytes).map_err(|e| CpiError::io(&name, e))?;
-        let doc = serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(&name, format!("not valid JSON: {e}")))?;
-        each("", doc)?;
+        file.read_to_end(&mut bytes).map_err(|e| CpiError::io(name, e))?;
+        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(name, format!("not valid JSON: {e}")))?;
+        each("", &doc)?;
         return Ok(());
     }
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| CpiError::bad_input(&name, format!("not a readable zip: {e}")))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| CpiError::bad_input(name, format!("not a readable zip: {e}")))?;
     let mut bytes = vec![];
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| CpiError::bad_input(&name, format!("corrupt zip entry {i}: {e}")))?;
+        let mut entry = archive.by_index(i).map_err(|e| CpiError::bad_input(name, format!("corrupt zip entry {i}: {e}")))?;
         if entry.is_dir() {
             continue;
         }
         let member = entry.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("entry {i}"));
         bytes.clear();
         entry.read_to_end(&mut bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("cannot unzip: {e}")))?;
-        let doc = serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("not valid JSON: {e}")))?;
-        if !each(&member, doc)? {
+        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("not valid JSON: {e}")))?;
+        if !each(&member, &doc)? {
             break;
         }
     }
@@ -331,7 +368,8 @@ fn classify(doc: &Value) -> Option<Kind> {
 fn kind_of(input: &Location, path: &str) -> Result<Kind> {
     let mut kind = None;
     let name = input.name_of(path);
-    for_each_document(input, path, |member, doc| {
+    let file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
+    for_each_document(&name, path, std::io::BufReader::new(file), |member, doc| {
         let where_ = if member.is_empty() { name.clone() } else { format!("{name}:{member}") };
         kind = Some(classify(&doc).ok_or_else(|| {
             CpiError::bad_input(where_, "neither CBSO reference records (ReferenceNumber, ExerciseDates) nor accounting data (ReferenceNumber, Rubrics)")
@@ -342,12 +380,12 @@ fn kind_of(input: &Location, path: &str) -> Result<Kind> {
 }
 
 /// A key of a JSON object, whatever its case.
-fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+fn get<'o, 'a>(o: &'o Object<'a>, key: &str) -> Option<&'o Value<'a>> {
+    o.get(key)
 }
 
 /// A text field: a JSON string or number as written (trimmed); None when absent, null or empty.
-fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+fn text<'o>(o: &'o Object<'_>, key: &str) -> Option<std::borrow::Cow<'o, str>> {
     match get(o, key)? {
         Value::String(s) if !s.trim().is_empty() => Some(std::borrow::Cow::Borrowed(s.trim())),
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
@@ -375,14 +413,36 @@ fn normalised_version(s: &str, corrected_data: Option<&str>) -> String {
     }
 }
 
-/// Reads the reference records of a file into `references`; a record that cannot be used is
-/// rejected (its accounting data then is too). Returns the records read.
-fn read_references(input: &Location, path: &str, references: &mut References, unrecognised: &mut Unrecognised, log: &mut InputLog) -> Result<i64> {
+/// The reference records of one file.
+struct ReferencesRead {
+    records: References,
+    count: i64,
+    unrecognised: Unrecognised,
+    log: InputLog,
+    sha256: String,
+}
+
+/// Adds a reference record to those of its reference number: the same record delivered twice
+/// (two daily extracts) counts once.
+fn add_reference(entry: &mut Vec<Reference>, reference: Reference) {
+    if let Reference::Valid(r) = &reference {
+        if entry.iter().any(|e| matches!(e, Reference::Valid(k) if k.data_version == r.data_version)) {
+            return;
+        }
+    }
+    entry.push(reference);
+}
+
+/// Reads the reference records of a file; a record that cannot be used is rejected (its
+/// accounting data then is too).
+fn read_references(input: &Location, path: &str) -> Result<ReferencesRead> {
     let name = input.name_of(path);
     let mut rows = 0u64;
-    for_each_document(input, path, |member, doc| {
+    let (mut references, mut unrecognised, mut log) = (References::new(), Unrecognised::default(), InputLog::default());
+    let loaded = load(input, path)?;
+    for_each_document(&name, path, std::io::Cursor::new(&loaded.bytes), |member, doc| {
         let at = |position: &str, field: &str| if member.is_empty() { format!("{position}{field}") } else { format!("{member}: {position}{field}") };
-        let records: Vec<(String, &Map<String, Value>)> = match &doc {
+        let records: Vec<(String, &Object<'_>)> = match &doc {
             Value::Array(items) => items
                 .iter()
                 .enumerate()
@@ -401,13 +461,7 @@ fn read_references(input: &Location, path: &str, references: &mut References, un
             let (record, problem) = check_reference(o);
             let entry = references.entry(reference.into_owned()).or_default();
             match (record, problem) {
-                (Some(r), _) => {
-                    // The same record delivered twice (two daily extracts) counts once.
-                    let known = entry.iter().any(|e| matches!(e, Reference::Valid(k) if k.data_version == r.data_version));
-                    if !known {
-                        entry.push(Reference::Valid(Box::new(r)));
-                    }
-                }
+                (Some(r), _) => add_reference(entry, Reference::Valid(Box::new(r))),
                 (None, Some((field, raw, reason))) => {
                     log.reject(&name, rows, &at(&position, field), &raw, reason);
                     entry.push(Reference::Rejected);
@@ -418,11 +472,11 @@ fn read_references(input: &Location, path: &str, references: &mut References, un
         Ok(true)
     })?;
     log.finish_file(&name, rows);
-    Ok(rows as i64)
+    Ok(ReferencesRead { records: references, count: rows as i64, unrecognised, log, sha256: loaded.sha256 })
 }
 
 /// A reference record's deposit, or its first problem (field, raw value, reason).
-fn check_reference(o: &Map<String, Value>) -> (Option<ReferenceRecord>, Option<(&'static str, String, &'static str)>) {
+fn check_reference(o: &Object<'_>) -> (Option<ReferenceRecord>, Option<(&'static str, String, &'static str)>) {
     let number = text(o, "EnterpriseNumber").unwrap_or_default().into_owned();
     if let Err(problem) = enterprise_number::normalise(&number) {
         return (None, Some(("EnterpriseNumber", number, problem.reason())));
@@ -468,6 +522,7 @@ struct DataRead {
     /// Documents tied to a usable reference record, per model (`m02`, lower case, no suffix).
     models: std::collections::BTreeMap<String, i64>,
     unrecognised: Unrecognised,
+    sha256: String,
 }
 
 /// Reads and checks the accounting-data documents of one file, joined to their reference
@@ -480,7 +535,8 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     let (mut rows, mut documents, mut matched) = (0u64, 0i64, HashSet::new());
     let mut seat_sources = SeatSources::new();
     let (mut models, mut unrecognised) = (std::collections::BTreeMap::<String, i64>::new(), Unrecognised::default());
-    for_each_document(input, path, |member, doc| {
+    let loaded = load(input, path)?;
+    for_each_document(&name, path, std::io::Cursor::new(&loaded.bytes), |member, doc| {
         let o = match (&doc, classify(&doc)) {
             (Value::Object(o), Some(Kind::AccountingData)) => o,
             _ => return Err(CpiError::bad_input(format!("{name}:{member}"), "reference records in a file of accounting data: keep the two kinds in separate files")),
@@ -488,7 +544,7 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
         documents += 1;
         let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
         unrecognised.note(o, "accounting data", &DOCUMENT_KEYS, || if member.is_empty() { name.clone() } else { format!("{name}:{member}") });
-        let rubrics = get(o, "Rubrics").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let rubrics = get(o, "Rubrics").and_then(Value::as_array).unwrap_or_default();
         let first_row = rows + 1;
         rows += rubrics.len() as u64;
         // The whole document is rejected, row by row, when it cannot be tied to a usable
@@ -594,5 +650,5 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok(DataRead { name, log, matched, documents, seats: seat_sources, models, unrecognised })
+    Ok(DataRead { name, log, matched, documents, seats: seat_sources, models, unrecognised, sha256: loaded.sha256 })
 }

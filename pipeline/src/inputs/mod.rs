@@ -7,6 +7,7 @@ pub mod candidates;
 pub mod cbso;
 pub mod csv_file;
 pub mod kbo;
+pub mod loose_json;
 pub mod members;
 pub mod sheet;
 pub mod totals;
