@@ -13,13 +13,16 @@ For each scale F it generates an input folder (`cpi generate`, cached) and measu
     that every value of every output table of the catalogue (schemas/) equals cpi's (1e-9).
 This is a benchmark, not a test: CI runs only the cross-check at a small scale (--check-only).
 
-With --accounts-format cbso the accounts are generated as CBSO JSON-XBRL extract zips (the
-plain DuckDB peer reads only the long-form CSV, so it is left out of those rows). With --profile
+Every scale is run twice, with the same accounts (same seed) as long-form CSV and as CBSO
+JSON-XBRL extract zips, the format the National Bank delivers (--accounts-format csv or cbso for
+one of them only; the plain DuckDB peer reads only the long-form CSV, so it is left out of the
+JSON rows). The accounts reader's throughput is the account files' bytes over the `accounts`
+timing of the run's manifest (reading, checking and spilling every row, on both cores). With --profile
 each scale is also run with --confidential and ci/member_profile.py checks the synthetic members
 against the published STORE profile (exit 1 when a figure is outside its tolerance).
 
 usage: benchmark.py [--scales 0.01,0.1,0.25,1.0] [--work DIR] [--cpi PATH] [--check-only]
-                    [--accounts-format csv|cbso] [--profile] [--config FILE]
+                    [--accounts-format both|csv|cbso] [--profile] [--config FILE]
 """
 import argparse
 import json
@@ -59,6 +62,16 @@ def rows_read(out: pathlib.Path) -> int:
     return sum(f["rows_read"] for f in json.loads((out / "manifest.json").read_text())["input_rows"])
 
 
+def accounts_read(out: pathlib.Path) -> tuple[float, float]:
+    """The account files' size (MB) and the time the run took to read them (the manifest's
+    `stage` timing `accounts`)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    mb = sum(f["bytes"] for f in manifest["inputs"] if f["file"].startswith("accounts/")) / 1e6
+    # (NaN for a binary older than the stage timings)
+    seconds = next((t["seconds"] for t in manifest["timings"] if t["step"] == "stage" and t["creates"] == "accounts"), math.nan)
+    return mb, seconds
+
+
 def same(x, y) -> bool:
     if isinstance(x, float) or isinstance(y, float):
         if x is None or y is None:
@@ -96,7 +109,7 @@ def main() -> None:
     ap.add_argument("--cpi", default=str(pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/cpi"))
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--check-only", action="store_true", help="only the cross-check of values, no timing table")
-    ap.add_argument("--accounts-format", choices=["csv", "cbso"], default="csv")
+    ap.add_argument("--accounts-format", choices=["both", "csv", "cbso"], default="both")
     ap.add_argument("--profile", action="store_true", help="also check the members against the STORE profile")
     ap.add_argument("--config", help="method settings (TOML) for every cpi run and ingest; the shipped defaults when absent")
     args = ap.parse_args()
@@ -105,16 +118,17 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     year = str(args.year)
     results = []
-    for scale in [float(s) for s in args.scales.split(",")]:
+    formats = ["csv", "cbso"] if args.accounts_format == "both" else [args.accounts_format]
+    for scale, accounts_format in [(float(s), f) for s in args.scales.split(",") for f in formats]:
         # The generator's version is in the folder name: a cached input of an older generator
         # (without the rubrics a newer method reads) is not reused.
-        data = work / f"scale-{scale}-g{GENERATOR_VERSION}-{args.accounts_format}"
+        data = work / f"scale-{scale}-g{GENERATOR_VERSION}-{accounts_format}"
         if not (data / "clusters/members.csv").exists():
             subprocess.run([args.cpi, "-q", "generate", "--scale", str(scale), "--seed", "42", "--output", str(data),
-                            "--accounts-format", args.accounts_format], check=True)
-        tag = f"{scale}-{args.accounts_format}"
+                            "--accounts-format", accounts_format], check=True)
+        tag = f"{scale}-{accounts_format}"
         out, copy, out_copy = work / f"out-{tag}", work / f"staged-{tag}", work / f"out-staged-{tag}"
-        r = {"scale": scale, "accounts": args.accounts_format}
+        r = {"scale": scale, "accounts": accounts_format}
         r["cpi_s"], r["cpi_mib"] = timed([args.cpi, "-q", "run", *settings, "--input", str(data), "--output", str(out), "--year", year, "--overwrite"])
         r["ingest_s"], r["ingest_mib"] = timed([args.cpi, "-q", "ingest", *settings, "--input", str(data), "--output", str(copy), "--overwrite"])
         r["rerun_s"], r["rerun_mib"] = timed([args.cpi, "-q", "run", *settings, "--input", str(copy), "--output", str(out_copy), "--year", year, "--overwrite"])
@@ -124,9 +138,10 @@ def main() -> None:
         duck_json = work / f"duckdb-method-{tag}.json"
         r["duck_method_s"], r["duck_method_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_method.py"), str(copy), year, str(duck_json)])
         r["values_compared"] = compare(out, duck_json)
-        print(f"scale {scale}: {r['values_compared']} output values equal in cpi and DuckDB (1e-9)", flush=True)
+        print(f"scale {scale} ({accounts_format}): {r['values_compared']} output values equal in cpi and DuckDB (1e-9)", flush=True)
         r["rows_in"] = rows_read(out)
-        if not args.check_only and args.accounts_format == "csv":
+        r["accounts_mb"], r["accounts_read_s"] = accounts_read(out)
+        if not args.check_only and accounts_format == "csv":
             plain_json = work / f"duckdb-plain-{tag}.json"
             r["duck_plain_s"], r["duck_plain_mib"] = timed([sys.executable, str(ROOT / "ci/duckdb_plain.py"), str(data), year, str(plain_json)])
         if args.profile:
@@ -140,11 +155,11 @@ def main() -> None:
         print(f"benchmark cross-check: {len(results)} passed, 0 failed")
         sys.exit(f"member profile outside its tolerances at F = {profile_failed}" if profile_failed else 0)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB")
-    print("| scale | accounts | rows in | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | peak MiB | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| scale | accounts | rows in | account files MB | read s | MB/s | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | peak MiB | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         plain = (f"{r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f}" if "duck_plain_s" in r else "- | - | -")
-        print(f"| {r['scale']} | {r['accounts']} | {r['rows_in']:,} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {plain} "
+        print(f"| {r['scale']} | {r['accounts']} | {r['rows_in']:,} | {r['accounts_mb']:,.0f} | {r['accounts_read_s']:.1f} | {r['accounts_mb'] / r['accounts_read_s']:.0f} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {plain} "
               f"| {r['ingest_s']:.1f} | {r['ingest_mib']:.0f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
     (work / f"results-{args.accounts_format}.json").write_text(json.dumps(results, indent=2))
     if profile_failed:

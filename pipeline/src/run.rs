@@ -198,7 +198,7 @@ async fn compute_and_write(
             confidential_outputs,
         },
         warnings: all_warnings,
-        timings,
+        timings: staged.timings.iter().cloned().chain(timings).collect(),
         spill_files: pipeline.spill_files(),
         summary: crate::summary::rows(&take("run_summary")?.1)?,
         report: None,

@@ -145,6 +145,9 @@ pub struct Staged {
     pub unrecognised: Vec<crate::inputs::cbso::UnrecognisedKey>,
     /// The register's names and addresses, for `cpi validate`'s candidates (published inputs only).
     pub register: RegisterFiles,
+    /// How long reading the published inputs took, per part (step `stage`; none for a staged
+    /// copy): the manifest's first timings, so that a reader's throughput can be measured.
+    pub timings: Vec<crate::steps::StepTiming>,
     /// Temporary folders (unzipped extract, checked account rows) that live as long as this.
     _keep: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -178,6 +181,7 @@ impl Staged {
             overlapping: vec![],
             unrecognised: vec![],
             register: RegisterFiles::default(),
+            timings: vec![],
             _keep: vec![],
         }
     }
@@ -206,12 +210,21 @@ pub async fn register(ctx: &SessionContext, name: &str, source: &Source) -> Resu
 /// a remote one).
 pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged> {
     let checks = AccountChecks::of(settings)?;
+    let mut timings = vec![];
+    let mut clock = std::time::Instant::now();
+    let mut lap = |creates: &str| {
+        let seconds = clock.elapsed().as_secs_f64();
+        clock = std::time::Instant::now();
+        timings.push(crate::steps::StepTiming { step: "stage".into(), reference_year: None, statement: timings.len() + 1, creates: creates.into(), seconds });
+    };
     let extract = kbo::open(input).await?;
+    lap("kbo_extract_opened");
     tracing::info!(source = %extract.source, snapshot = %extract.meta.snapshot_date, extract = %extract.meta.extract_number, "KBO extract");
     let mut log = InputLog::default();
     let establishments = extract.path_of("kbo_establishment").expect("an extract has establishment.csv").to_path_buf();
     let lists = members::read(input, &establishments, &mut log).await?;
     let (official, unverified_totals) = totals::read(input, &settings_tables::official_series(settings)?, &mut log).await?;
+    lap("members_and_totals");
     // Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record),
     // and each file's SHA-256 from the same read: on a thread of its own while the accounts are
     // read, so that it fills the time a core would wait for the last account file.
@@ -227,7 +240,9 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let spill = account_rows::SpillFolder::new()?;
     let read = accounts::read(input, &checks.rules(), &spill, &mut log).await?;
     tracing::info!(files = read.files.len(), seconds = started.elapsed().as_secs_f64(), "accounts read and checked");
+    lap("accounts");
     let kbo_counts = kbo_counting.join().expect("the KBO count does not panic");
+    lap("kbo_counted_and_hashed");
     // Outputs name files relative to the input folder, so that they do not depend on where the
     // inputs were (a local folder or a bucket); messages on the terminal keep the full names.
     log.relative_to(&input.display);
@@ -266,6 +281,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let unrecognised = read.unrecognised;
     tables.push(memory("input_counts", counts_batch(&counts)?));
     let inputs = hash_inputs(input, &digests).await?;
+    lap("other_inputs_hashed");
     let kbo = extract.meta.clone();
     let register = RegisterFiles {
         denomination: extract.denomination.clone(),
@@ -276,7 +292,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     // as long as the tables (dropped with the Location, a loose-CSV register on S3 read as empty
     // tables and the run matched no company).
     let _keep: Vec<Box<dyn std::any::Any + Send + Sync>> = vec![Box::new(spill), Box::new(extract.keep_alive()), Box::new(input.clone())];
-    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, overlapping: lists.overlapping, unrecognised, register, _keep })
+    Ok(Staged { tables, kbo, inputs, checks, copy: None, unnumbered: lists.unnumbered, overlapping: lists.overlapping, unrecognised, register, timings, _keep })
 }
 
 /// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.
