@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: growth_with_comparison, investment_result, investment_window_year, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
--- creates: cluster_disclosure, benchmark_disclosure, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- creates: cluster_disclosure, benchmark_disclosure, value_added_beside_cpi7, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 -- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
@@ -24,7 +24,19 @@ FROM disclosure_status
 WHERE dimension = 'total' AND cluster_id IN ('(Flanders)', '(rest of Flanders)')
 GROUP BY tbl;
 
--- CPI 7 and CPI 8 have the same columns: one view for both, split by measure below. This is
+-- The productivity table's value-added growth of each cluster (step 45) and its disclosure
+-- status, under column names of their own, for the columns beside CPI 7.
+CREATE VIEW value_added_beside_cpi7 AS
+SELECT p.cluster_id AS va_cluster_id,
+       p.sample_firms AS va_sample_firms,
+       p.value_added_growth AS va_growth,
+       p.flanders_value_added_growth AS va_flanders_growth,
+       p.value_added_gap_pp AS va_gap_pp,
+       d.suppressed_reason AS va_suppressed_reason
+FROM productivity_result p
+LEFT JOIN disclosure_status d ON d.tbl = 'productivity' AND d.dimension = 'total' AND d.cluster_id = p.cluster_id;
+
+-- CPI 7 and CPI 8 have the same columns (CPI 7 five more): one view for both, split by measure below. This is
 -- the unsuppressed form (--confidential); growth_output below is the published one.
 CREATE VIEW growth_output_confidential AS
 SELECT measure,
@@ -62,6 +74,16 @@ SELECT measure,
        CAST(sample_share_full AS DOUBLE) AS sample_share_full,
        CAST(sample_share_abbreviated AS DOUBLE) AS sample_share_abbreviated,
        CAST(sample_share_micro AS DOUBLE) AS sample_share_micro,
+       -- beside CPI 7 only: the growth of value added (every model gives it: 9900 - 76A in the
+       -- abbreviated and micro models)
+       -- over the productivity table's sample (step 45), the robustness figure for a turnover
+       -- growth that most small filers cannot enter (METHODOLOGY.md section 6); the same cells
+       -- as productivity.parquet's, under its disclosure status
+       CAST(va_sample_firms AS BIGINT) AS value_added_sample_firms,
+       CAST(va_growth AS DOUBLE) AS value_added_growth,
+       CAST(va_flanders_growth AS DOUBLE) AS flanders_value_added_growth,
+       CAST(va_gap_pp AS DOUBLE) AS value_added_gap_pp,
+       CAST(va_suppressed_reason AS VARCHAR) AS value_added_suppressed_reason,
        CAST(official_flanders_growth AS DOUBLE) AS official_flanders_growth,
        CAST(sector_mix_growth AS DOUBLE) AS sector_mix_growth,
        CAST(competitive_effect_pp AS DOUBLE) AS competitive_effect_pp,
@@ -80,7 +102,8 @@ SELECT measure,
 FROM growth_with_comparison
 LEFT JOIN cluster_disclosure
   ON disclosure_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AND disclosure_cluster_id = cluster_id
-LEFT JOIN benchmark_disclosure ON benchmark_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END;
+LEFT JOIN benchmark_disclosure ON benchmark_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END
+LEFT JOIN value_added_beside_cpi7 ON measure = 'turnover' AND va_cluster_id = cluster_id;
 
 -- The published form: a suppressed cell (step 75) keeps its counts and its reason; every
 -- figure computed from its companies' values is NULL. m = the members' cell, f = Flanders,
@@ -90,7 +113,10 @@ WITH o AS (
   SELECT *,
          suppressed_reason IS NULL AS m,
          flanders_suppressed_reason IS NULL AS f,
-         rest_of_flanders_suppressed_reason IS NULL AS r
+         rest_of_flanders_suppressed_reason IS NULL AS r,
+         -- the value-added columns beside CPI 7: productivity's members and Flanders cells
+         value_added_suppressed_reason IS NULL AS vm,
+         (SELECT flanders_suppressed_reason FROM benchmark_disclosure WHERE benchmark_table = 'productivity') IS NULL AS vf
   FROM growth_output_confidential
 )
 SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, cohort_firms, firms_in_register, sample_firms,
@@ -119,6 +145,11 @@ SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, c
        sample_share_full,
        sample_share_abbreviated,
        sample_share_micro,
+       value_added_sample_firms,
+       CASE WHEN vm THEN value_added_growth END AS value_added_growth,
+       CASE WHEN vf THEN flanders_value_added_growth END AS flanders_value_added_growth,
+       CASE WHEN vm AND vf THEN value_added_gap_pp END AS value_added_gap_pp,
+       value_added_suppressed_reason,
        official_flanders_growth,
        CASE WHEN m THEN sector_mix_growth END AS sector_mix_growth,
        CASE WHEN m THEN competitive_effect_pp END AS competitive_effect_pp,
@@ -140,13 +171,15 @@ CREATE VIEW output_cpi7_turnover AS
 SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi8_employment AS
-SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'fte' ORDER BY cluster_id;
+SELECT * EXCLUDE (measure, value_added_sample_firms, value_added_growth, flanders_value_added_growth, value_added_gap_pp, value_added_suppressed_reason)
+FROM growth_output WHERE measure = 'fte' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi7_turnover_confidential AS
 SELECT * EXCLUDE (measure) FROM growth_output_confidential WHERE measure = 'turnover' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi8_employment_confidential AS
-SELECT * EXCLUDE (measure) FROM growth_output_confidential WHERE measure = 'fte' ORDER BY cluster_id;
+SELECT * EXCLUDE (measure, value_added_sample_firms, value_added_growth, flanders_value_added_growth, value_added_gap_pp, value_added_suppressed_reason)
+FROM growth_output_confidential WHERE measure = 'fte' ORDER BY cluster_id;
 
 CREATE VIEW output_cpi6_investment_confidential AS
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
@@ -319,9 +352,7 @@ ORDER BY cluster_id;
 -- The same figures in long form for dashboards: one row per cluster, indicator and measure.
 CREATE VIEW output_indicators AS
 WITH growth AS (
-  SELECT 'CPI7' AS indicator, * FROM output_cpi7_turnover
-  UNION ALL
-  SELECT 'CPI8' AS indicator, * FROM output_cpi8_employment
+  SELECT CASE measure WHEN 'turnover' THEN 'CPI7' ELSE 'CPI8' END AS indicator, * EXCLUDE (measure) FROM growth_output
 ), long_form AS (
   -- each source read once and crossed with its measures' names (the short list is the left,
   -- buffered side), instead of one select per measure
@@ -568,9 +599,10 @@ ORDER BY cluster_id, indicator, reason;
 -- Warnings for the log and manifest.json: the run still succeeds. Thresholds are settings.
 CREATE VIEW output_warnings AS
 WITH growth AS (
-  SELECT 'CPI7' AS indicator, 'turnover' AS what, * FROM output_cpi7_turnover_confidential
-  UNION ALL
-  SELECT 'CPI8' AS indicator, 'FTE' AS what, * FROM output_cpi8_employment_confidential
+  SELECT CASE measure WHEN 'turnover' THEN 'CPI7' ELSE 'CPI8' END AS indicator,
+         CASE measure WHEN 'turnover' THEN 'turnover' ELSE 'FTE' END AS what,
+         * EXCLUDE (measure)
+  FROM growth_output_confidential
 ), warning AS (
   SELECT g.indicator, g.cluster_id,
          'the sample covers ' || CAST(round(100 * g.coverage_value_share, 1) AS VARCHAR)

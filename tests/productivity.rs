@@ -177,6 +177,34 @@ fn value_added_and_productivity_per_cluster() {
         })
         .expect("C1 productivity_growth in indicators");
     assert_close(ind.float("value", r), -0.028571428571, 1e-9, "indicators productivity_growth");
+
+    // Beside CPI 7: the same value-added growth per cluster (METHODOLOGY.md section 6), worked
+    // out above from the planted values; CPI 8 has no such columns.
+    let cpi7 = Table::read(&confidential(&out).join("cpi7_turnover.parquet"));
+    for (cluster, firms, va_b, va_e) in [("ALL", 4, 1_150_000.0, 1_300_000.0), ("C1", 3, 750_000.0, 900_000.0), ("C2", 2, 820_000.0, 1_000_000.0)] {
+        let r = cpi7.row_where("cluster_id", cluster);
+        assert_eq!(cpi7.int("value_added_sample_firms", r), firms, "{cluster} value-added sample beside CPI 7");
+        assert_close(cpi7.float("value_added_growth", r), va_e / va_b - 1.0, EPS, "VA growth beside CPI 7");
+        assert_close(cpi7.float("flanders_value_added_growth", r), 2_150_000.0 / 1_900_000.0 - 1.0, EPS, "Flemish VA growth beside CPI 7");
+        assert_close(cpi7.float("value_added_gap_pp", r), 100.0 * (va_e / va_b - 2_150_000.0 / 1_900_000.0), 1e-7, "VA gap beside CPI 7");
+    }
+    let cpi8 = Table::read(&confidential(&out).join("cpi8_employment.parquet"));
+    assert!(cpi8.batch.column_by_name("value_added_growth").is_none() && cpi8.batch.column_by_name("value_added_suppressed_reason").is_none());
+    // Published: the cells and statuses are productivity.parquet's. C1 (3 companies) is
+    // published in both; C2 (2 companies, fewer than min_firms = 3) is suppressed in
+    // productivity.parquet, so its value-added columns beside CPI 7 are NULL with that reason.
+    let (published_cpi7, published_productivity) = (Table::read(&out.join("cpi7_turnover.parquet")), Table::read(&out.join("productivity.parquet")));
+    for cluster in ["ALL", "C1", "C2", "C3"] {
+        let (r, p) = (published_cpi7.row_where("cluster_id", cluster), published_productivity.row_where("cluster_id", cluster));
+        assert_eq!(published_cpi7.text("value_added_suppressed_reason", r), published_productivity.text("suppressed_reason", p), "{cluster} status");
+        assert_eq!(published_cpi7.float("value_added_growth", r), published_productivity.float("value_added_growth", p), "{cluster} published VA growth");
+        assert_eq!(published_cpi7.float("value_added_gap_pp", r), published_productivity.float("value_added_gap_pp", p), "{cluster} published VA gap");
+    }
+    let c1 = published_cpi7.row_where("cluster_id", "C1");
+    assert_close(published_cpi7.float("value_added_growth", c1), 0.2, 1e-9, "C1 published VA growth beside CPI 7");
+    let c2 = published_cpi7.row_where("cluster_id", "C2");
+    assert_eq!(published_cpi7.float("value_added_growth", c2), None);
+    assert_eq!(published_cpi7.text("value_added_suppressed_reason", c2).as_deref(), Some("fewer_than_3_firms"));
 }
 
 #[test]
