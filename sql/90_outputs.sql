@@ -1,7 +1,7 @@
 -- scope: per_year
--- reads: growth_with_comparison, investment_result, investment_window_year, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
--- creates: cluster_disclosure, benchmark_disclosure, value_added_beside_cpi7, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
--- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- reads: growth_with_comparison, turnover_coverage, investment_result, investment_window_year, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
+-- creates: cluster_disclosure, benchmark_disclosure, value_added_beside_cpi7, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
 -- One file, over 400 lines, because it is the one place where every output takes its published
@@ -180,6 +180,29 @@ SELECT * EXCLUDE (measure) FROM growth_output_confidential WHERE measure = 'turn
 CREATE VIEW output_cpi8_employment_confidential AS
 SELECT * EXCLUDE (measure, value_added_sample_firms, value_added_growth, flanders_value_added_growth, value_added_gap_pp, value_added_suppressed_reason)
 FROM growth_output_confidential WHERE measure = 'fte' ORDER BY cluster_id;
+
+-- CPI 7's coverage per kind of model (step 42), sorted on its key; the published form withholds
+-- the FTE and value-added shares where step 42 says so (counts and their ratio stay).
+CREATE VIEW output_cpi7_coverage_confidential AS
+SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,
+       CAST(reference_year AS INT) AS reference_year,
+       CAST(model_class AS VARCHAR) AS model_class,
+       CAST(filers_end AS BIGINT) AS filers_end,
+       CAST(sample_firms AS BIGINT) AS sample_firms,
+       CAST(firm_share AS DOUBLE) AS firm_share,
+       CAST(fte_share AS DOUBLE) AS fte_share,
+       CAST(value_added_share AS DOUBLE) AS value_added_share,
+       CAST(suppressed_reason AS VARCHAR) AS suppressed_reason
+FROM turnover_coverage
+ORDER BY cluster_id, CASE model_class WHEN 'all' THEN 0 WHEN 'full' THEN 1 WHEN 'abbreviated' THEN 2 WHEN 'micro' THEN 3 ELSE 4 END;
+
+CREATE VIEW output_cpi7_coverage AS
+SELECT cluster_id, reference_year, model_class, filers_end, sample_firms, firm_share,
+       CASE WHEN suppressed_reason IS NULL THEN fte_share END AS fte_share,
+       CASE WHEN suppressed_reason IS NULL THEN value_added_share END AS value_added_share,
+       suppressed_reason
+FROM output_cpi7_coverage_confidential
+ORDER BY cluster_id, CASE model_class WHEN 'all' THEN 0 WHEN 'full' THEN 1 WHEN 'abbreviated' THEN 2 WHEN 'micro' THEN 3 ELSE 4 END;
 
 CREATE VIEW output_cpi6_investment_confidential AS
 SELECT CAST(cluster_id AS VARCHAR) AS cluster_id,

@@ -122,6 +122,7 @@ fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
         internal,
         [
             "cpi6_investment.parquet",
+            "cpi7_coverage.parquet",
             "cpi7_turnover.parquet",
             "cpi8_employment.parquet",
             "cpi_breakdowns.parquet",

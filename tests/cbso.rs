@@ -274,7 +274,7 @@ fn the_same_filings_as_cbso_json_give_the_same_outputs_as_in_long_form() {
     let (_b, json_out, manifest) = common::run(dir.path(), 2024);
     let indicators = |out: &Path| files_in(out).into_iter().filter(|(n, _)| n.ends_with(".parquet") && n != "reject_counts.parquet").collect::<std::collections::BTreeMap<_, _>>();
     let (long_files, json_files) = (indicators(&long_out), indicators(&json_out));
-    assert_eq!(long_files.len(), 10);
+    assert_eq!(long_files.len(), 11);
     assert_eq!(long_files, json_files);
     // The same rows are rejected for the same reasons (one more: the rubric of the deposit
     // whose reference has a wrong enterprise number).

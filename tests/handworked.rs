@@ -151,6 +151,46 @@ fn handworked_indicators() {
         assert_close(t.float("sample_share_abbreviated", r), abbreviated, EPS, "abbreviated");
         assert_eq!(t.float("sample_share_micro", r), None);
     }
+    // cpi7_coverage: the same per kind of model by count and by 2024 FTE, with the Flemish
+    // benchmark's filers for 2024 A B D E J N1 N3 (N1 m01, N3 m02, FTE 21 and 0). No value added
+    // in this fixture (every value_added_share NULL). (cluster, kind, filers, sample, FTE share,
+    // suppressed): C1 full B 1/1, 6/6; abbreviated A C G 2/3, (12 + 3)/(12 + 3 + 0); all 3/4,
+    // 21/21. C2 full D J 0/2, 0/13; abbreviated A E 2/2, 16/16; all 2/4, 16/29. ALL full B D J
+    // 1/3, 6/19; abbreviated A C E G 3/4, 19/19; all 4/7, 25/38. C3 abbreviated and all A 1/1.
+    // Flanders full B D J N3 1/4, 6/19; abbreviated A E N1 3/3, 37/37; all 4/7, 43/56.
+    // Withheld where a part of the FTE sum holds 1 or 2 companies (min_firms 3; an empty part
+    // does not count; G's FTE is a known 0): only ALL's all (A B C E and D G J), Flanders' all (4
+    // and 3) and Flanders' abbreviated (3 and none) pass.
+    let cov = Table::read(&conf.join("cpi7_coverage.parquet"));
+    let published_cov = Table::read(&out.join("cpi7_coverage.parquet"));
+    let expect: [(&str, &str, i64, i64, f64, bool); 14] = [
+        ("(Flanders)", "all", 7, 4, 43.0 / 56.0, true),
+        ("(Flanders)", "full", 4, 1, 6.0 / 19.0, false),
+        ("(Flanders)", "abbreviated", 3, 3, 1.0, true),
+        ("ALL", "all", 7, 4, 25.0 / 38.0, true),
+        ("ALL", "full", 3, 1, 6.0 / 19.0, false),
+        ("ALL", "abbreviated", 4, 3, 1.0, false),
+        ("C1", "all", 4, 3, 1.0, false),
+        ("C1", "full", 1, 1, 1.0, false),
+        ("C1", "abbreviated", 3, 2, 1.0, false),
+        ("C2", "all", 4, 2, 16.0 / 29.0, false),
+        ("C2", "full", 2, 0, 0.0, false),
+        ("C2", "abbreviated", 2, 2, 1.0, false),
+        ("C3", "all", 1, 1, 1.0, false),
+        ("C3", "abbreviated", 1, 1, 1.0, false),
+    ];
+    assert_eq!(cov.len(), expect.len(), "one row per cluster and kind of model filed");
+    for (r, (cluster, kind, filers, sample, fte_share, published)) in expect.into_iter().enumerate() {
+        assert_eq!((cov.text("cluster_id", r).unwrap(), cov.text("model_class", r).unwrap()), (cluster.to_string(), kind.to_string()), "row order");
+        assert_eq!((cov.int("filers_end", r), cov.int("sample_firms", r)), (filers, sample), "{cluster} {kind} counts");
+        assert_close(cov.float("firm_share", r), sample as f64 / filers as f64, EPS, "firm share");
+        assert_close(cov.float("fte_share", r), fte_share, EPS, "FTE share");
+        assert_eq!(cov.float("value_added_share", r), None, "{cluster} {kind}: no value added in this fixture");
+        assert_eq!(published_cov.float("fte_share", r).is_some(), published, "{cluster} {kind} published");
+        assert_eq!(published_cov.text("suppressed_reason", r).is_none(), published, "{cluster} {kind} reason");
+        assert_eq!(published_cov.float("firm_share", r), cov.float("firm_share", r), "counts are always published");
+    }
+
     // The worked numbers themselves: C1 growth 2 010 000 / 1 700 000 - 1 = 0.18235294117647...
     assert_close(t.float("cluster_growth", t.row_where("cluster_id", "C1")), 0.182_352_941_176_470_6, EPS, "C1");
 

@@ -60,7 +60,7 @@ fn the_same_members_in_a_spreadsheet_give_the_same_outputs_as_in_csv() {
     let (_a, csv_out, csv_manifest) = common::run(&fixture("handworked"), 2024);
     let (_b, xlsx_out, xlsx_manifest) = common::run(dir.path(), 2024);
     let indicators = |out: &Path| files_in(out).into_iter().filter(|(n, _)| n.ends_with(".parquet") && n != "reject_counts.parquet").collect::<std::collections::BTreeMap<_, _>>();
-    assert_eq!(indicators(&csv_out).len(), 10);
+    assert_eq!(indicators(&csv_out).len(), 11);
     assert_eq!(indicators(&csv_out), indicators(&xlsx_out));
     // The same rows rejected for the same reasons, named by sheet and column, on the rows of
     // the sheet (data from row 4): the wrong check digits (4th member, CSV line 5, sheet row 7)

@@ -254,8 +254,22 @@ fn model(p: &Published, t: &BTreeMap<String, String>, lang: Language) -> Result<
             })
             .collect();
 
+        // CPI 7's coverage per kind of model filed for T (cpi7_coverage.parquet): the members of
+        // every cluster (ALL) beside the Flemish benchmark.
+        let coverage: Vec<Value> = ["all", "full", "abbreviated", "micro", "unknown"]
+            .iter()
+            .filter_map(|kind| {
+                let row = |cluster: &str| {
+                    p.table("cpi7_coverage").iter().find(|r| year_of(r) == year && s(r, "cluster_id") == cluster && s(r, "model_class") == *kind)
+                };
+                let (members, flanders) = (row("ALL"), row("(Flanders)"));
+                (members.is_some() || flanders.is_some()).then(|| json!({"label": text(t, &format!("model_{kind}")), "members": members, "flanders": flanders}))
+            })
+            .collect();
+
         per_year.push(json!({
             "year": year,
+            "coverage": coverage,
             "window": c7.values().next().map(|r| json!({"base_year": r.get("base_year"), "end_year": r.get("end_year")})),
             "cpi6_window": c6.values().next().map(|r| json!({"start": r.get("window_start"), "end": r.get("window_end")})),
             "headline": headline,
