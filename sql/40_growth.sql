@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: annual_figures, company, cohort_company, members, cluster_list, official_totals, params
+-- reads: annual_figures, vat_turnover, settings, company, cohort_company, members, cluster_list, official_totals, params
 -- creates: growth_measure, base_end_figures, growth_panel, growth_status, flanders_growth, official_growth, cluster_growth, flanders_division_growth, cluster_sector_mix, base_cohort_growth, growth_ratio, growth_result
 --
 -- Step 40: CPI 7 (turnover) and CPI 8 (FTE): growth of a constant sample over B = T - 3 .. T.
@@ -13,6 +13,11 @@ SELECT * FROM (VALUES ('turnover', 'CPI7', 'turnover_eur'), ('fte', 'CPI8', 'fte
 -- base-year rows joined with the end-year rows are the panel; a join of two years' rows costs
 -- less than grouping both by company. The years come in as scalars: a filter applied while
 -- annual_figures is read, no join with params over every row.
+-- VAT turnover (vat/, growth.turnover_from_vat; METHODOLOGY.md section 6): a year of B or T
+-- with a filing but no turnover (rubric 70 is optional in the abbreviated and micro models)
+-- takes the company's VAT turnover of that calendar year, for members and benchmark alike;
+-- turnover_*_vat_source says which source filled it (step 85 counts them). Off: no VAT row is
+-- read (the settings row filters them all out).
 CREATE TABLE base_end_figures AS
 WITH base AS (
   SELECT enterprise_number, turnover_eur, fte, value_added_eur, model_class
@@ -22,12 +27,23 @@ WITH base AS (
   SELECT enterprise_number, turnover_eur, fte, value_added_eur, model_class
   FROM annual_figures
   WHERE year = (SELECT end_year FROM params)
+), vat AS (
+  SELECT v.enterprise_number, v.year, v.turnover_eur, v.source
+  FROM vat_turnover v
+  CROSS JOIN settings s
+  WHERE s.turnover_from_vat
+), vat_base AS (
+  SELECT * FROM vat WHERE year = (SELECT base_year FROM params)
+), vat_end AS (
+  SELECT * FROM vat WHERE year = (SELECT end_year FROM params)
 )
 SELECT coalesce(b.enterprise_number, e.enterprise_number) AS enterprise_number,
        b.enterprise_number IS NOT NULL AS filed_base,
        e.enterprise_number IS NOT NULL AS filed_end,
-       b.turnover_eur AS turnover_base,
-       e.turnover_eur AS turnover_end,
+       coalesce(b.turnover_eur, vb.turnover_eur) AS turnover_base,
+       coalesce(e.turnover_eur, ve.turnover_eur) AS turnover_end,
+       CASE WHEN b.turnover_eur IS NULL THEN vb.source END AS turnover_base_vat_source,
+       CASE WHEN e.turnover_eur IS NULL THEN ve.source END AS turnover_end_vat_source,
        b.fte AS fte_base,
        e.fte AS fte_end,
        b.value_added_eur AS value_added_base,
@@ -35,7 +51,10 @@ SELECT coalesce(b.enterprise_number, e.enterprise_number) AS enterprise_number,
        b.model_class AS model_base,
        e.model_class AS model_end
 FROM base b
-FULL JOIN final e ON e.enterprise_number = b.enterprise_number;
+FULL JOIN final e ON e.enterprise_number = b.enterprise_number
+-- (only a year with a filing: b or e is NULL without one, and matches no VAT row)
+LEFT JOIN vat_base vb ON vb.enterprise_number = b.enterprise_number
+LEFT JOIN vat_end ve ON ve.enterprise_number = e.enterprise_number;
 
 -- Each company's value in the base and the end year (NULL = no filing or unknown value), one
 -- row per company and measure.

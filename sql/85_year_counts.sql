@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: company, register_counted, growth_panel, investment_panel, growth_status, cohort_company, data_vintage, params
+-- reads: company, register_counted, growth_panel, base_end_figures, investment_panel, growth_status, cohort_company, data_vintage, params
 -- creates: year_counts
 -- publishes: year_counts
 --
@@ -84,6 +84,13 @@ UNION ALL SELECT 'reference_year_provisional',
   CASE WHEN (CAST(date_part('year', v.vintage) AS INT) - (p.reference_year + 1)) * 12 + CAST(date_part('month', v.vintage) AS INT) - 1
             < p.complete_after_months THEN 1 ELSE 0 END
   FROM data_vintage v CROSS JOIN params p
+-- company-years of B and T whose turnover came from the VAT file (growth.turnover_from_vat,
+-- step 40), per source: turnover_from_vat_<source>
+UNION ALL SELECT 'turnover_from_vat_' || source, count(*)
+  FROM (SELECT turnover_base_vat_source AS source FROM base_end_figures WHERE turnover_base_vat_source IS NOT NULL
+        UNION ALL
+        SELECT turnover_end_vat_source FROM base_end_figures WHERE turnover_end_vat_source IS NOT NULL) v
+  GROUP BY source
 UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enterprise_number)
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
 -- cpi7_benchmark_firms, cpi7_benchmark_firms_absent_from_register, ...: always

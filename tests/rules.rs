@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{fixture, run, Table};
+use common::{assert_close, fixture, run, Table};
 use cpi::config::Settings;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::prelude::SessionContext;
@@ -572,4 +572,67 @@ fn sdmx_totals_are_read_by_dimension_names_and_an_unverified_mapping_warns() {
     let (_h, _, plain) = run(&fixture("handworked"), 2024);
     assert_eq!(plain.method_counts["official_totals_from_unverified_mapping"], 0);
     assert!(!plain.warnings.iter().any(|w| w.starts_with("totals:")));
+}
+
+/// VAT turnover where rubric 70 is missing (growth.turnover_from_vat, issue #34 section 2), on
+/// the hand-worked fixture with a planted vat/vat.csv:
+///   D 2024 350 000 (D's 2024 filing has no turnover): used; D 2021 999 999 (D's 2021 filing
+///   says 300 000): not used, the filing's figure stays; J 2021 123 456 (J has no 2021 filing):
+///   not used, a VAT figure does not make a filing; A 2024 5 (A reports 1 300 000): not used;
+///   a number with wrong check digits: rejected.
+/// With the setting on, D joins C2's and ALL's samples and the Flemish benchmark (Leuven):
+///   C2 A D E 1.6 + 0.3 = 1.9 M -> 2.0 + 0.35 = 2.35 M; ALL A B C D E 2.6 M -> 3.06 M;
+///   Flanders A B D E N1 4.4 M -> 4 849 999; one company-year from fps_finance.
+/// Off (the default), the same input gives the hand-worked figures (C2 2 companies). On
+/// without VAT rows, the run stops.
+#[test]
+fn vat_turnover_fills_a_filed_year_without_rubric_70_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(&fixture("handworked"), dir.path());
+    std::fs::create_dir_all(dir.path().join("vat")).unwrap();
+    std::fs::write(
+        dir.path().join("vat/vat.csv"),
+        "enterprise_number,year,turnover,source\n0200.000.439,2024,350000,fps_finance\n0200.000.439,2021,999999,fps_finance\n\
+         0200.001.033,2021,123456,statbel\n0200.000.142,2024,5,fps_finance\n0200.000.737,2024,1,fps_finance\n",
+    )
+    .unwrap();
+    let on = cpi::config::DEFAULT_TOML.replace("turnover_from_vat = false", "turnover_from_vat = true");
+    assert_ne!(on, cpi::config::DEFAULT_TOML);
+    let (_d, out, manifest) = common::run_with(dir.path(), 2024, Some(&on));
+    let t = Table::read(&common::confidential(&out).join("cpi7_turnover.parquet"));
+    for (cluster, sample, base, end) in [("C2", 3, 1_900_000.0, 2_350_000.0), ("ALL", 5, 2_600_000.0, 3_060_000.0), ("C1", 3, 1_700_000.0, 2_010_000.0)] {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("sample_firms", r), sample, "{cluster} sample with VAT turnover");
+        assert_close(t.float("cluster_base", r), base, 0.01, "base with VAT");
+        assert_close(t.float("cluster_end", r), end, 0.01, "end with VAT");
+        assert_eq!(t.int("flanders_firms", r), 5);
+        assert_close(t.float("flanders_base", r), 4_400_000.0, 0.01, "Flemish base with VAT");
+        assert_close(t.float("flanders_end", r), 4_849_999.0, 0.01, "Flemish end with VAT");
+    }
+    assert_eq!(manifest.method_counts.get("2024.turnover_from_vat_fps_finance"), Some(&1));
+    assert_eq!(manifest.method_counts.get("2024.turnover_from_vat_statbel"), None);
+    let vat = manifest.input_rows.iter().find(|f| f.file == "vat/vat.csv").expect("vat/vat.csv counted");
+    assert_eq!((vat.rows_read, vat.rows_used, vat.rows_rejected), (5, 4, 1));
+
+    let (_o, off_out, off) = common::run(dir.path(), 2024);
+    let t = Table::read(&common::confidential(&off_out).join("cpi7_turnover.parquet"));
+    assert_eq!(t.int("sample_firms", t.row_where("cluster_id", "C2")), 2, "off: D has no 2024 turnover");
+    assert!(off.method_counts.keys().all(|k| !k.contains("turnover_from_vat")));
+
+    let without = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["run", "--year", "2024", "--input"])
+        .arg(fixture("handworked"))
+        .arg("--output")
+        .arg(dir.path().join("never"))
+        .arg("--config")
+        .arg({
+            let path = dir.path().join("on.toml");
+            std::fs::write(&path, &on).unwrap();
+            path
+        })
+        .output()
+        .unwrap();
+    assert!(!without.status.success());
+    assert!(String::from_utf8_lossy(&without.stderr).contains("growth.turnover_from_vat is true, but the input has no VAT turnover rows"), "{}", String::from_utf8_lossy(&without.stderr));
+    assert!(!dir.path().join("never").exists(), "nothing published");
 }

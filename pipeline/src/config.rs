@@ -64,6 +64,10 @@ pub struct GrowthConfig {
     pub window_years: i32,
     /// Which benchmark the headline columns use: "flanders" or "rest_of_flanders".
     pub headline_benchmark: String,
+    /// A company-year of B or T with a filing but no turnover (rubric 70) takes its VAT turnover
+    /// from `vat/` (METHODOLOGY.md section 6). Off when a settings file does not name it.
+    #[serde(default)]
+    pub turnover_from_vat: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -105,6 +105,11 @@ async fn compute_and_write(
 ) -> Result<Manifest> {
     let pipeline = Pipeline::new(settings)?.with_memory_limit(opts.memory_limit)?;
     let staged = pipeline.stage(&opts.input).await?;
+    // Right or stopped: VAT turnover asked for and none given would leave every small filer
+    // without turnover while the settings say otherwise.
+    if pipeline.settings().config.growth.turnover_from_vat && pipeline.staged_rows(&staged, &["vat_turnover"]).await?.get("vat_turnover").copied().unwrap_or(0) == 0 {
+        return Err(CpiError::Config("growth.turnover_from_vat is true, but the input has no VAT turnover rows (vat/*.csv: enterprise_number, year, turnover, source)".into()));
+    }
     let Computed { published, warnings: mut all_warnings, year_counts, common_from_copy, timings } = pipeline.compute(&staged, &opts.years).await?;
     let take = |name: &str| published.get(name).ok_or_else(|| CpiError::Internal(format!("{name} was not published")));
 

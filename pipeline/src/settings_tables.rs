@@ -80,6 +80,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
     Ok(RecordBatch::try_from_iter(vec![
         ("growth_window_years", int(c.growth.window_years)),
         ("headline_benchmark", text(&c.growth.headline_benchmark)),
+        ("turnover_from_vat", boolean(c.growth.turnover_from_vat)),
         ("investment_window_years", int(c.investment.window_years)),
         ("cohort_month", month_day(c.cohort.month)),
         ("cohort_day", month_day(c.cohort.day)),

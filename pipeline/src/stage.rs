@@ -8,7 +8,7 @@
 //! - `kbo_enterprise`, `kbo_establishment`, `kbo_activity`, `kbo_address`, `kbo_code`: the
 //!   register as published, every column text (inputs/kbo.rs);
 //! - `accounts`, `account_filings`, `account_files`: the checked account rows (inputs/accounts.rs);
-//! - `clusters`, `members`: the member lists (inputs/members.rs); `official_totals` (inputs/totals.rs);
+//! - `clusters`, `members`: the member lists (inputs/members.rs); `official_totals` (inputs/totals.rs); `vat_turnover` (inputs/vat.rs);
 //! - `input_rejects` (file, line, field, raw value, reason) and `input_files` (rows read per
 //!   file), from which sql/15 builds rejects.parquet and the row counts of the manifest, and
 //!   `input_counts` (what the readers counted besides rows, for the manifest).
@@ -33,7 +33,7 @@ use crate::storage::Location;
 use crate::{outputs, parallel, settings_tables};
 
 /// The stage-1 tables the sql/ steps may read, besides the settings tables.
-pub const INPUT_TABLES: [&str; 14] = [
+pub const INPUT_TABLES: [&str; 15] = [
     "kbo_enterprise",
     "kbo_establishment",
     "kbo_activity",
@@ -45,6 +45,7 @@ pub const INPUT_TABLES: [&str; 14] = [
     "clusters",
     "members",
     "official_totals",
+    "vat_turnover",
     "input_rejects",
     "input_files",
     "input_counts",
@@ -224,6 +225,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     let establishments = extract.path_of("kbo_establishment").expect("an extract has establishment.csv").to_path_buf();
     let lists = members::read(input, &establishments, &mut log).await?;
     let (official, unverified_totals) = totals::read(input, &settings_tables::official_series(settings)?, &mut log).await?;
+    let vat = crate::inputs::vat::read(input, &mut log).await?;
     lap("members_and_totals");
     // Rows of each KBO file, counted as CSV records (quoted line breaks do not end a record),
     // and each file's SHA-256 from the same read: on a thread of its own while the accounts are
@@ -272,6 +274,7 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
     tables.push(memory("clusters", lists.clusters));
     tables.push(memory("members", lists.members));
     tables.push(memory("official_totals", official));
+    tables.push(memory("vat_turnover", vat));
     tables.push(memory("input_rejects", rejects_batch(&log.rejects)?));
     tables.push(memory("input_files", files_batch(&files)?));
     let mut counts: Vec<(String, i64)> = read.counts.into_iter().chain(lists.counts).collect();

@@ -11,6 +11,7 @@ pub mod loose_json;
 pub mod members;
 pub mod sheet;
 pub mod totals;
+pub mod vat;
 
 pub use crate::manifest::FileCounts;
 
