@@ -70,6 +70,13 @@ SELECT measure,
        CAST(coverage_value_share AS DOUBLE) AS coverage_value_share,
        CAST(coverage_fte_share AS DOUBLE) AS coverage_fte_share,
        CAST(flanders_coverage_fte_share AS DOUBLE) AS flanders_coverage_fte_share,
+       -- a coverage ratio whose complement (the cohort's companies outside the sample with a
+       -- known value or FTE, step 40) holds 1 to min_firms - 1 companies is withheld in the
+       -- published table: with the sample's published sum it would give their total (issue #30)
+       CAST(CASE WHEN coverage_rest_value_firms BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1
+                   OR coverage_rest_fte_firms BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1
+                 THEN 'complement_fewer_than_' || CAST((SELECT min_cell_firms FROM params) AS VARCHAR) || '_firms'
+            END AS VARCHAR) AS coverage_suppressed_reason,
        CAST(model_changed_firms AS BIGINT) AS model_changed_firms,
        CAST(sample_share_full AS DOUBLE) AS sample_share_full,
        CAST(sample_share_abbreviated AS DOUBLE) AS sample_share_abbreviated,
@@ -116,8 +123,15 @@ WITH o AS (
          rest_of_flanders_suppressed_reason IS NULL AS r,
          -- the value-added columns beside CPI 7: productivity's members and Flanders cells
          value_added_suppressed_reason IS NULL AS vm,
-         (SELECT flanders_suppressed_reason FROM benchmark_disclosure WHERE benchmark_table = 'productivity') IS NULL AS vf
+         (SELECT flanders_suppressed_reason FROM benchmark_disclosure WHERE benchmark_table = 'productivity') IS NULL AS vf,
+         -- the coverage ratios' complements (step 40)
+         coverage_suppressed_reason IS NULL AS cm
   FROM growth_output_confidential
+), complement AS (
+  -- (the Flemish complement is the same on every cluster's row of a measure)
+  SELECT DISTINCT measure AS complement_measure,
+         flanders_coverage_rest_fte_firms NOT BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1 AS ff
+  FROM growth_with_comparison
 )
 SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, cohort_firms, firms_in_register, sample_firms,
        CASE WHEN m THEN cluster_base END AS cluster_base,
@@ -137,9 +151,10 @@ SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, c
        CASE WHEN m THEN cluster_cagr END AS cluster_cagr,
        CASE WHEN f THEN flanders_cagr END AS flanders_cagr,
        CASE WHEN m AND f THEN cagr_gap_pp END AS cagr_gap_pp,
-       CASE WHEN m THEN coverage_value_share END AS coverage_value_share,
-       CASE WHEN m THEN coverage_fte_share END AS coverage_fte_share,
-       CASE WHEN f THEN flanders_coverage_fte_share END AS flanders_coverage_fte_share,
+       CASE WHEN m AND cm THEN coverage_value_share END AS coverage_value_share,
+       CASE WHEN m AND cm THEN coverage_fte_share END AS coverage_fte_share,
+       CASE WHEN f AND ff THEN flanders_coverage_fte_share END AS flanders_coverage_fte_share,
+       coverage_suppressed_reason,
        -- counts of companies and their ratios, published with the counts
        model_changed_firms,
        sample_share_full,
@@ -165,7 +180,8 @@ SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, c
        suppressed_reason,
        flanders_suppressed_reason,
        rest_of_flanders_suppressed_reason
-FROM o;
+FROM o
+JOIN complement ON complement_measure = measure;
 
 CREATE VIEW output_cpi7_turnover AS
 SELECT * EXCLUDE (measure) FROM growth_output WHERE measure = 'turnover' ORDER BY cluster_id;
@@ -633,7 +649,7 @@ WITH growth AS (
   FROM growth g CROSS JOIN params p
   -- manifest.json is published: a suppressed cell is described by its suppression alone (in
   -- its table), never by its coverage (issue #30)
-  WHERE g.coverage_value_share < p.min_coverage AND g.suppressed_reason IS NULL
+  WHERE g.coverage_value_share < p.min_coverage AND g.suppressed_reason IS NULL AND g.coverage_suppressed_reason IS NULL
   UNION ALL
   SELECT s.indicator, s.cluster_id,
          'the sample holds ' || CAST(s.sample_firms AS VARCHAR) || ' companies (fewer than '

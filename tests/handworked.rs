@@ -141,6 +141,23 @@ fn handworked_indicators() {
         // 2024 turnover)
         assert_eq!(t.int("model_changed_firms", r), 0, "{cluster} model changes");
     }
+    // The ratios' complements (issue #30): the cohort's companies outside the turnover sample
+    // with a known end value: C1 G (turnover 100), C2 J, ALL G J: 1 or 2 companies, so the
+    // published coverage ratios are withheld (cluster_end / coverage - cluster_end would be
+    // their total); C3 has none. Flanders' FTE complement D J N3 is exactly 3: published.
+    let published = Table::read(&out.join("cpi7_turnover.parquet"));
+    for (cluster, withheld) in [("C1", true), ("C2", true), ("ALL", true), ("C3", false)] {
+        let r = t.row_where("cluster_id", cluster);
+        let p = published.row_where("cluster_id", cluster);
+        assert_eq!(t.text("coverage_suppressed_reason", r).is_some(), withheld, "{cluster} complement");
+        assert_eq!(published.text("coverage_suppressed_reason", p), t.text("coverage_suppressed_reason", r));
+        if withheld {
+            assert_eq!(t.text("coverage_suppressed_reason", r).as_deref(), Some("complement_fewer_than_3_firms"));
+            assert_eq!((published.float("coverage_value_share", p), published.float("coverage_fte_share", p)), (None, None), "{cluster} withheld");
+        }
+        assert_eq!(published.text("flanders_suppressed_reason", p), None);
+        assert_close(published.float("flanders_coverage_fte_share", p), 43.0 / 56.0, EPS, "Flemish complement of exactly 3: published");
+    }
     // Per kind of model filed for 2024 (A m01, B m02, C m01, D m02, E m01, G m01, J m02; no micro):
     // the cohort's companies in the turnover sample. C1 full B 1/1, abbreviated A C of A C G 2/3;
     // C2 full D J 0/2, abbreviated A E 2/2; ALL full B of B D J 1/3, abbreviated A C E of
