@@ -137,6 +137,7 @@ GROUP BY mm.cluster_id, mm.period, mm.measure;
 -- growth - control growth), and the same for the pre period.
 CREATE VIEW growth_with_comparison AS
 SELECT g.*,
+       mm.matched_members AS matched_firms,
        mm.matched_value_share,
        mm.control_growth,
        100 * (mm.matched_growth - mm.control_growth) AS control_gap_pp,

@@ -98,6 +98,7 @@ SELECT measure,
        CAST(base_cohort_sample_firms AS BIGINT) AS base_cohort_sample_firms,
        CAST(base_cohort_growth AS DOUBLE) AS base_cohort_growth,
        CAST(base_cohort_gap_pp AS DOUBLE) AS base_cohort_gap_pp,
+       CAST(matched_firms AS BIGINT) AS matched_firms,
        CAST(matched_value_share AS DOUBLE) AS matched_value_share,
        CAST(control_growth AS DOUBLE) AS control_growth,
        CAST(control_gap_pp AS DOUBLE) AS control_gap_pp,
@@ -125,7 +126,12 @@ WITH o AS (
          value_added_suppressed_reason IS NULL AS vm,
          (SELECT flanders_suppressed_reason FROM benchmark_disclosure WHERE benchmark_table = 'productivity') IS NULL AS vf,
          -- the coverage ratios' complements (step 40)
-         coverage_suppressed_reason IS NULL AS cm
+         coverage_suppressed_reason IS NULL AS cm,
+         -- the matched comparison splits the sample in matched and unmatched members: with the
+         -- sample's published sums, its share and growths give each part's sums, so each part
+         -- must hold none or at least disclosure.min_firms companies (issue #30)
+         matched_firms NOT BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1
+           AND sample_firms - matched_firms NOT BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1 AS mx
   FROM growth_output_confidential
 ), complement AS (
   -- (the Flemish complement is the same on every cluster's row of a measure)
@@ -172,9 +178,10 @@ SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, c
        base_cohort_sample_firms,
        CASE WHEN m THEN base_cohort_growth END AS base_cohort_growth,
        CASE WHEN m AND f THEN base_cohort_gap_pp END AS base_cohort_gap_pp,
-       CASE WHEN m THEN matched_value_share END AS matched_value_share,
-       CASE WHEN m THEN control_growth END AS control_growth,
-       CASE WHEN m THEN control_gap_pp END AS control_gap_pp,
+       matched_firms,
+       CASE WHEN m AND mx THEN matched_value_share END AS matched_value_share,
+       CASE WHEN m AND mx THEN control_growth END AS control_growth,
+       CASE WHEN m AND mx THEN control_gap_pp END AS control_gap_pp,
        CASE WHEN m THEN pre_period_matched_value_share END AS pre_period_matched_value_share,
        CASE WHEN m THEN pre_period_gap_pp END AS pre_period_gap_pp,
        suppressed_reason,

@@ -62,7 +62,7 @@ fn run(input: &Path, min_controls: i64) -> (tempfile::TempDir, Table, Table) {
 fn members_are_compared_with_non_members_of_their_cell() {
     let dir = tempfile::tempdir().unwrap();
     twin_fixture(dir.path());
-    let (_out, t, e) = run(dir.path(), 1);
+    let (run_dir, t, e) = run(dir.path(), 1);
 
     // Turnover, 2021 -> 2024: control N1 2.0 M -> 2 049 999 (its two 2024 exercises added) =
     // 2.49995 %; matched member A 1.0 -> 1.3 M = 30 %: 27.50005 points.
@@ -77,6 +77,16 @@ fn members_are_compared_with_non_members_of_their_cell() {
         // A 0.8 -> 1.0 M = 25 %, N1 1.6 -> 2.0 M = 25 %: no gap before.
         assert_close(t.float("pre_period_matched_value_share", r), 1.0, EPS, "pre share");
         assert_close(t.float("pre_period_gap_pp", r), 0.0, EPS, "turnover pre gap");
+    }
+    // One matched member (A) in every cluster: C1 A of A B C, ALL A of A B C E; a part of 1
+    // company, so the published tables withhold the comparison (issue #30), keeping the count.
+    let published = Table::read(&run_dir.path().join("out/cpi7_turnover.parquet"));
+    for cluster in ["C1", "C2", "ALL", "C3"] {
+        let r = t.row_where("cluster_id", cluster);
+        assert_eq!(t.int("matched_firms", r), 1, "{cluster} matched members");
+        let p = published.row_where("cluster_id", cluster);
+        assert_eq!(published.int("matched_firms", p), 1);
+        assert_eq!((published.float("matched_value_share", p), published.float("control_gap_pp", p)), (None, None), "{cluster} withheld");
     }
     // FTE: N1 20 -> 21 = 5 %, A 10 -> 12 = 20 %: 15 points; before, N1 16 -> 20 = 25 % and
     // A 10 -> 10 = 0 %: -25 points. Shares: C1 (A B C) 10 / 17, C2 (A D E) 10 / 22.
