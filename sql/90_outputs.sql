@@ -176,8 +176,10 @@ SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, c
        CASE WHEN m THEN competitive_effect_pp END AS competitive_effect_pp,
        base_cohort_firms,
        base_cohort_sample_firms,
-       CASE WHEN m THEN base_cohort_growth END AS base_cohort_growth,
-       CASE WHEN m AND f THEN base_cohort_gap_pp END AS base_cohort_gap_pp,
+       -- the cohort of B's growth over fewer than disclosure.min_firms companies would be one
+       -- or two companies' own growth, whatever the main cell (issue #30)
+       CASE WHEN m AND base_cohort_sample_firms >= (SELECT min_cell_firms FROM params) THEN base_cohort_growth END AS base_cohort_growth,
+       CASE WHEN m AND f AND base_cohort_sample_firms >= (SELECT min_cell_firms FROM params) THEN base_cohort_gap_pp END AS base_cohort_gap_pp,
        matched_firms,
        CASE WHEN m AND mx THEN matched_value_share END AS matched_value_share,
        CASE WHEN m AND mx THEN control_growth END AS control_growth,
