@@ -23,7 +23,7 @@
 //! the keys the reader does not know are read together, since each needs the others to tie a
 //! value to its deposit.)
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 
@@ -226,8 +226,18 @@ fn version_of_label(name: &str) -> Option<&'static str> {
         .find_map(|(label, version)| name.contains(label).then_some(version))
 }
 
-/// Reference records by reference number (several when the NBB improved a deposit).
-type References = HashMap<String, Vec<Reference>>;
+/// Reference records by reference number.
+type References = HashMap<String, Versions>;
+
+/// A reference number's records (several when the NBB improved a deposit), and whether an
+/// accounting-data document was tied to it: set by the readers of the data files, one per core,
+/// on the shared map (a set of matched reference numbers per file, merged on one thread, cost
+/// seconds at F = 1.0).
+#[derive(Debug, Default)]
+struct Versions {
+    records: Vec<Reference>,
+    matched: std::sync::atomic::AtomicBool,
+}
 
 /// Documents by where their filer's seat came from: `reference_record`, `document`, `none`.
 type SeatSources = std::collections::BTreeMap<&'static str, i64>;
@@ -250,10 +260,10 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     let mut digests = vec![];
     for (path, part) in reference_files.iter().zip(parts) {
         let ReferencesRead { records, count, unrecognised: part_unrecognised, log: part_log, sha256 } = part?;
-        for (number, entries) in records {
+        for (number, versions) in records {
             let entry = references.entry(number).or_default();
-            for e in entries {
-                add_reference(entry, e);
+            for e in versions.records {
+                add_reference(&mut entry.records, e);
             }
         }
         reference_count += count;
@@ -264,10 +274,10 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     tracing::info!(files = reference_files.len(), records = reference_count, seconds = started.elapsed().as_secs_f64(), "CBSO reference records read");
     let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
     let done = crate::parallel::map_largest_first(&data, |p| file_size(input, p), |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
-    let (mut files, mut matched, mut documents, mut seats) = (vec![], HashSet::new(), 0i64, SeatSources::new());
+    let (mut files, mut documents, mut seats) = (vec![], 0i64, SeatSources::new());
     let mut models = std::collections::BTreeMap::<String, i64>::new();
     for (path, result) in data.iter().zip(done) {
-        let DataRead { name, log: part_log, matched: part_matched, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, sha256 } =
+        let DataRead { name, log: part_log, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, sha256 } =
             result?;
         digests.push((path.to_string(), sha256));
         for (model, n) in part_models {
@@ -276,13 +286,12 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
         unrecognised.append(part_unrecognised);
         files.push(name);
         log.append(part_log);
-        matched.extend(part_matched);
         documents += part_documents;
         for (source, n) in part_seats {
             *seats.entry(source).or_default() += n;
         }
     }
-    let without_data = references.keys().filter(|r| !matched.contains(*r)).count() as i64;
+    let without_data = references.values().filter(|v| !v.matched.load(std::sync::atomic::Ordering::Relaxed)).count() as i64;
     let with_unknown = |kind: &str| unrecognised.records.get(kind).copied().unwrap_or(0);
     let mut counts = vec![
             ("cbso_reference_records".into(), reference_count),
@@ -461,10 +470,10 @@ fn read_references(input: &Location, path: &str) -> Result<ReferencesRead> {
             let (record, problem) = check_reference(o);
             let entry = references.entry(reference.into_owned()).or_default();
             match (record, problem) {
-                (Some(r), _) => add_reference(entry, Reference::Valid(Box::new(r))),
+                (Some(r), _) => add_reference(&mut entry.records, Reference::Valid(Box::new(r))),
                 (None, Some((field, raw, reason))) => {
                     log.reject(&name, rows, &at(&position, field), &raw, reason);
-                    entry.push(Reference::Rejected);
+                    entry.records.push(Reference::Rejected);
                 }
                 (None, None) => unreachable!("a reference is valid or has a problem"),
             }
@@ -515,8 +524,6 @@ fn check_reference(o: &Object<'_>) -> (Option<ReferenceRecord>, Option<(&'static
 struct DataRead {
     name: String,
     log: InputLog,
-    /// The reference numbers it had data for.
-    matched: HashSet<String>,
     documents: i64,
     seats: SeatSources,
     /// Documents tied to a usable reference record, per model (`m02`, lower case, no suffix).
@@ -532,7 +539,7 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     let mut batches = Accounts::spilled(spill, file_id)?;
     let mut log = InputLog::default();
     let mut builder = AccountsBuilder::new(&name, file_id, rules);
-    let (mut rows, mut documents, mut matched) = (0u64, 0i64, HashSet::new());
+    let (mut rows, mut documents) = (0u64, 0i64);
     let mut seat_sources = SeatSources::new();
     let (mut models, mut unrecognised) = (std::collections::BTreeMap::<String, i64>::new(), Unrecognised::default());
     let loaded = load(input, path)?;
@@ -558,7 +565,8 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
             reject_all("ReferenceNumber", "", "reference_number_empty");
             return Ok(true);
         };
-        let records = references.get(reference.as_ref()).map(Vec::as_slice).unwrap_or_default();
+        let versions = references.get(reference.as_ref());
+        let records = versions.map(|v| v.records.as_slice()).unwrap_or_default();
         // The document's version: its own DataVersion, else its improved product's file label
         // (the member's name, then the file's), else the reference record delivered with it.
         let wanted = text(o, "DataVersion")
@@ -591,7 +599,9 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
                 }
             },
         };
-        matched.insert(reference.to_string());
+        if let Some(v) = versions {
+            v.matched.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let Reference::Valid(record) = record else {
             reject_all("ReferenceNumber", &reference, "reference_rejected");
             return Ok(true);
@@ -650,5 +660,5 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok(DataRead { name, log, matched, documents, seats: seat_sources, models, unrecognised, sha256: loaded.sha256 })
+    Ok(DataRead { name, log, documents, seats: seat_sources, models, unrecognised, sha256: loaded.sha256 })
 }
