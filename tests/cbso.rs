@@ -170,9 +170,12 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
             // one and D's say nothing, nor do their reference records.
             &["cbso_documents_seat_from_document", "1"],
             &["cbso_documents_seat_from_reference_record", "0"],
+            // A's postcode 2000 in Belgium: of its enumeration's shape
+            &["cbso_documents_with_unrecognised_codes", "0"],
             &["cbso_documents_with_unrecognised_keys", "0"],
             &["cbso_documents_without_seat", "3"],
             &["cbso_reference_records", "7"],
+            &["cbso_reference_records_with_unrecognised_codes", "0"],
             // depositType, language, accountingDataURL are known keys, not needed
             &["cbso_reference_records_with_unrecognised_keys", "0"],
             &["cbso_references_without_accounting_data", "1"],
@@ -450,9 +453,16 @@ fn unknown_keys_and_models_are_counted_and_never_defaulted() {
     let doc = |number: &str, value: &str| json!({"ReferenceNumber": number, "Rubrics": [{"Code": "70", "Period": "N", "Value": value}]});
     let mut kd = doc("2025-00000021", "1000");
     kd["Toelichting"] = json!({"Tekst": "..."});
+    // coded values not of their enumeration's shape: a three-letter country, and (no country:
+    // Belgian) a five-digit postcode; counted and listed, not corrected
+    kd["Address"] = json!({"City": "pcd:m2000", "Country": "cty:mBEL"});
     write_json(&a.join("2025-00000021.json"), &kd);
     for (number, value) in [("2025-00000022", "2000"), ("2025-00000023", "3000"), ("2025-00000024", "4000")] {
-        write_json(&a.join(format!("{number}.json")), &doc(number, value));
+        let mut d = doc(number, value);
+        if number == "2025-00000024" {
+            d["Address"] = json!({"City": "pcd:m20000"});
+        }
+        write_json(&a.join(format!("{number}.json")), &d);
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -478,12 +488,16 @@ fn unknown_keys_and_models_are_counted_and_never_defaulted() {
             &["cbso_documents_model_m01", "1"],
             &["cbso_documents_model_m02", "1"],
             &["cbso_documents_model_m99", "1"],
+            &["cbso_documents_with_unrecognised_codes", "2"],
             &["cbso_documents_with_unrecognised_keys", "1"],
+            &["cbso_reference_records_with_unrecognised_codes", "0"],
             &["cbso_reference_records_with_unrecognised_keys", "1"],
         ])
     );
     let report = rt.block_on(cpi::validate(&dir.path().to_string_lossy(), None)).unwrap().to_string();
     assert!(report.contains("accounting data key \"Toelichting\": 1 time(s), first in accounts/2025-00000021.json"), "{report}");
+    assert!(report.contains("accounting data coded value \"Country=BEL\": 1 time(s), first in accounts/2025-00000021.json"), "{report}");
+    assert!(report.contains("accounting data coded value \"PostalCode=20000\": 1 time(s), first in accounts/2025-00000024.json"), "{report}");
     assert!(report.contains("reference record key \"Bijlagen\": 1 time(s), first in accounts/references.json:[0]."), "{report}");
     assert!(report.contains("model_not_statutory: 1 row(s)"), "{report}");
 }

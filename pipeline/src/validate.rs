@@ -93,10 +93,11 @@ impl std::fmt::Display for ValidationReport {
             }
         }
         if !self.unrecognised.is_empty() {
-            writeln!(f, "keys of the CBSO documents that cpi does not read (check whether the method needs them; a renamed field would be missed):")?;
+            writeln!(f, "keys and coded values of the CBSO documents that cpi does not know (check whether the method needs them; a renamed field would be missed, an odd code places no company):")?;
             for u in &self.unrecognised {
                 let first = u.first.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&u.first);
-                writeln!(f, "  {} key {:?}: {} time(s), first in {first}", u.kind, u.key, u.count)?;
+                let what = if u.kind.ends_with("coded value") { "" } else { " key" };
+                writeln!(f, "  {}{what} {:?}: {} time(s), first in {first}", u.kind, u.key, u.count)?;
             }
         }
         let rejected: u64 = self.files.iter().map(|f| f.rows_rejected).sum();

@@ -65,7 +65,8 @@ pub struct CbsoRead {
 /// otherwise go silently missing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnrecognisedKey {
-    /// "reference record" or "accounting data".
+    /// "reference record" or "accounting data" (a key), or "reference record coded value" or
+    /// "accounting data coded value" (a `Field=value` whose value is not of its enumeration's shape).
     pub kind: &'static str,
     pub key: String,
     /// Records or documents that have it.
@@ -110,6 +111,19 @@ impl Unrecognised {
             any = true;
         }
         if any {
+            *self.records.entry(kind).or_default() += 1;
+        }
+    }
+
+    /// Notes the coded values of a filer's description that are not of their enumeration's
+    /// shape (`odd_codes`), under kind `<kind> coded value`: not corrected, only counted and
+    /// listed, since the seat and activity the method uses come from them.
+    fn note_codes(&mut self, described: &Described, kind: &'static str, at: impl Fn() -> String) {
+        let odd = odd_codes(described);
+        for code in &odd {
+            self.keys.entry((kind, code.clone())).or_insert_with(|| (0, at())).0 += 1;
+        }
+        if !odd.is_empty() {
             *self.records.entry(kind).or_default() += 1;
         }
     }
@@ -205,6 +219,30 @@ impl Described {
             activity_code: self.activity_code.or(fallback.activity_code),
         }
     }
+}
+
+/// The coded values of a description that are not of the shape of their enumeration (after the
+/// prefix `pcd:m`, `cty:m`, `lgf:m` is stripped), as `Field=value`: a country that is not two
+/// letters (ISO 3166-1 alpha-2, the `cty` members), a Belgian postcode (country BE or none)
+/// that is not four digits, a legal form that is not a KBO code of one to three digits
+/// (`lgf` members, KBO code table JuridicalForm), an activity code with other characters than
+/// digits and dots (NACE-BEL).
+fn odd_codes(d: &Described) -> Vec<String> {
+    let digits = |v: &str, lengths: std::ops::RangeInclusive<usize>| lengths.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit());
+    let mut odd = vec![];
+    if let Some(c) = d.country.as_deref().filter(|c| !(c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))) {
+        odd.push(format!("Country={c}"));
+    }
+    if let Some(p) = d.postcode.as_deref().filter(|p| d.country.as_deref().is_none_or(|c| c == "BE") && !digits(p, 4..=4)) {
+        odd.push(format!("PostalCode={p}"));
+    }
+    if let Some(l) = d.legal_form.as_deref().filter(|l| !digits(l, 1..=3)) {
+        odd.push(format!("LegalForm={l}"));
+    }
+    if let Some(a) = d.activity_code.as_deref().filter(|a| a.is_empty() || !a.bytes().all(|b| b.is_ascii_digit() || b == b'.')) {
+        odd.push(format!("ActivityCode={a}"));
+    }
+    odd
 }
 
 /// A member of an XBRL enumeration as the CBSO writes coded values (`pcd:m2000`, `cty:mBE`,
@@ -305,6 +343,10 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
             // records with a key the reader does not know (cpi validate lists the keys)
             ("cbso_reference_records_with_unrecognised_keys".into(), with_unknown("reference record")),
             ("cbso_documents_with_unrecognised_keys".into(), with_unknown("accounting data")),
+            // coded values (country, postcode, legal form, activity) not of their enumeration's
+            // shape (cpi validate lists them)
+            ("cbso_reference_records_with_unrecognised_codes".into(), with_unknown("reference record coded value")),
+            ("cbso_documents_with_unrecognised_codes".into(), with_unknown("accounting data coded value")),
         ];
     // documents tied to a usable reference record, per model (m02, m01, m07, ...:
     // schemas/accounts.json); those of a model outside accounts.statutory_models are then
@@ -470,7 +512,10 @@ fn read_references(input: &Location, path: &str) -> Result<ReferencesRead> {
             let (record, problem) = check_reference(o);
             let entry = references.entry(reference.into_owned()).or_default();
             match (record, problem) {
-                (Some(r), _) => add_reference(&mut entry.records, Reference::Valid(Box::new(r))),
+                (Some(r), _) => {
+                    unrecognised.note_codes(&r.seat, "reference record coded value", || format!("{name}:{}", at(&position, "")));
+                    add_reference(&mut entry.records, Reference::Valid(Box::new(r)))
+                }
                 (None, Some((field, raw, reason))) => {
                     log.reject(&name, rows, &at(&position, field), &raw, reason);
                     entry.records.push(Reference::Rejected);
@@ -616,6 +661,7 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
         // The filer's seat, legal form and activity: the reference record first, the
         // document's coded fields where it says nothing (METHODOLOGY.md section 4b).
         let document = Described::of_document(o);
+        unrecognised.note_codes(&document, "accounting data coded value", || if member.is_empty() { name.clone() } else { format!("{name}:{member}") });
         let seat_source = if record.seat.postcode.is_some() { "reference_record" } else if document.postcode.is_some() { "document" } else { "none" };
         *seat_sources.entry(seat_source).or_default() += 1;
         let model = record.model_type.to_ascii_lowercase();
