@@ -50,7 +50,7 @@ pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, l
     let entries = input.list("accounts").await?;
     let has = |path: &str, extensions: &[&str]| extensions.iter().any(|e| path.to_ascii_lowercase().ends_with(e));
     let files: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".csv", ".parquet"])).map(|f| (f.path.clone(), f.size)).collect();
-    let cbso: Vec<String> = entries.iter().filter(|f| has(&f.path, &[".json", ".zip"])).map(|f| f.path.clone()).collect();
+    let cbso: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".json", ".zip"])).map(|f| (f.path.clone(), f.size)).collect();
     if files.is_empty() && cbso.is_empty() {
         return Err(CpiError::bad_input(
             input.name_of("accounts/"),

@@ -19,7 +19,7 @@
 //! and a reject names the file, the document inside a zip and the position
 //! (`accountingData/2024-00290653.json: Rubrics[12].Value`).
 //!
-//! (About 600 lines: the two kinds of documents, their versions, the filer's description and
+//! (About 700 lines: the two kinds of documents, their versions, the filer's description and
 //! the keys the reader does not know are read together, since each needs the others to tie a
 //! value to its deposit.)
 
@@ -280,23 +280,25 @@ struct Versions {
 /// Documents by where their filer's seat came from: `reference_record`, `document`, `none`.
 type SeatSources = std::collections::BTreeMap<&'static str, i64>;
 
-/// Reads the CBSO files among `paths` (relative to `input`): first every reference record,
-/// then the accounting data, one file per core; the checked rows go to `spill`.
-pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<CbsoRead> {
+/// Reads the CBSO files `files` (path relative to `input`, size in bytes as listed): first
+/// every reference record, then the accounting data, one file per core, the largest first; the
+/// checked rows go to `spill`.
+pub fn read(input: &Location, files: &[(String, u64)], first_file_id: i32, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<CbsoRead> {
     let mut kinds = vec![];
-    for path in paths {
+    for (path, _) in files {
         kinds.push(kind_of(input, path)?);
     }
+    let of_kind = |kind: Kind| -> Vec<&(String, u64)> { files.iter().zip(&kinds).filter(|(_, k)| **k == kind).map(|(f, _)| f).collect() };
     // The reference files, one per core (about half of a delivery's bytes), then merged in
     // file order: the same records as when read one after the other.
     let started = std::time::Instant::now();
-    let reference_files: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::References).map(|(p, _)| p).collect();
-    let parts = crate::parallel::map_largest_first(&reference_files, |p| file_size(input, p), |_, path| read_references(input, path));
+    let reference_files = of_kind(Kind::References);
+    let parts = crate::parallel::map_largest_first(&reference_files, |f| f.1, |_, (path, _)| read_references(input, path));
     let mut references = References::new();
     let mut reference_count = 0i64;
     let mut unrecognised = Unrecognised::default();
     let mut digests = vec![];
-    for (path, part) in reference_files.iter().zip(parts) {
+    for ((path, _), part) in reference_files.iter().copied().zip(parts) {
         let ReferencesRead { records, count, unrecognised: part_unrecognised, log: part_log, sha256 } = part?;
         for (number, versions) in records {
             let entry = references.entry(number).or_default();
@@ -310,11 +312,11 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
         log.append(part_log);
     }
     tracing::info!(files = reference_files.len(), records = reference_count, seconds = started.elapsed().as_secs_f64(), "CBSO reference records read");
-    let data: Vec<&String> = paths.iter().zip(&kinds).filter(|(_, k)| **k == Kind::AccountingData).map(|(p, _)| p).collect();
-    let done = crate::parallel::map_largest_first(&data, |p| file_size(input, p), |i, path| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
+    let data = of_kind(Kind::AccountingData);
+    let done = crate::parallel::map_largest_first(&data, |f| f.1, |i, (path, _)| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
     let (mut files, mut documents, mut seats) = (vec![], 0i64, SeatSources::new());
     let mut models = std::collections::BTreeMap::<String, i64>::new();
-    for (path, result) in data.iter().zip(done) {
+    for ((path, _), result) in data.iter().copied().zip(done) {
         let DataRead { name, log: part_log, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, sha256 } =
             result?;
         digests.push((path.to_string(), sha256));
@@ -354,11 +356,6 @@ pub fn read(input: &Location, paths: &[String], first_file_id: i32, rules: &Acco
     counts.extend(models.into_iter().map(|(model, n)| (format!("cbso_documents_model_{model}"), n)));
     let unrecognised = unrecognised.keys.into_iter().map(|((kind, key), (count, first))| UnrecognisedKey { kind, key, count, first }).collect();
     Ok(CbsoRead { files, counts, unrecognised, digests })
-}
-
-/// A file's size in bytes (0 when it cannot be read: the reader then says why).
-fn file_size(input: &Location, path: &str) -> u64 {
-    std::fs::metadata(input.local_file(path)).map(|m| m.len()).unwrap_or(0)
 }
 
 /// A CBSO file read whole into memory, with its SHA-256 for the manifest: one read of the disk

@@ -51,13 +51,19 @@ pub async fn read(input: &Location, log: &mut InputLog) -> Result<RecordBatch> {
         let n = parse(&name, &bytes, &mut seen, &mut rows, log)?;
         log.finish_file(&name, n);
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(rows.number)),
-        Arc::new(Int32Array::from(rows.year)),
-        Arc::new(Decimal128Array::from(rows.turnover).with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
-        Arc::new(StringArray::from(rows.source)),
-    ];
-    Ok(RecordBatch::try_new(schema(), columns)?)
+    rows.batch()
+}
+
+impl VatRows {
+    fn batch(self) -> Result<RecordBatch> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(self.number)),
+            Arc::new(Int32Array::from(self.year)),
+            Arc::new(Decimal128Array::from(self.turnover).with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
+            Arc::new(StringArray::from(self.source)),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
 }
 
 fn parse(file: &str, bytes: &[u8], seen: &mut HashSet<(String, i32)>, out: &mut VatRows, log: &mut InputLog) -> Result<u64> {
@@ -100,7 +106,6 @@ fn parse(file: &str, bytes: &[u8], seen: &mut HashSet<(String, i32)>, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::Array;
 
     /// Planted rows: two kept (the dotted and the BE form of a number both normalised), and one
     /// reject per rule, each naming its line and field.
@@ -135,13 +140,7 @@ mod tests {
                 (9, "year", "duplicate_company_year"),
             ]
         );
-        let batch = RecordBatch::try_new(schema(), vec![
-            Arc::new(StringArray::from(rows.number)) as ArrayRef,
-            Arc::new(Int32Array::from(rows.year)),
-            Arc::new(Decimal128Array::from(rows.turnover).with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE).unwrap()),
-            Arc::new(StringArray::from(rows.source)),
-        ])
-        .unwrap();
-        assert_eq!(batch.column(0).len(), 2);
+        let batch = rows.batch().unwrap();
+        assert_eq!((batch.num_rows(), batch.schema()), (2, schema()));
     }
 }
