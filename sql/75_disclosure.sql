@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: growth_status, growth_panel, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
--- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_candidate, disclosure_union, disclosure_status
+-- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status
 --
 -- Step 75: disclosure control of every published cell that sums company values, so that no
 -- published figure, and no difference of published figures, gives one company's value.
@@ -10,6 +10,10 @@
 -- size_class, province, age_class), a member flow (dimension 'flow'), and the same for the
 -- Flemish benchmark (cluster '(Flanders)') and the rest of Flanders ('(rest of Flanders)'). Each
 -- cell has one or more quantities (the sums it shows: turnover in B and in T, ...).
+--
+-- In order: the primary rules per cell (disclosure_primary); the audit of differences between
+-- cells and of ALL against the sum of its clusters (disclosure_difference,
+-- disclosure_cluster_sum); the secondary rule of the groups (disclosure_union); the status.
 
 -- Every company's values in every cell, one row per company and cell, with the cell's
 -- quantities side by side as magnitudes (m1..m4, named per table by disclosure_quantity below):
@@ -79,37 +83,40 @@ WITH growth_sample AS (
   FROM benchmark b CROSS JOIN flemish_investment f
   WHERE b.cluster_id = '(Flanders)' OR f.rest
 ), cell_value AS (
-  SELECT tbl, cluster_id, dimension, category, value_base AS v1, value_end AS v2,
+  SELECT tbl, cluster_id, dimension, category, enterprise_number, value_base AS v1, value_end AS v2,
          CAST(NULL AS DECIMAL(38, 4)) AS v3, CAST(NULL AS DECIMAL(38, 4)) AS v4
   FROM growth_cell
   UNION ALL
-  SELECT 'productivity', cluster_id, 'total', 'total', value_added_base, value_added_end, fte_base, fte_end
+  SELECT 'productivity', cluster_id, 'total', 'total', enterprise_number, value_added_base, value_added_end, fte_base, fte_end
   FROM productivity_sample
   UNION ALL
-  SELECT 'cpi6', cluster_id, 'total', 'total', investment_eur, fte_years, NULL, NULL
+  SELECT 'cpi6', cluster_id, 'total', 'total', enterprise_number, investment_eur, fte_years, NULL, NULL
   FROM investment_sample
   UNION ALL
   -- member flows: a company counts in a quantity only where its value is known
-  SELECT 'member_flows', cluster_id, 'flow', flow, turnover_base, turnover_end, fte_base, fte_end
+  SELECT 'member_flows', cluster_id, 'flow', flow, enterprise_number, turnover_base, turnover_end, fte_base, fte_end
   FROM member_flow_company
 )
--- (who the company is is not needed after this)
-SELECT tbl, cluster_id, dimension, category,
+-- (who the company is matters only to the audit of differences below)
+SELECT tbl, cluster_id, dimension, category, enterprise_number,
        abs(CAST(v1 AS DOUBLE)) AS m1, abs(CAST(v2 AS DOUBLE)) AS m2,
        abs(CAST(v3 AS DOUBLE)) AS m3, abs(CAST(v4 AS DOUBLE)) AS m4
 FROM cell_value;
 
--- The quantities of each table (the sums its cells show) and the column that holds them.
+-- The quantities of each table (the sums its cells show), the column that holds them, and the
+-- measure they sum: two quantities of one measure (CPI 8's FTE in B and productivity's, a
+-- flow's turnover in T and CPI 7's) add the same companies' same values, so that a difference
+-- of the two sums is a sum of companies' values (the audit of differences below).
 CREATE VIEW disclosure_quantity AS
 SELECT * FROM (VALUES
-  ('cpi7', 1, 'base'), ('cpi7', 2, 'end'),
-  ('cpi8', 1, 'base'), ('cpi8', 2, 'end'),
-  ('productivity', 1, 'value_added_base'), ('productivity', 2, 'value_added_end'),
-  ('productivity', 3, 'fte_base'), ('productivity', 4, 'fte_end'),
-  ('cpi6', 1, 'investment'), ('cpi6', 2, 'fte_years'),
-  ('member_flows', 1, 'turnover_base'), ('member_flows', 2, 'turnover_end'),
-  ('member_flows', 3, 'fte_base'), ('member_flows', 4, 'fte_end')
-) AS q(tbl, slot, quantity);
+  ('cpi7', 1, 'base', 'turnover_B'), ('cpi7', 2, 'end', 'turnover_T'),
+  ('cpi8', 1, 'base', 'fte_B'), ('cpi8', 2, 'end', 'fte_T'),
+  ('productivity', 1, 'value_added_base', 'value_added_B'), ('productivity', 2, 'value_added_end', 'value_added_T'),
+  ('productivity', 3, 'fte_base', 'fte_B'), ('productivity', 4, 'fte_end', 'fte_T'),
+  ('cpi6', 1, 'investment', 'investment_window'), ('cpi6', 2, 'fte_years', 'fte_years_window'),
+  ('member_flows', 1, 'turnover_base', 'turnover_B'), ('member_flows', 2, 'turnover_end', 'turnover_T'),
+  ('member_flows', 3, 'fte_base', 'fte_B'), ('member_flows', 4, 'fte_end', 'fte_T')
+) AS q(tbl, slot, quantity, measure);
 
 -- Every company's contribution to every cell and quantity, one row each (read only by the
 -- second pass below, when a rule needs the second largest contribution).
@@ -202,6 +209,241 @@ SELECT r.tbl, r.cluster_id, r.dimension, r.category,
 FROM rule r
 CROSS JOIN params p;
 
+-- Audit of differences (issue #30). Two published cells of one measure whose company sets
+-- overlap (ALL and one of its clusters, CPI 8's sample and productivity's nested in it, a flow
+-- and a sample, categories of two dimensions, the Flemish benchmark and a cluster) give by
+-- their difference the sum over the companies in one and not the other, less the sum over those
+-- in the other and not the first. That difference must itself pass the primary rules, on the
+-- magnitudes of the companies in exactly one of the two (the symmetric difference): at least
+-- min_cell_firms companies, no dominant one, the p % rule. Only cells that pass the primary
+-- rules take part (a cell suppressed already is no side of a difference). The secondary rule
+-- of the groups runs after the audit and only suppresses more, so the cells it leaves
+-- published were all audited in pairs: one pass, no loop.
+--
+-- Cells are numbered; a company's cells of one measure make its signature. Companies of one
+-- signature are in exactly the same cells, so overlaps and differences are computed per
+-- signature (a few thousand) rather than per company (hundreds of thousands).
+CREATE TABLE disclosure_open_cell AS
+SELECT tbl, cluster_id, dimension, category,
+       row_number() OVER (ORDER BY tbl, cluster_id, dimension, category) AS cell_no
+FROM disclosure_primary
+CROSS JOIN params p
+-- (disclosure.audit_differences = false: no cell is audited, to reproduce an older folder)
+WHERE primary_reason IS NULL AND p.audit_differences;
+
+CREATE TABLE disclosure_audit_company AS
+SELECT measure, enterprise_number, cell_no, magnitude
+FROM (
+  SELECT q.measure, c.enterprise_number, o.cell_no,
+         CASE q.slot WHEN 1 THEN c.m1 WHEN 2 THEN c.m2 WHEN 3 THEN c.m3 ELSE c.m4 END AS magnitude
+  FROM disclosure_open_cell o
+  JOIN disclosure_company_cell c
+    ON c.tbl = o.tbl AND c.cluster_id = o.cluster_id AND c.dimension = o.dimension AND c.category = o.category
+  JOIN disclosure_quantity q ON q.tbl = c.tbl
+) contribution
+WHERE magnitude IS NOT NULL;
+
+-- One row per company and measure: its cells, and its value (the largest where two tables
+-- hold it: the rules then err on the side of suppression).
+CREATE TABLE disclosure_signature AS
+SELECT measure, enterprise_number,
+       -- (the list sorted per company, not the rows before the aggregation: no sort of every
+       -- company's rows, which would have to spill under a memory limit)
+       array_to_string(array_sort(array_agg(cell_no)), ',') AS signature,
+       max(magnitude) AS magnitude
+FROM disclosure_audit_company
+GROUP BY measure, enterprise_number;
+
+-- Per signature: its companies, their total and two largest values (as disclosure_cell).
+CREATE TABLE disclosure_signature_group AS
+WITH g AS (
+  SELECT measure, signature, count(*) AS firms, sum(magnitude) AS total, max(magnitude) AS top1
+  FROM disclosure_signature
+  GROUP BY measure, signature
+)
+SELECT g.measure, g.signature, g.firms, g.total, g.top1,
+       CASE WHEN count(CASE WHEN s.magnitude = g.top1 THEN 1 END) >= 2 THEN g.top1
+            ELSE coalesce(max(CASE WHEN s.magnitude < g.top1 THEN s.magnitude END), 0) END AS top2
+FROM g
+JOIN disclosure_signature s ON s.measure = g.measure AND s.signature = g.signature
+GROUP BY g.measure, g.signature, g.firms, g.total, g.top1;
+
+CREATE TABLE disclosure_signature_cell AS
+SELECT DISTINCT s.measure, s.signature, a.cell_no
+FROM disclosure_signature s
+JOIN disclosure_audit_company a ON a.measure = s.measure AND a.enterprise_number = s.enterprise_number;
+
+-- Every pair of cells that share a company in a measure: the companies in exactly one of the
+-- two, their total, and a bound on their largest value (the larger of the two cells' largest).
+CREATE TABLE disclosure_pair AS
+WITH cell_measure AS (
+  SELECT c.measure, c.cell_no, sum(g.firms) AS firms, sum(g.total) AS total, max(g.top1) AS top1
+  FROM disclosure_signature_cell c
+  JOIN disclosure_signature_group g ON g.measure = c.measure AND g.signature = c.signature
+  GROUP BY c.measure, c.cell_no
+), shared AS (
+  SELECT a.measure, a.cell_no AS cell_a, b.cell_no AS cell_b, sum(g.firms) AS firms, sum(g.total) AS total
+  FROM disclosure_signature_cell a
+  JOIN disclosure_signature_cell b ON b.measure = a.measure AND b.signature = a.signature AND a.cell_no < b.cell_no
+  JOIN disclosure_signature_group g ON g.measure = a.measure AND g.signature = a.signature
+  GROUP BY a.measure, a.cell_no, b.cell_no
+)
+SELECT s.measure, s.cell_a, s.cell_b, ca.firms AS firms_a, cb.firms AS firms_b,
+       ca.firms + cb.firms - 2 * s.firms AS firms,
+       ca.total + cb.total - 2 * s.total AS total,
+       greatest(ca.top1, cb.top1) AS top_bound
+FROM shared s
+JOIN cell_measure ca ON ca.measure = s.measure AND ca.cell_no = s.cell_a
+JOIN cell_measure cb ON cb.measure = s.measure AND cb.cell_no = s.cell_b
+-- (two cells of the same companies show the same sum: no difference)
+WHERE ca.firms + cb.firms - 2 * s.firms > 0;
+
+-- The pairs whose difference fails a primary rule. Enough companies and a largest value (the
+-- bound) that cannot dominate: passes without looking further; else the exact two largest of
+-- the difference, from the signatures in exactly one of the two cells.
+CREATE TABLE disclosure_pair_leak AS
+WITH doubtful AS (
+  SELECT d.*
+  FROM disclosure_pair d
+  CROSS JOIN params p
+  WHERE d.firms >= p.min_cell_firms
+    AND (CASE WHEN p.dominance_n = 2 THEN 2 * d.top_bound ELSE d.top_bound END > p.max_firm_share * d.total
+         OR (p.p_percent > 0 AND d.total - 2 * d.top_bound < p.p_percent * d.top_bound / 100.0))
+), side AS (
+  SELECT d.measure, d.cell_a, d.cell_b, s.signature
+  FROM doubtful d JOIN disclosure_signature_cell s ON s.measure = d.measure AND s.cell_no = d.cell_a
+  UNION ALL
+  SELECT d.measure, d.cell_a, d.cell_b, s.signature
+  FROM doubtful d JOIN disclosure_signature_cell s ON s.measure = d.measure AND s.cell_no = d.cell_b
+), one_side AS (
+  -- a signature in both cells is listed twice: its companies cancel out of the difference
+  SELECT x.measure, x.cell_a, x.cell_b, g.top1, g.top2
+  FROM (SELECT measure, cell_a, cell_b, signature FROM side GROUP BY measure, cell_a, cell_b, signature HAVING count(*) = 1) x
+  JOIN disclosure_signature_group g ON g.measure = x.measure AND g.signature = x.signature
+), largest AS (
+  SELECT measure, cell_a, cell_b, max(top1) AS top1 FROM one_side GROUP BY measure, cell_a, cell_b
+), two_largest AS (
+  SELECT l.measure, l.cell_a, l.cell_b, l.top1,
+         CASE WHEN count(CASE WHEN o.top1 = l.top1 THEN 1 END) >= 2 THEN l.top1
+              ELSE greatest(coalesce(max(CASE WHEN o.top1 < l.top1 THEN o.top1 END), 0),
+                            coalesce(max(CASE WHEN o.top1 = l.top1 THEN o.top2 END), 0)) END AS top2
+  FROM largest l
+  JOIN one_side o ON o.measure = l.measure AND o.cell_a = l.cell_a AND o.cell_b = l.cell_b
+  GROUP BY l.measure, l.cell_a, l.cell_b, l.top1
+)
+SELECT d.measure, d.cell_a, d.cell_b, d.firms_a, d.firms_b, d.firms, d.total
+FROM disclosure_pair d
+CROSS JOIN params p
+LEFT JOIN two_largest t ON t.measure = d.measure AND t.cell_a = d.cell_a AND t.cell_b = d.cell_b
+WHERE d.firms < p.min_cell_firms
+   OR CASE WHEN p.dominance_n = 2 THEN t.top1 + t.top2 ELSE t.top1 END > p.max_firm_share * d.total
+   OR (p.p_percent > 0 AND d.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0);
+
+-- Of each failing pair, the cheaper cell is suppressed: 'secondary_difference'. The cost of a
+-- cell, lowest first: a member flow (1), a breakdown category (2), productivity's sample (3),
+-- a cluster's CPI 6, 7 or 8 sample (4), ALL's and the benchmarks' samples (5: the figures
+-- the others are read against); then fewer companies in that measure; then the later in the
+-- order table, cluster, dimension, category.
+CREATE TABLE disclosure_difference AS
+WITH cost AS (
+  SELECT cell_no,
+         CASE WHEN tbl = 'member_flows' THEN 1
+              WHEN dimension <> 'total' THEN 2
+              WHEN tbl = 'productivity' THEN 3
+              WHEN cluster_id IN ('ALL', '(Flanders)', '(rest of Flanders)') THEN 5
+              ELSE 4 END AS class
+  FROM disclosure_open_cell
+)
+SELECT DISTINCT
+       CASE WHEN ca.class < cb.class OR (ca.class = cb.class AND l.firms_a < l.firms_b) THEN l.cell_a ELSE l.cell_b END AS cell_no
+FROM disclosure_pair_leak l
+JOIN cost ca ON ca.cell_no = l.cell_a
+JOIN cost cb ON cb.cell_no = l.cell_b;
+
+-- ALL against the sum of its clusters: where ALL's cell and every cluster's cell of one table,
+-- dimension and category are published, the clusters' sums less ALL's give the sum of each
+-- company listed for k >= 2 of these clusters, k - 1 times. Those companies (weighted k - 1)
+-- must pass the primary rules; else the smallest cluster cell holding one of them is
+-- suppressed ('secondary_sum_of_clusters'), after which the clusters no longer add up.
+CREATE TABLE disclosure_cluster_sum AS
+WITH still_open AS (
+  SELECT o.*
+  FROM disclosure_open_cell o
+  LEFT JOIN disclosure_difference d ON d.cell_no = o.cell_no
+  WHERE d.cell_no IS NULL
+), family AS (
+  -- table, dimension and category where ALL's cell and all its clusters' cells are open
+  SELECT p.tbl, p.dimension, p.category
+  FROM disclosure_primary p
+  LEFT JOIN still_open o ON o.tbl = p.tbl AND o.cluster_id = p.cluster_id AND o.dimension = p.dimension AND o.category = p.category
+  WHERE p.cluster_id NOT IN ('(Flanders)', '(rest of Flanders)')
+  GROUP BY p.tbl, p.dimension, p.category
+  HAVING bool_and(o.cell_no IS NOT NULL) AND bool_or(p.cluster_id = 'ALL')
+), listed AS (
+  SELECT f.tbl, f.dimension, f.category, a.measure, a.enterprise_number,
+         count(*) AS clusters, max(a.magnitude) AS magnitude
+  FROM family f
+  JOIN still_open o ON o.tbl = f.tbl AND o.dimension = f.dimension AND o.category = f.category
+  JOIN disclosure_audit_company a ON a.cell_no = o.cell_no
+  WHERE o.cluster_id NOT IN ('ALL', '(Flanders)', '(rest of Flanders)')
+  GROUP BY f.tbl, f.dimension, f.category, a.measure, a.enterprise_number
+  HAVING count(*) >= 2
+), weighted AS (
+  SELECT tbl, dimension, category, measure, enterprise_number, (clusters - 1) * magnitude AS weight
+  FROM listed
+), rule AS (
+  SELECT w.tbl, w.dimension, w.category, w.measure, count(*) AS firms, sum(w.weight) AS total, max(w.weight) AS top1
+  FROM weighted w
+  GROUP BY w.tbl, w.dimension, w.category, w.measure
+), two_largest AS (
+  SELECT r.tbl, r.dimension, r.category, r.measure, r.firms, r.total, r.top1,
+         CASE WHEN count(CASE WHEN w.weight = r.top1 THEN 1 END) >= 2 THEN r.top1
+              ELSE coalesce(max(CASE WHEN w.weight < r.top1 THEN w.weight END), 0) END AS top2
+  FROM rule r
+  JOIN weighted w ON w.tbl = r.tbl AND w.dimension = r.dimension AND w.category = r.category AND w.measure = r.measure
+  GROUP BY r.tbl, r.dimension, r.category, r.measure, r.firms, r.total, r.top1
+), failing AS (
+  SELECT DISTINCT t.tbl, t.dimension, t.category
+  FROM two_largest t
+  CROSS JOIN params p
+  WHERE t.firms < p.min_cell_firms
+     OR CASE WHEN p.dominance_n = 2 THEN t.top1 + t.top2 ELSE t.top1 END > p.max_firm_share * t.total
+     OR (p.p_percent > 0 AND t.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0)
+), holding AS (
+  -- the clusters' cells of a failing family that hold a company listed in two of them
+  SELECT DISTINCT o.cell_no, o.cluster_id, o.tbl, o.dimension, o.category
+  FROM failing f
+  JOIN listed l ON l.tbl = f.tbl AND l.dimension = f.dimension AND l.category = f.category
+  JOIN disclosure_audit_company a ON a.measure = l.measure AND a.enterprise_number = l.enterprise_number
+  JOIN still_open o ON o.cell_no = a.cell_no AND o.tbl = f.tbl AND o.dimension = f.dimension AND o.category = f.category
+  WHERE o.cluster_id NOT IN ('ALL', '(Flanders)', '(rest of Flanders)')
+), sized AS (
+  SELECT h.tbl, h.dimension, h.category, h.cell_no, h.cluster_id, count(DISTINCT a.enterprise_number) AS firms
+  FROM holding h
+  JOIN disclosure_audit_company a ON a.cell_no = h.cell_no
+  GROUP BY h.tbl, h.dimension, h.category, h.cell_no, h.cluster_id
+)
+SELECT cell_no
+FROM (
+  SELECT cell_no,
+         row_number() OVER (PARTITION BY tbl, dimension, category ORDER BY firms, cluster_id DESC) AS r
+  FROM sized
+) ranked
+WHERE r = 1;
+
+-- The primary reasons with the audit's: the cells the secondary rule of the groups starts from.
+CREATE VIEW disclosure_first AS
+SELECT p.tbl, p.cluster_id, p.dimension, p.category,
+       coalesce(p.primary_reason,
+                CASE WHEN d.cell_no IS NOT NULL THEN 'secondary_difference'
+                     WHEN s.cell_no IS NOT NULL THEN 'secondary_sum_of_clusters' END) AS primary_reason,
+       p.size_key
+FROM disclosure_primary p
+LEFT JOIN disclosure_open_cell o
+  ON o.tbl = p.tbl AND o.cluster_id = p.cluster_id AND o.dimension = p.dimension AND o.category = p.category
+LEFT JOIN disclosure_difference d ON d.cell_no = o.cell_no
+LEFT JOIN disclosure_cluster_sum s ON s.cell_no = o.cell_no;
+
 -- Secondary suppression, per group: the categories of one dimension of one table and cluster,
 -- whose total (dimension 'total') is published beside them; the member flows have no such
 -- total (the cohorts of B and T are not published as sums), so they get the primary rules only. Where a
@@ -219,8 +461,8 @@ SELECT c.tbl, c.cluster_id, c.dimension, c.category, c.primary_reason,
          AS candidate_rank,
        t.category IS NOT NULL AS has_total,
        t.primary_reason IS NOT NULL AS total_suppressed
-FROM disclosure_primary c
-LEFT JOIN disclosure_primary t
+FROM disclosure_first c
+LEFT JOIN disclosure_first t
   ON t.tbl = c.tbl AND t.cluster_id = c.cluster_id AND t.dimension = 'total' AND t.category = 'total'
 WHERE c.dimension <> 'total';
 
@@ -272,13 +514,21 @@ WITH needy AS (
   FROM member m
   JOIN disclosure_cell d ON d.tbl = m.tbl AND d.cluster_id = m.cluster_id AND d.dimension = m.dimension AND d.category = m.category
   GROUP BY m.tbl, m.cluster_id, m.dimension, m.k, d.quantity
+), union_cells AS (
+  SELECT tbl, cluster_id, dimension, k, count(*) AS cells FROM member GROUP BY tbl, cluster_id, dimension, k
 )
+-- Beside a published total, the union must also hold two cells or more: a cell the audit of
+-- differences suppressed passes the primary rules on its own, and alone in its group it would
+-- be the total less the published cells, as derivable as if it were published.
 SELECT s.tbl, s.cluster_id, s.dimension, s.k,
        NOT bool_or(s.firms < p.min_cell_firms
                    OR CASE WHEN p.dominance_n = 2 THEN t.top1 + t.top2 ELSE t.top1 END > p.max_firm_share * s.total
-                   OR (p.p_percent > 0 AND s.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0)) AS passes
+                   OR (p.p_percent > 0 AND s.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0))
+         AND (min(c.cells) >= 2 OR bool_or(n.total_suppressed)) AS passes
 FROM union_sum s
 JOIN union_top t ON t.tbl = s.tbl AND t.cluster_id = s.cluster_id AND t.dimension = s.dimension AND t.k = s.k AND t.quantity = s.quantity
+JOIN union_cells c ON c.tbl = s.tbl AND c.cluster_id = s.cluster_id AND c.dimension = s.dimension AND c.k = s.k
+JOIN needy n ON n.tbl = s.tbl AND n.cluster_id = s.cluster_id AND n.dimension = s.dimension
 CROSS JOIN params p
 GROUP BY s.tbl, s.cluster_id, s.dimension, s.k;
 
@@ -298,5 +548,5 @@ FROM disclosure_candidate c
 LEFT JOIN chosen k ON k.tbl = c.tbl AND k.cluster_id = c.cluster_id AND k.dimension = c.dimension
 UNION ALL
 SELECT tbl, cluster_id, dimension, category, primary_reason
-FROM disclosure_primary
+FROM disclosure_first
 WHERE dimension = 'total';

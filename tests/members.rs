@@ -131,7 +131,8 @@ fn a_member_that_is_not_a_company_is_in_the_cohort_but_in_no_sample() {
     // as a knowledge institution, in Dutch.
     std::fs::create_dir_all(dir.path().join("clusters/members")).unwrap();
     std::fs::write(dir.path().join("clusters/members/C1.csv"), "Ondernemingsnummer;Type lid\n0200.001.132;Kennisinstelling\n").unwrap();
-    let (_out_dir, out, _manifest) = run(dir.path(), 2024);
+    // (the audit of differences off: it withholds C1's sample, which differs from ALL's by E alone)
+    let (_out_dir, out, _manifest) = common::run_without_audit(dir.path(), 2024);
     let t = Table::read(&out.join("cpi7_turnover.parquet"));
     // Cohorts grow by one (C1: 4 -> 5, ALL: 7 -> 8); the samples and their values do not.
     for (cluster, cohort, sample) in [("C1", 5, 3), ("ALL", 8, 4), ("C2", 4, 2)] {

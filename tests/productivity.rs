@@ -76,7 +76,9 @@ fn value_added_fixture(dir: &Path) {
 fn value_added_and_productivity_per_cluster() {
     let input = tempfile::tempdir().unwrap();
     value_added_fixture(input.path());
-    let (_dir, out, manifest) = run(input.path(), 2024);
+    // (the audit of differences off: on these twelve companies it withholds the Flemish
+    // productivity cell, whose warning this test reads)
+    let (_dir, out, manifest) = common::run_without_audit(input.path(), 2024);
     let t = Table::read(&confidential(&out).join("productivity.parquet"));
     assert_eq!(t.texts(&["cluster_id"]), vec![vec!["ALL"], vec!["C1"], vec!["C2"], vec!["C3"]]);
     // The official growth is 5 %; the micro benchmark's 13.16 % is 8.16 points away, more than

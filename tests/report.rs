@@ -30,7 +30,7 @@ fn verify(out: &std::path::Path) -> cpi::error::Result<Vec<String>> {
 
 #[test]
 fn the_report_shows_the_hand_worked_headline_in_dutch_and_english() {
-    let (_dir, out, manifest) = run(&fixture("handworked"), 2024);
+    let (_dir, out, manifest) = common::run_without_audit(&fixture("handworked"), 2024);
     let nl = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(nl.starts_with("<!DOCTYPE html>\n<html lang=\"nl\">"));
     assert_eq!(manifest.report.as_ref().unwrap().sha256, cpi::outputs::sha256_hex(nl.as_bytes()));
@@ -137,7 +137,7 @@ fn no_suppressed_value_appears_anywhere_in_the_report() {
 
 #[test]
 fn cpi_report_rewrites_the_same_bytes_and_verify_checks_them() {
-    let (_dir, out, _) = run(&fixture("handworked"), 2024);
+    let (_dir, out, _) = common::run_without_audit(&fixture("handworked"), 2024);
     let from_run = std::fs::read(out.join("report.html")).unwrap();
     // rewritten from the folder: the same bytes as the run wrote (no timestamp but the manifest's)
     rewrite(&out, Language::Nl);
@@ -165,7 +165,7 @@ fn cpi_report_rewrites_the_same_bytes_and_verify_checks_them() {
 fn a_folder_without_a_newer_table_still_gets_its_report() {
     // An output folder written before uncertainty.parquet existed: the report leaves its
     // figures out (":") instead of failing, and keeps every headline number.
-    let (_dir, out, _) = run(&fixture("handworked"), 2024);
+    let (_dir, out, _) = common::run_without_audit(&fixture("handworked"), 2024);
     std::fs::remove_file(out.join("uncertainty.parquet")).unwrap();
     rewrite(&out, Language::Nl);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();

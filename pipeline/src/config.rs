@@ -153,6 +153,9 @@ pub struct DisclosureConfig {
     pub dominance_n: i32,
     /// The p % rule's p; 0 = off.
     pub p_percent: f64,
+    /// The audit of differences between published cells (METHODOLOGY.md section 9a); false
+    /// only to reproduce a folder published before it.
+    pub audit_differences: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -105,6 +105,7 @@ pub struct Disclosure {
     pub max_firm_share: f64,
     pub dominance_n: i32,
     pub p_percent: f64,
+    pub audit_differences: bool,
     /// `--confidential`: where the unsuppressed table went, and its file; NULL when not asked.
     pub confidential_location: Option<String>,
     pub confidential_outputs: Vec<OutputFile>,

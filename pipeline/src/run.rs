@@ -199,6 +199,7 @@ async fn compute_and_write(
             max_firm_share: settings.config.disclosure.max_firm_share,
             dominance_n: settings.config.disclosure.dominance_n,
             p_percent: settings.config.disclosure.p_percent,
+            audit_differences: settings.config.disclosure.audit_differences,
             confidential_location: opts.confidential.as_ref().map(|c| c.trim_end_matches('/').to_string()),
             confidential_outputs,
         },

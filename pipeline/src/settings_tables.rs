@@ -104,6 +104,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("max_firm_share", float(c.disclosure.max_firm_share)),
         ("dominance_n", int(c.disclosure.dominance_n)),
         ("p_percent", float(c.disclosure.p_percent)),
+        ("audit_differences", boolean(c.disclosure.audit_differences)),
         ("min_controls", long(c.comparison.min_controls)),
         ("match_unknown_cells", boolean(c.comparison.match_unknown_cells)),
         ("bootstrap_replicates", long(c.uncertainty.bootstrap_replicates)),

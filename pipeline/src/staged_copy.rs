@@ -36,7 +36,7 @@ use crate::storage::Location;
 /// The file that marks a folder as a staged copy.
 pub const RECORD_FILE: &str = "staged.json";
 /// Bumped when the layout or a staged table's columns change: older copies are refused.
-pub const FORMAT: &str = "cpi-staged-6";
+pub const FORMAT: &str = "cpi-staged-7";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StagedRecord {
