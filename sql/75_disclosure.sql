@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: growth_status, growth_panel, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
--- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status
+-- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_cell_measure, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status
 --
 -- Step 75: disclosure control of every published cell that sums company values, so that no
 -- published figure, and no difference of published figures, gives one company's value.
@@ -231,7 +231,8 @@ CROSS JOIN params p
 -- (disclosure.audit_differences = false: no cell is audited, to reproduce an older folder)
 WHERE primary_reason IS NULL AND p.audit_differences;
 
-CREATE TABLE disclosure_audit_company AS
+-- Every company's value in every open cell, per measure (a view: read once, by the signatures).
+CREATE VIEW disclosure_audit_company AS
 SELECT measure, enterprise_number, cell_no, magnitude
 FROM (
   SELECT q.measure, c.enterprise_number, o.cell_no,
@@ -244,9 +245,9 @@ FROM (
 WHERE magnitude IS NOT NULL;
 
 -- One row per company and measure: its cells, and its value (the largest where two tables
--- hold it: the rules then err on the side of suppression).
+-- hold it: the rules then err on the side of suppression). Who the company is is dropped here.
 CREATE TABLE disclosure_signature AS
-SELECT measure, enterprise_number,
+SELECT measure,
        -- (the list sorted per company, not the rows before the aggregation: no sort of every
        -- company's rows, which would have to spill under a memory limit)
        array_to_string(array_sort(array_agg(cell_no)), ',') AS signature,
@@ -268,20 +269,25 @@ FROM g
 JOIN disclosure_signature s ON s.measure = g.measure AND s.signature = g.signature
 GROUP BY g.measure, g.signature, g.firms, g.total, g.top1;
 
+-- The cells of each signature, read back from the signature itself.
 CREATE TABLE disclosure_signature_cell AS
-SELECT DISTINCT s.measure, s.signature, a.cell_no
-FROM disclosure_signature s
-JOIN disclosure_audit_company a ON a.measure = s.measure AND a.enterprise_number = s.enterprise_number;
+SELECT measure, signature, CAST(cell AS BIGINT) AS cell_no
+FROM (
+  SELECT measure, signature, unnest(string_to_array(signature, ',')) AS cell
+  FROM disclosure_signature_group
+) listed;
+
+-- Per cell and measure: its companies, their total and largest value.
+CREATE TABLE disclosure_cell_measure AS
+SELECT c.measure, c.cell_no, sum(g.firms) AS firms, sum(g.total) AS total, max(g.top1) AS top1
+FROM disclosure_signature_cell c
+JOIN disclosure_signature_group g ON g.measure = c.measure AND g.signature = c.signature
+GROUP BY c.measure, c.cell_no;
 
 -- Every pair of cells that share a company in a measure: the companies in exactly one of the
 -- two, their total, and a bound on their largest value (the larger of the two cells' largest).
 CREATE TABLE disclosure_pair AS
-WITH cell_measure AS (
-  SELECT c.measure, c.cell_no, sum(g.firms) AS firms, sum(g.total) AS total, max(g.top1) AS top1
-  FROM disclosure_signature_cell c
-  JOIN disclosure_signature_group g ON g.measure = c.measure AND g.signature = c.signature
-  GROUP BY c.measure, c.cell_no
-), shared AS (
+WITH shared AS (
   SELECT a.measure, a.cell_no AS cell_a, b.cell_no AS cell_b, sum(g.firms) AS firms, sum(g.total) AS total
   FROM disclosure_signature_cell a
   JOIN disclosure_signature_cell b ON b.measure = a.measure AND b.signature = a.signature AND a.cell_no < b.cell_no
@@ -293,8 +299,8 @@ SELECT s.measure, s.cell_a, s.cell_b, ca.firms AS firms_a, cb.firms AS firms_b,
        ca.total + cb.total - 2 * s.total AS total,
        greatest(ca.top1, cb.top1) AS top_bound
 FROM shared s
-JOIN cell_measure ca ON ca.measure = s.measure AND ca.cell_no = s.cell_a
-JOIN cell_measure cb ON cb.measure = s.measure AND cb.cell_no = s.cell_b
+JOIN disclosure_cell_measure ca ON ca.measure = s.measure AND ca.cell_no = s.cell_a
+JOIN disclosure_cell_measure cb ON cb.measure = s.measure AND cb.cell_no = s.cell_b
 -- (two cells of the same companies show the same sum: no difference)
 WHERE ca.firms + cb.firms - 2 * s.firms > 0;
 
@@ -379,29 +385,36 @@ WITH still_open AS (
   WHERE p.cluster_id NOT IN ('(Flanders)', '(rest of Flanders)')
   GROUP BY p.tbl, p.dimension, p.category
   HAVING bool_and(o.cell_no IS NOT NULL) AND bool_or(p.cluster_id = 'ALL')
-), listed AS (
-  SELECT f.tbl, f.dimension, f.category, a.measure, a.enterprise_number,
-         count(*) AS clusters, max(a.magnitude) AS magnitude
+), cluster_cell AS (
+  SELECT o.cell_no, o.cluster_id, o.tbl, o.dimension, o.category
   FROM family f
   JOIN still_open o ON o.tbl = f.tbl AND o.dimension = f.dimension AND o.category = f.category
-  JOIN disclosure_audit_company a ON a.cell_no = o.cell_no
   WHERE o.cluster_id NOT IN ('ALL', '(Flanders)', '(rest of Flanders)')
-  GROUP BY f.tbl, f.dimension, f.category, a.measure, a.enterprise_number
+), listed AS (
+  -- the signatures whose companies are in k >= 2 of a family's cluster cells
+  SELECT c.tbl, c.dimension, c.category, s.measure, s.signature, count(*) AS clusters
+  FROM cluster_cell c
+  JOIN disclosure_signature_cell s ON s.cell_no = c.cell_no
+  GROUP BY c.tbl, c.dimension, c.category, s.measure, s.signature
   HAVING count(*) >= 2
 ), weighted AS (
-  SELECT tbl, dimension, category, measure, enterprise_number, (clusters - 1) * magnitude AS weight
-  FROM listed
-), rule AS (
-  SELECT w.tbl, w.dimension, w.category, w.measure, count(*) AS firms, sum(w.weight) AS total, max(w.weight) AS top1
-  FROM weighted w
-  GROUP BY w.tbl, w.dimension, w.category, w.measure
+  -- each such company counts k - 1 times in the clusters' sum less ALL's
+  SELECT l.tbl, l.dimension, l.category, l.measure, g.firms,
+         (l.clusters - 1) * g.total AS total, (l.clusters - 1) * g.top1 AS top1, (l.clusters - 1) * g.top2 AS top2
+  FROM listed l
+  JOIN disclosure_signature_group g ON g.measure = l.measure AND g.signature = l.signature
+), largest AS (
+  SELECT tbl, dimension, category, measure, sum(firms) AS firms, sum(total) AS total, max(top1) AS top1
+  FROM weighted
+  GROUP BY tbl, dimension, category, measure
 ), two_largest AS (
-  SELECT r.tbl, r.dimension, r.category, r.measure, r.firms, r.total, r.top1,
-         CASE WHEN count(CASE WHEN w.weight = r.top1 THEN 1 END) >= 2 THEN r.top1
-              ELSE coalesce(max(CASE WHEN w.weight < r.top1 THEN w.weight END), 0) END AS top2
-  FROM rule r
-  JOIN weighted w ON w.tbl = r.tbl AND w.dimension = r.dimension AND w.category = r.category AND w.measure = r.measure
-  GROUP BY r.tbl, r.dimension, r.category, r.measure, r.firms, r.total, r.top1
+  SELECT l.tbl, l.dimension, l.category, l.measure, l.firms, l.total, l.top1,
+         CASE WHEN count(CASE WHEN w.top1 = l.top1 THEN 1 END) >= 2 THEN l.top1
+              ELSE greatest(coalesce(max(CASE WHEN w.top1 < l.top1 THEN w.top1 END), 0),
+                            coalesce(max(CASE WHEN w.top1 = l.top1 THEN w.top2 END), 0)) END AS top2
+  FROM largest l
+  JOIN weighted w ON w.tbl = l.tbl AND w.dimension = l.dimension AND w.category = l.category AND w.measure = l.measure
+  GROUP BY l.tbl, l.dimension, l.category, l.measure, l.firms, l.total, l.top1
 ), failing AS (
   SELECT DISTINCT t.tbl, t.dimension, t.category
   FROM two_largest t
@@ -410,24 +423,21 @@ WITH still_open AS (
      OR CASE WHEN p.dominance_n = 2 THEN t.top1 + t.top2 ELSE t.top1 END > p.max_firm_share * t.total
      OR (p.p_percent > 0 AND t.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0)
 ), holding AS (
-  -- the clusters' cells of a failing family that hold a company listed in two of them
-  SELECT DISTINCT o.cell_no, o.cluster_id, o.tbl, o.dimension, o.category
+  -- the clusters' cells of a failing family that hold a company listed in two of them, with
+  -- their companies (the most in any of the cell's measures)
+  SELECT c.tbl, c.dimension, c.category, c.cell_no, c.cluster_id, max(m.firms) AS firms
   FROM failing f
   JOIN listed l ON l.tbl = f.tbl AND l.dimension = f.dimension AND l.category = f.category
-  JOIN disclosure_audit_company a ON a.measure = l.measure AND a.enterprise_number = l.enterprise_number
-  JOIN still_open o ON o.cell_no = a.cell_no AND o.tbl = f.tbl AND o.dimension = f.dimension AND o.category = f.category
-  WHERE o.cluster_id NOT IN ('ALL', '(Flanders)', '(rest of Flanders)')
-), sized AS (
-  SELECT h.tbl, h.dimension, h.category, h.cell_no, h.cluster_id, count(DISTINCT a.enterprise_number) AS firms
-  FROM holding h
-  JOIN disclosure_audit_company a ON a.cell_no = h.cell_no
-  GROUP BY h.tbl, h.dimension, h.category, h.cell_no, h.cluster_id
+  JOIN disclosure_signature_cell s ON s.measure = l.measure AND s.signature = l.signature
+  JOIN cluster_cell c ON c.cell_no = s.cell_no AND c.tbl = f.tbl AND c.dimension = f.dimension AND c.category = f.category
+  JOIN disclosure_cell_measure m ON m.cell_no = c.cell_no
+  GROUP BY c.tbl, c.dimension, c.category, c.cell_no, c.cluster_id
 )
 SELECT cell_no
 FROM (
   SELECT cell_no,
          row_number() OVER (PARTITION BY tbl, dimension, category ORDER BY firms, cluster_id DESC) AS r
-  FROM sized
+  FROM holding
 ) ranked
 WHERE r = 1;
 
