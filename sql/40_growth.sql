@@ -107,10 +107,7 @@ SELECT m.measure,
        sum(CASE WHEN NOT g.member THEN g.value_base END) AS rest_of_flanders_base,
        sum(CASE WHEN NOT g.member THEN g.value_end END) AS rest_of_flanders_end,
        sum(g.fte_end) AS flanders_sample_fte_end,
-       max(k.fte_end_known) AS flanders_fte_end_known,
-       -- the complement of the Flemish FTE coverage: benchmark companies with a known end-year
-       -- FTE outside the sample
-       max(k.fte_end_firms) - count(g.fte_end) AS flanders_coverage_rest_fte_firms
+       max(k.fte_end_known) AS flanders_fte_end_known
 FROM growth_measure m
 LEFT JOIN (
   SELECT g.*, f.fte_end, a.enterprise_number IS NOT NULL AS member
@@ -121,7 +118,7 @@ LEFT JOIN (
   WHERE c.in_benchmark AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
 ) g ON g.measure = m.measure
 CROSS JOIN (
-  SELECT sum(f.fte_end) AS fte_end_known, count(f.fte_end) AS fte_end_firms
+  SELECT sum(f.fte_end) AS fte_end_known
   FROM base_end_figures f
   JOIN company c ON c.enterprise_number = f.enterprise_number
   WHERE c.in_benchmark
@@ -156,14 +153,8 @@ SELECT l.cluster_id,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN f.fte_end END) AS sample_fte_end,
        sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN f.fte_end END)
          AS cohort_fte_end_known,
-       -- the complements of the two coverage ratios: the cohort's companies outside the sample
-       -- whose end value (end-year FTE) is in the ratio's denominator. A published sum and its
-       -- ratio give the complement's total, so step 90 withholds a ratio whose complement holds
-       -- from 1 to disclosure.min_firms - 1 companies (issue #30)
-       count(CASE WHEN s.known AND s.exclusion_reason NOT IN ('not_a_company', 'outside_population') AND s.value_end IS NOT NULL THEN 1 END)
-         AS coverage_rest_value_firms,
-       count(CASE WHEN s.known AND s.exclusion_reason NOT IN ('not_a_company', 'outside_population') AND f.fte_end IS NOT NULL THEN 1 END)
-         AS coverage_rest_fte_firms,
+       -- (the complements of the two ratios, the cohort's companies outside the sample in their
+       -- denominators, are cells of step 75's disclosure control: issue #30)
        -- sample companies that filed another model in T than in B (a company crossing a size
        -- threshold: its turnover may appear or vanish with the model; the small-company
        -- thresholds changed for financial years from 2024, Directive (EU) 2023/2775)
@@ -264,7 +255,6 @@ SELECT c.*,
        f.rest_of_flanders_firms,
        f.rest_of_flanders_base,
        f.rest_of_flanders_end,
-       f.flanders_coverage_rest_fte_firms,
        o.official_base,
        o.official_end,
        CAST(c.cluster_end AS DOUBLE) / CAST(nullif(c.cluster_base, 0) AS DOUBLE) - 1 AS cluster_growth,

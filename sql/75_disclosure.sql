@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: growth_status, growth_panel, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
+-- reads: growth_status, growth_panel, base_end_figures, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
 -- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_cell_measure, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status
 --
 -- Step 75: disclosure control of every published cell that sums company values, so that no
@@ -96,6 +96,28 @@ WITH growth_sample AS (
   -- member flows: a company counts in a quantity only where its value is known
   SELECT 'member_flows', cluster_id, 'flow', flow, enterprise_number, turnover_base, turnover_end, fte_base, fte_end
   FROM member_flow_company
+  UNION ALL
+  -- the complements of CPI 7's and CPI 8's coverage ratios (step 40): the cohort's companies
+  -- outside the sample whose end value (end-year FTE) is in a ratio's denominator; with the
+  -- sample's published sum, the ratio gives their total, so they are a cell of their own
+  -- (dimension 'complement'), whose status withholds the ratio (step 90)
+  SELECT CASE s.measure WHEN 'turnover' THEN 'cpi7_coverage' ELSE 'cpi8_coverage' END, s.cluster_id,
+         'complement', 'complement', s.enterprise_number, s.value_end, f.fte_end, NULL, NULL
+  FROM growth_status s
+  LEFT JOIN base_end_figures f ON f.enterprise_number = s.enterprise_number
+  WHERE s.known AND s.exclusion_reason NOT IN ('not_a_company', 'outside_population')
+  UNION ALL
+  -- and of the Flemish FTE coverage: benchmark companies with a known end-year FTE outside the
+  -- Flemish sample of the measure
+  SELECT CASE m.measure WHEN 'turnover' THEN 'cpi7_coverage' ELSE 'cpi8_coverage' END, '(Flanders)',
+         'complement', 'complement', f.enterprise_number, NULL, f.fte_end, NULL, NULL
+  FROM (SELECT DISTINCT measure FROM growth_status) m
+  CROSS JOIN base_end_figures f
+  JOIN company c ON c.enterprise_number = f.enterprise_number
+  LEFT JOIN growth_panel g
+    ON g.enterprise_number = f.enterprise_number AND g.measure = m.measure
+   AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
+  WHERE c.in_benchmark AND f.fte_end IS NOT NULL AND g.enterprise_number IS NULL
 )
 -- (who the company is matters only to the audit of differences below)
 SELECT tbl, cluster_id, dimension, category, enterprise_number,
@@ -115,7 +137,9 @@ SELECT * FROM (VALUES
   ('productivity', 3, 'fte_base', 'fte_B'), ('productivity', 4, 'fte_end', 'fte_T'),
   ('cpi6', 1, 'investment', 'investment_window'), ('cpi6', 2, 'fte_years', 'fte_years_window'),
   ('member_flows', 1, 'turnover_base', 'turnover_B'), ('member_flows', 2, 'turnover_end', 'turnover_T'),
-  ('member_flows', 3, 'fte_base', 'fte_B'), ('member_flows', 4, 'fte_end', 'fte_T')
+  ('member_flows', 3, 'fte_base', 'fte_B'), ('member_flows', 4, 'fte_end', 'fte_T'),
+  ('cpi7_coverage', 1, 'value_end', 'turnover_T'), ('cpi7_coverage', 2, 'fte_end', 'fte_T'),
+  ('cpi8_coverage', 1, 'value_end', 'fte_T'), ('cpi8_coverage', 2, 'fte_end', 'fte_T')
 ) AS q(tbl, slot, quantity, measure);
 
 -- Every company's contribution to every cell and quantity, one row each (read only by the
@@ -228,7 +252,7 @@ SELECT tbl, cluster_id, dimension, category,
        row_number() OVER (ORDER BY tbl, cluster_id, dimension, category) AS cell_no
 FROM disclosure_primary
 CROSS JOIN params p
--- (disclosure.audit_differences = false: no cell is audited, to reproduce an older folder)
+-- (disclosure.audit_differences = false: no cell is audited, to compare with an older folder)
 WHERE primary_reason IS NULL AND p.audit_differences;
 
 -- Every company's value in every open cell, per measure (a view: read once, by the signatures).
@@ -249,8 +273,9 @@ WHERE magnitude IS NOT NULL;
 CREATE TABLE disclosure_signature AS
 SELECT measure,
        -- (the list sorted per company, not the rows before the aggregation: no sort of every
-       -- company's rows, which would have to spill under a memory limit)
-       array_to_string(array_sort(array_agg(cell_no)), ',') AS signature,
+       -- company's rows, which would have to spill under a memory limit; DISTINCT: CPI 8's
+       -- coverage complement holds a company's end-year FTE in both of its quantities)
+       array_to_string(array_sort(array_agg(DISTINCT cell_no)), ',') AS signature,
        max(magnitude) AS magnitude
 FROM disclosure_audit_company
 GROUP BY measure, enterprise_number;
@@ -346,14 +371,16 @@ WHERE d.firms < p.min_cell_firms
    OR (p.p_percent > 0 AND d.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0);
 
 -- Of each failing pair, the cheaper cell is suppressed: 'secondary_difference'. The cost of a
--- cell, lowest first: a member flow (1), a breakdown category (2), productivity's sample (3),
+-- cell, lowest first: a coverage ratio's complement (0: only the ratio is withheld), a member
+-- flow (1), a breakdown category (2), productivity's sample (3),
 -- a cluster's CPI 6, 7 or 8 sample (4), ALL's and the benchmarks' samples (5: the figures
 -- the others are read against); then fewer companies in that measure; then the later in the
 -- order table, cluster, dimension, category.
 CREATE TABLE disclosure_difference AS
 WITH cost AS (
   SELECT cell_no,
-         CASE WHEN tbl = 'member_flows' THEN 1
+         CASE WHEN dimension = 'complement' THEN 0
+              WHEN tbl = 'member_flows' THEN 1
               WHEN dimension <> 'total' THEN 2
               WHEN tbl = 'productivity' THEN 3
               WHEN cluster_id IN ('ALL', '(Flanders)', '(rest of Flanders)') THEN 5

@@ -1,6 +1,6 @@
 -- scope: per_year
 -- reads: growth_with_comparison, turnover_coverage, investment_result, investment_window_year, productivity_result, breakdown_result, member_flow_result, uncertainty_result, disclosure_status, growth_status, investment_status, productivity_status, official_totals, params
--- creates: cluster_disclosure, benchmark_disclosure, value_added_beside_cpi7, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
+-- creates: cluster_disclosure, benchmark_disclosure, complement_disclosure, value_added_beside_cpi7, growth_output_confidential, growth_output, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 -- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
 -- Step 90: the published tables, with their documented column order and types (schemas/).
@@ -23,6 +23,13 @@ SELECT tbl AS benchmark_table,
 FROM disclosure_status
 WHERE dimension = 'total' AND cluster_id IN ('(Flanders)', '(rest of Flanders)')
 GROUP BY tbl;
+
+-- The disclosure status of each coverage ratio's complement (step 75, dimension
+-- 'complement'): the members' per cluster, and the Flemish benchmark's ('(Flanders)').
+CREATE VIEW complement_disclosure AS
+SELECT tbl AS complement_table, cluster_id AS complement_cluster_id, suppressed_reason AS complement_reason
+FROM disclosure_status
+WHERE dimension = 'complement';
 
 -- The productivity table's value-added growth of each cluster (step 45) and its disclosure
 -- status, under column names of their own, for the columns beside CPI 7.
@@ -71,12 +78,10 @@ SELECT measure,
        CAST(coverage_fte_share AS DOUBLE) AS coverage_fte_share,
        CAST(flanders_coverage_fte_share AS DOUBLE) AS flanders_coverage_fte_share,
        -- a coverage ratio whose complement (the cohort's companies outside the sample with a
-       -- known value or FTE, step 40) holds 1 to min_firms - 1 companies is withheld in the
-       -- published table: with the sample's published sum it would give their total (issue #30)
-       CAST(CASE WHEN coverage_rest_value_firms BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1
-                   OR coverage_rest_fte_firms BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1
-                 THEN 'complement_fewer_than_' || CAST((SELECT min_cell_firms FROM params) AS VARCHAR) || '_firms'
-            END AS VARCHAR) AS coverage_suppressed_reason,
+       -- known value or FTE) fails the disclosure rules (step 75's cell 'complement') is
+       -- withheld in the published table: with the sample's published sum it would give the
+       -- complement's total (issue #30)
+       CAST('complement_' || complement_reason AS VARCHAR) AS coverage_suppressed_reason,
        CAST(model_changed_firms AS BIGINT) AS model_changed_firms,
        CAST(sample_share_full AS DOUBLE) AS sample_share_full,
        CAST(sample_share_abbreviated AS DOUBLE) AS sample_share_abbreviated,
@@ -111,7 +116,10 @@ FROM growth_with_comparison
 LEFT JOIN cluster_disclosure
   ON disclosure_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AND disclosure_cluster_id = cluster_id
 LEFT JOIN benchmark_disclosure ON benchmark_table = CASE measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END
-LEFT JOIN value_added_beside_cpi7 ON measure = 'turnover' AND va_cluster_id = cluster_id;
+LEFT JOIN value_added_beside_cpi7 ON measure = 'turnover' AND va_cluster_id = cluster_id
+LEFT JOIN complement_disclosure
+  ON complement_table = CASE measure WHEN 'turnover' THEN 'cpi7_coverage' ELSE 'cpi8_coverage' END
+ AND complement_cluster_id = cluster_id;
 
 -- The published form: a suppressed cell (step 75) keeps its counts and its reason; every
 -- figure computed from its companies' values is NULL. m = the members' cell, f = Flanders,
@@ -134,10 +142,12 @@ WITH o AS (
            AND sample_firms - matched_firms NOT BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1 AS mx
   FROM growth_output_confidential
 ), complement AS (
-  -- (the Flemish complement is the same on every cluster's row of a measure)
-  SELECT DISTINCT measure AS complement_measure,
-         flanders_coverage_rest_fte_firms NOT BETWEEN 1 AND (SELECT min_cell_firms FROM params) - 1 AS ff
-  FROM growth_with_comparison
+  -- the Flemish FTE coverage's complement (the same on every cluster's row of a measure)
+  SELECT m.measure AS complement_measure, f.complement_reason IS NULL AS ff
+  FROM (SELECT DISTINCT measure FROM growth_with_comparison) m
+  LEFT JOIN complement_disclosure f
+    ON f.complement_table = CASE m.measure WHEN 'turnover' THEN 'cpi7_coverage' ELSE 'cpi8_coverage' END
+   AND f.complement_cluster_id = '(Flanders)'
 )
 SELECT measure, cluster_id, cluster_name, reference_year, base_year, end_year, cohort_firms, firms_in_register, sample_firms,
        CASE WHEN m THEN cluster_base END AS cluster_base,

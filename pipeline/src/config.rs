@@ -154,7 +154,7 @@ pub struct DisclosureConfig {
     /// The p % rule's p; 0 = off.
     pub p_percent: f64,
     /// The audit of differences between published cells (METHODOLOGY.md section 9a); false
-    /// only to reproduce a folder published before it.
+    /// only to compare with a folder published before it.
     pub audit_differences: bool,
 }
 
