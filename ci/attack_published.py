@@ -2,12 +2,13 @@
 
     python3 ci/attack_published.py OUT INPUT [--expect-leak]
 
-It takes every published sum of the folder (CPI 7's and CPI 8's samples and benchmarks, the
-breakdown cells, the member flows, productivity's FTE) and, per measure (turnover or FTE, in
-B or in T), every difference of two of them and the clusters' sum less ALL's wherever all of
-them are published. Any of these equal to one member's own turnover as filed (rubric 70 of a
-long-form accounts file of INPUT, exercise ending in B or in T) is a leak: the script lists them
-and exits 1. Turnover only: it is a sum in euros with many digits, so an equal difference is
+It takes every published turnover sum of the folder (CPI 7's samples and benchmarks, its
+breakdown cells, the member flows), of every reference year in it, under the calendar year it
+sums (B or T of its row), and per calendar year every difference of two of them (also across
+reference years: 2024's base year is 2021's end year) and the clusters' sum less ALL's wherever
+all of them are published. Any of these equal to one member's own turnover as filed (rubric 70
+of a long-form accounts file of INPUT, exercise ending in that year) is a leak: the script lists
+them and exits 1. Turnover only: it is a sum in euros with many digits, so an equal difference is
 evidence; FTE is not (2.4 FTE is the figure of many companies, and differences of unrelated
 cells hit it by chance). The FTE channels are tested with planted values (tests/disclosure.rs,
 tests/sql/75_disclosure_audit.slt). --expect-leak turns the check around (exit 1 when nothing is found), so
@@ -29,28 +30,26 @@ def digits(number):
     return "".join(c for c in number if c.isdigit()).zfill(10)
 
 
-def member_values(input_dir, base, end):
+def member_values(input_dir):
+    """{year: {turnover values of members' exercises ending in that year}}."""
     members = set()
     with open(os.path.join(input_dir, "clusters", "members.csv"), newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             members.add(digits(row["enterprise_number"]))
     values = defaultdict(set)
-    rubric_measure = {"70": "turnover"}
     for path in glob.glob(os.path.join(input_dir, "accounts", "*.csv")):
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
-                measure = rubric_measure.get(row["rubric_code"])
-                if measure is None or row["period"] != "N" or digits(row["enterprise_number"]) not in members:
+                if row["rubric_code"] != "70" or row["period"] != "N" or digits(row["enterprise_number"]) not in members:
                     continue
-                year = int(row["exercise_end"][:4])
-                side = "B" if year == base else "T" if year == end else None
-                if side and float(row["value"]) != 0:
-                    values[f"{measure}_{side}"].add(float(row["value"]))
+                if float(row["value"]) != 0:
+                    values[int(row["exercise_end"][:4])].add(float(row["value"]))
     return values
 
 
-def published_sums(out):
-    """{measure: [(name, value)]} and {(family, measure): {cluster: value or None}}."""
+def published_sums(out, window):
+    """{calendar year: [(name, turnover sum)]}: every published turnover sum of the folder, of
+    every reference year in it, under the year it sums (B or T of its row)."""
     sums = defaultdict(list)
     families = defaultdict(dict)
 
@@ -58,46 +57,44 @@ def published_sums(out):
         path = os.path.join(out, name)
         return pq.read_table(path).to_pylist() if os.path.exists(path) else []
 
-    def add(name, row, column, measure, family=None):
+    def add(name, row, column, year, family=None):
         value = row.get(column)
         if value is not None:
-            sums[measure].append((f"{name} {column}", value))
+            sums[year].append((f"{name} {column}", value))
         if family is not None:
-            families[(family, measure)][row["cluster_id"]] = value
+            families[(family, year)][row["cluster_id"]] = value
 
-    for file, measure in [("cpi7_turnover.parquet", "turnover"), ("cpi8_employment.parquet", "fte")]:
-        for r in rows(file):
-            for side, suffix in [("base", "B"), ("end", "T")]:
-                add(f"{file} {r['cluster_id']}", r, f"cluster_{side}", f"{measure}_{suffix}", f"{file} {side}")
-                add(f"{file} {r['cluster_id']}", r, f"flanders_{side}", f"{measure}_{suffix}")
+    for r in rows("cpi7_turnover.parquet"):
+        t = r["reference_year"]
+        for side, year in [("base", r["base_year"]), ("end", r["end_year"])]:
+            add(f"cpi7 T={t} {r['cluster_id']}", r, f"cluster_{side}", year, f"cpi7 T={t} {side}")
+            add(f"cpi7 T={t} {r['cluster_id']}", r, f"flanders_{side}", year)
     for r in rows("cpi_breakdowns.parquet"):
-        measure = "turnover" if r["indicator"] == "CPI7" else "fte"
-        cell = f"{r['indicator']} {r['dimension']} {r['category']}"
-        for side, suffix in [("base", "B"), ("end", "T")]:
-            add(f"breakdowns {r['cluster_id']} {cell}", r, f"cluster_{side}", f"{measure}_{suffix}", f"breakdowns {cell} {side}")
-            add(f"breakdowns {r['cluster_id']} {cell}", r, f"flanders_{side}", f"{measure}_{suffix}")
+        if r["indicator"] != "CPI7":
+            continue
+        t = r["reference_year"]
+        cell = f"{r['dimension']} {r['category']}"
+        for side, year in [("base", t - window), ("end", t)]:
+            add(f"breakdowns T={t} {r['cluster_id']} {cell}", r, f"cluster_{side}", year, f"breakdowns T={t} {cell} {side}")
+            add(f"breakdowns T={t} {r['cluster_id']} {cell}", r, f"flanders_{side}", year)
     for r in rows("member_flows.parquet"):
-        for column, measure in [("turnover_base_eur", "turnover_B"), ("turnover_end_eur", "turnover_T"), ("fte_base", "fte_B"), ("fte_end", "fte_T")]:
-            add(f"flows {r['cluster_id']} {r['flow']}", r, column, measure, f"flows {r['flow']} {column}")
-    for r in rows("productivity.parquet"):
-        for column, measure in [("fte_base", "fte_B"), ("fte_end", "fte_T")]:
-            add(f"productivity {r['cluster_id']}", r, column, measure, f"productivity {column}")
-            add(f"productivity {r['cluster_id']}", r, f"flanders_{column}", measure)
-    for (family, measure), cells in families.items():
+        t = r["reference_year"]
+        for column, year in [("turnover_base_eur", r["base_year"]), ("turnover_end_eur", r["end_year"])]:
+            add(f"flows T={t} {r['cluster_id']} {r['flow']}", r, column, year, f"flows T={t} {r['flow']} {column}")
+    for (family, year), cells in families.items():
         clusters = [v for c, v in cells.items() if c != "ALL"]
         if cells.get("ALL") is not None and clusters and all(v is not None for v in clusters):
-            sums[measure].append((f"{family}: the clusters' sum", sum(clusters)))
+            sums[year].append((f"{family}: the clusters' sum", sum(clusters)))
     return sums
 
 
 def attack(out, input_dir):
     manifest = json.load(open(os.path.join(out, "manifest.json"), encoding="utf-8"))
-    end = manifest["reference_years"][0]
-    base = end - manifest["config"]["growth"]["window_years"]
-    values = member_values(input_dir, base, end)
+    window = manifest["config"]["growth"]["window_years"]
+    values = member_values(input_dir)
     found = []
-    for measure, sums in published_sums(out).items():
-        known = sorted(values.get(measure, ()))
+    for year, sums in published_sums(out, window).items():
+        known = sorted(values.get(year, ()))
         if not known:
             continue
         figures = [(n, abs(v)) for n, v in sums]
@@ -107,7 +104,7 @@ def attack(out, input_dir):
                 continue
             for v in known:
                 if abs(d - v) <= 1e-6 * max(v, 1.0):
-                    found.append(f"{measure}: {name} = {d} = a member's {v}")
+                    found.append(f"turnover {year}: {name} = {d} = a member's {v}")
     return found
 
 

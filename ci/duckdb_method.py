@@ -32,6 +32,8 @@ def register(con: duckdb.DuckDBPyConnection, copy: pathlib.Path, year: int) -> N
         files = f"{path}/*.parquet" if path.is_dir() else str(path)
         con.execute(f"CREATE VIEW {t['table']} AS SELECT * FROM read_parquet('{files}')")
     con.execute(f"CREATE TABLE reference_year AS SELECT CAST({year} AS INT) AS reference_year")
+    # one reference year: no earlier year hands cells to step 75's audit (cpi's runner, pipeline.rs)
+    con.execute("CREATE TABLE disclosure_earlier_cells (measure VARCHAR, calendar_year INT, cell VARCHAR, enterprise_number VARCHAR, magnitude DOUBLE)")
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 -- scope: per_year
--- reads: growth_status, growth_panel, base_end_figures, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
--- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_cell_measure, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status
+-- reads: growth_status, growth_panel, base_end_figures, disclosure_earlier_cells, breakdown_company_long, productivity_status, productivity_panel, investment_status, investment_panel, member_flow_company, company, cohort_company, params
+-- creates: disclosure_company_cell, disclosure_quantity, disclosure_contribution, disclosure_cell, disclosure_primary, disclosure_open_cell, disclosure_audit_company, disclosure_signature, disclosure_signature_group, disclosure_signature_cell, disclosure_cell_measure, disclosure_pair, disclosure_pair_leak, disclosure_difference, disclosure_cluster_sum, disclosure_first, disclosure_candidate, disclosure_union, disclosure_status, disclosure_carry
 --
 -- Step 75: disclosure control of every published cell that sums company values, so that no
 -- published figure, and no difference of published figures, gives one company's value.
@@ -256,8 +256,13 @@ CROSS JOIN params p
 WHERE primary_reason IS NULL AND p.audit_differences;
 
 -- Every company's value in every open cell, per measure (a view: read once, by the signatures).
+-- With them, the cells an earlier reference year of the same run published with the same sums
+-- (its end year is this year's base year: disclosure_earlier_cells, handed over by the runner
+-- from that year's disclosure_carry below), each numbered below zero: a difference between a
+-- cell of this year and one of an earlier year is audited as any other, and only this year's
+-- cell can still be withheld.
 CREATE VIEW disclosure_audit_company AS
-SELECT measure, enterprise_number, cell_no, magnitude
+SELECT measure, enterprise_number, CAST(cell_no AS BIGINT) AS cell_no, magnitude
 FROM (
   SELECT q.measure, c.enterprise_number, o.cell_no,
          CASE q.slot WHEN 1 THEN c.m1 WHEN 2 THEN c.m2 WHEN 3 THEN c.m3 ELSE c.m4 END AS magnitude
@@ -266,7 +271,15 @@ FROM (
     ON c.tbl = o.tbl AND c.cluster_id = o.cluster_id AND c.dimension = o.dimension AND c.category = o.category
   JOIN disclosure_quantity q ON q.tbl = c.tbl
 ) contribution
-WHERE magnitude IS NOT NULL;
+WHERE magnitude IS NOT NULL
+UNION ALL
+SELECT e.measure, e.enterprise_number, -CAST(n.cell_rank AS BIGINT), e.magnitude
+FROM disclosure_earlier_cells e
+JOIN (
+  SELECT cell, dense_rank() OVER (ORDER BY cell) AS cell_rank FROM (SELECT DISTINCT cell FROM disclosure_earlier_cells) d
+) n ON n.cell = e.cell
+CROSS JOIN params p
+WHERE p.audit_differences AND e.calendar_year = p.base_year AND e.magnitude IS NOT NULL;
 
 -- One row per company and measure: its cells, and its value (the largest where two tables
 -- hold it: the rules then err on the side of suppression). Who the company is is dropped here.
@@ -327,7 +340,9 @@ FROM shared s
 JOIN disclosure_cell_measure ca ON ca.measure = s.measure AND ca.cell_no = s.cell_a
 JOIN disclosure_cell_measure cb ON cb.measure = s.measure AND cb.cell_no = s.cell_b
 -- (two cells of the same companies show the same sum: no difference)
-WHERE ca.firms + cb.firms - 2 * s.firms > 0;
+WHERE ca.firms + cb.firms - 2 * s.firms > 0
+  -- (two cells of earlier years were audited in their own year)
+  AND s.cell_b > 0;
 
 -- The pairs whose difference fails a primary rule. Enough companies and a largest value (the
 -- bound) that cannot dominate: passes without looking further; else the exact two largest of
@@ -388,9 +403,12 @@ WITH cost AS (
   FROM disclosure_open_cell
 )
 SELECT DISTINCT
-       CASE WHEN ca.class < cb.class OR (ca.class = cb.class AND l.firms_a < l.firms_b) THEN l.cell_a ELSE l.cell_b END AS cell_no
+       -- (an earlier year's cell, below zero, is published already: this year's gives way)
+       CASE WHEN l.cell_a < 0 THEN l.cell_b
+            WHEN ca.class < cb.class OR (ca.class = cb.class AND l.firms_a < l.firms_b) THEN l.cell_a
+            ELSE l.cell_b END AS cell_no
 FROM disclosure_pair_leak l
-JOIN cost ca ON ca.cell_no = l.cell_a
+LEFT JOIN cost ca ON ca.cell_no = l.cell_a
 JOIN cost cb ON cb.cell_no = l.cell_b;
 
 -- ALL against the sum of its clusters: where ALL's cell and every cluster's cell of one table,
@@ -587,3 +605,20 @@ UNION ALL
 SELECT tbl, cluster_id, dimension, category, primary_reason
 FROM disclosure_first
 WHERE dimension = 'total';
+
+-- The published cells' companies whose end-year sums (turnover, FTE and value added in T) a
+-- later reference year of the same run sums again as its base year (T + the growth window):
+-- the runner hands them to that year's audit as disclosure_earlier_cells, so that a difference
+-- of one sum across two reference years is audited too (pipeline.rs).
+CREATE VIEW disclosure_carry AS
+SELECT CASE q.measure WHEN 'turnover_T' THEN 'turnover_B' WHEN 'fte_T' THEN 'fte_B' ELSE 'value_added_B' END AS measure,
+       p.end_year AS calendar_year,
+       CAST(p.reference_year AS VARCHAR) || ' ' || c.tbl || ' ' || c.cluster_id || ' ' || c.dimension || ' ' || c.category AS cell,
+       c.enterprise_number,
+       CASE q.slot WHEN 1 THEN c.m1 WHEN 2 THEN c.m2 WHEN 3 THEN c.m3 ELSE c.m4 END AS magnitude
+FROM disclosure_status s
+JOIN disclosure_company_cell c
+  ON c.tbl = s.tbl AND c.cluster_id = s.cluster_id AND c.dimension = s.dimension AND c.category = s.category
+JOIN disclosure_quantity q ON q.tbl = c.tbl
+CROSS JOIN params p
+WHERE s.suppressed_reason IS NULL AND q.measure IN ('turnover_T', 'fte_T', 'value_added_T');

@@ -434,3 +434,52 @@ fn no_difference_of_two_published_sums_gives_a_company() {
     assert_eq!(t.text("flanders_suppressed_reason", t.row_where("cluster_id", "ALL")), None);
     common::assert_close(t.float("flanders_base", t.row_where("cluster_id", "ALL")), 4_100_000.0, 1e-6, "Flemish base");
 }
+
+fn run_years(input: &Path, years: Vec<i32>, config: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let out = dir.path().join("out");
+    let opts = cpi::RunOptions { config: Some(config_path), ..cpi::RunOptions::new(input.to_string_lossy(), out.to_string_lossy(), years) };
+    tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    (dir, out)
+}
+
+/// One sum published by two reference years of a range (issue #30): 2024's base year is 2021's
+/// end year. On the generated held-out input of CI (scale 0.005, seed 11, register snapshot
+/// only), FOOD's CPI 7 sample of 2021 and of 2024 differ by one member, so 2021's end-year sum
+/// less 2024's base-year sum, both published when each year runs alone, is that member's 2021
+/// turnover (165 930 192, found by ci/attack_published.py). Run as a range, 2021 hands its
+/// published cells to 2024's audit: 2021's rows are those of 2021 alone, and 2024's FOOD row is
+/// withheld (secondary_difference).
+#[test]
+fn a_range_audits_one_sum_across_two_reference_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["-q", "generate", "--scale", "0.005", "--seed", "11", "--output"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(generated.success());
+    let config = cpi::config::DEFAULT_TOML
+        .replace("include_companies_absent_from_register = true", "include_companies_absent_from_register = false");
+    assert_ne!(config, cpi::config::DEFAULT_TOML);
+    let (_a, alone_2021) = run_years(&input, vec![2021], &config);
+    let (_b, alone_2024) = run_years(&input, vec![2024], &config);
+    let (_c, range) = run_years(&input, vec![2021, 2022, 2023, 2024], &config);
+    let food = |out: &Path, year: i64| {
+        let t = Table::read(&out.join("cpi7_turnover.parquet"));
+        let r = (0..t.len()).find(|&r| t.text("cluster_id", r).as_deref() == Some("FOOD") && t.int("reference_year", r) == year).unwrap();
+        (t.float("cluster_base", r), t.float("cluster_end", r), t.text("suppressed_reason", r))
+    };
+    // Each year alone publishes FOOD, and the difference is one member's turnover.
+    let (_, end_2021, reason_2021) = food(&alone_2021, 2021);
+    let (base_2024, _, reason_2024) = food(&alone_2024, 2024);
+    assert_eq!((reason_2021.as_deref(), reason_2024.as_deref()), (None, None));
+    common::assert_close(Some(end_2021.unwrap() - base_2024.unwrap()), 165_930_192.0, 1e-3, "2021 end less 2024 base");
+    // The range: 2021 as alone, 2024 withheld.
+    assert_eq!(food(&range, 2021), food(&alone_2021, 2021));
+    let (base, end, reason) = food(&range, 2024);
+    assert_eq!((base, end, reason.as_deref()), (None, None, Some("secondary_difference")));
+}

@@ -514,6 +514,7 @@ fn no_nested_loop_join_except_with_params() {
         let staged = pipeline.stage(&fixture("handworked").to_string_lossy()).await.unwrap();
         let ctx = pipeline.session(&staged).await.unwrap();
         ctx.register_batch("reference_year", cpi::settings_tables::reference_year(pipeline.settings(), 2024).unwrap()).unwrap();
+        ctx.register_batch(cpi::settings_tables::EARLIER_CELLS, cpi::settings_tables::no_earlier_cells()).unwrap();
         let physical = |sql: String| {
             let ctx = ctx.clone();
             async move {

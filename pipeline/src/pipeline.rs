@@ -23,6 +23,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
 use datafusion::execution::disk_manager::{DiskManager, DiskManagerBuilder};
 use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::spill_file::{SpillFile, TempFileFactory};
@@ -250,11 +251,16 @@ impl Pipeline {
         Ok(Common { handover: handover(&ctx).await?, published: out, key, from_copy: false, timings })
     }
 
-    /// A session for reference year `year` with the per-year steps run.
-    pub async fn year(&self, staged: &Staged, common: &Common, year: i32) -> Result<(SessionContext, Vec<StepTiming>)> {
+    /// A session for reference year `year` with the per-year steps run; `earlier`: the cells an
+    /// earlier reference year of the run handed over for the audit of differences (step 75).
+    pub async fn year(&self, staged: &Staged, common: &Common, year: i32, earlier: Option<Collected>) -> Result<(SessionContext, Vec<StepTiming>)> {
         let ctx = self.year_session(staged, year).await?;
         for (name, table) in &common.handover {
             ctx.register_table(name.as_str(), table.clone())?;
+        }
+        if let Some((schema, batches)) = earlier {
+            ctx.deregister_table(settings_tables::EARLIER_CELLS)?;
+            ctx.register_table(settings_tables::EARLIER_CELLS, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
         }
         let timings = steps::run(&ctx, &steps::of_scope(Scope::PerYear)?, Some(year)).await?;
         Ok((ctx, timings))
@@ -268,9 +274,23 @@ impl Pipeline {
         let mut warnings = vec![];
         let mut year_counts = BTreeMap::new();
         let per_year = steps::of_scope(Scope::PerYear)?;
-        for &year in years {
-            let (ctx, year_timings) = self.year(staged, &common, year).await?;
+        // A year's end-year sums are the base-year sums of the year one growth window later: when
+        // both are in the run, the earlier hands its published cells to the later one's audit of
+        // differences (step 75's disclosure_carry), so the years are computed in order.
+        let window = self.settings.config.growth.window_years;
+        let mut in_order = years.to_vec();
+        in_order.sort_unstable();
+        in_order.dedup();
+        let mut carried: BTreeMap<i32, Collected> = BTreeMap::new();
+        for year in in_order {
+            let (ctx, year_timings) = self.year(staged, &common, year, carried.remove(&year)).await?;
             timings.extend(year_timings);
+            if years.contains(&(year + window)) {
+                // (not a published relation: read here, handed to the later year only)
+                let carry = ctx.table("disclosure_carry").await?;
+                let schema = carry.schema().inner().clone();
+                carried.insert(year + window, (schema, carry.collect().await?));
+            }
             // The published views are collected together (each is small, and planning it is
             // single-threaded work: two at once keep both cores busy), then used in their order.
             let names: Vec<&String> = per_year.iter().flat_map(|s| s.publishes.iter()).collect();
@@ -315,6 +335,7 @@ impl Pipeline {
     async fn year_session(&self, staged: &Staged, year: i32) -> Result<SessionContext> {
         let ctx = self.session(staged).await?;
         stage::register(&ctx, "reference_year", &Source::Memory(settings_tables::reference_year(&self.settings, year)?)).await?;
+        stage::register(&ctx, settings_tables::EARLIER_CELLS, &Source::Memory(settings_tables::no_earlier_cells())).await?;
         Ok(ctx)
     }
 

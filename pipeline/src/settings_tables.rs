@@ -114,6 +114,24 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
     ])?)
 }
 
+/// The per-year table the runner hands to step 75's audit: the published cells of an earlier
+/// reference year of the same run whose end-year sums this year sums again as its base year
+/// (step 75's `disclosure_carry` of that year). Empty for every other year.
+pub const EARLIER_CELLS: &str = "disclosure_earlier_cells";
+
+/// [`EARLIER_CELLS`] without rows, with the columns of `disclosure_carry`.
+pub fn no_earlier_cells() -> RecordBatch {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let schema = Schema::new(vec![
+        Field::new("measure", DataType::Utf8, true),
+        Field::new("calendar_year", DataType::Int32, true),
+        Field::new("cell", DataType::Utf8, true),
+        Field::new("enterprise_number", DataType::Utf8, true),
+        Field::new("magnitude", DataType::Float64, true),
+    ]);
+    RecordBatch::new_empty(Arc::new(schema))
+}
+
 /// One-row `reference_year`: the year T a per-year session computes. The cohort date must exist
 /// in T (a 29 February cohort date does not, in most years).
 pub fn reference_year(settings: &Settings, year: i32) -> Result<RecordBatch> {
