@@ -612,13 +612,13 @@ WHERE dimension = 'total';
 -- of one sum across two reference years is audited too (pipeline.rs).
 CREATE VIEW disclosure_carry AS
 SELECT CASE q.measure WHEN 'turnover_T' THEN 'turnover_B' WHEN 'fte_T' THEN 'fte_B' ELSE 'value_added_B' END AS measure,
-       p.end_year AS calendar_year,
-       CAST(p.reference_year AS VARCHAR) || ' ' || c.tbl || ' ' || c.cluster_id || ' ' || c.dimension || ' ' || c.category AS cell,
+       -- (params through scalar subqueries: a cross join would buffer every company row)
+       (SELECT end_year FROM params) AS calendar_year,
+       CAST((SELECT reference_year FROM params) AS VARCHAR) || ' ' || c.tbl || ' ' || c.cluster_id || ' ' || c.dimension || ' ' || c.category AS cell,
        c.enterprise_number,
        CASE q.slot WHEN 1 THEN c.m1 WHEN 2 THEN c.m2 WHEN 3 THEN c.m3 ELSE c.m4 END AS magnitude
 FROM disclosure_status s
 JOIN disclosure_company_cell c
   ON c.tbl = s.tbl AND c.cluster_id = s.cluster_id AND c.dimension = s.dimension AND c.category = s.category
 JOIN disclosure_quantity q ON q.tbl = c.tbl
-CROSS JOIN params p
 WHERE s.suppressed_reason IS NULL AND q.measure IN ('turnover_T', 'fte_T', 'value_added_T');

@@ -456,12 +456,7 @@ fn run_years(input: &Path, years: Vec<i32>, config: &str) -> (tempfile::TempDir,
 fn a_range_audits_one_sum_across_two_reference_years() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
-    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
-        .args(["-q", "generate", "--scale", "0.005", "--seed", "11", "--output"])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(generated.success());
+    common::generate(&input, "0.005", 11);
     let config = cpi::config::DEFAULT_TOML
         .replace("include_companies_absent_from_register = true", "include_companies_absent_from_register = false");
     assert_ne!(config, cpi::config::DEFAULT_TOML);

@@ -449,12 +449,7 @@ fn a_run_under_a_small_memory_limit_spills_and_gives_the_same_bytes() {
     assert!(cpi::args::memory("lots").is_err());
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
-    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
-        .args(["-q", "generate", "--scale", "0.02", "--seed", "3", "--output"])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(generated.success());
+    common::generate(&input, "0.02", 3);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let run = |name: &str, memory_limit: Option<usize>| {
         let opts = cpi::RunOptions { memory_limit, ..cpi::RunOptions::new(input.to_string_lossy(), dir.path().join(name).to_string_lossy(), vec![2024]) };

@@ -287,9 +287,12 @@ impl Pipeline {
             timings.extend(year_timings);
             if years.contains(&(year + window)) {
                 // (not a published relation: read here, handed to the later year only)
+                let started = std::time::Instant::now();
                 let carry = ctx.table("disclosure_carry").await?;
                 let schema = carry.schema().inner().clone();
                 carried.insert(year + window, (schema, carry.collect().await?));
+                let seconds = started.elapsed().as_secs_f64();
+                timings.push(StepTiming { step: "handover".into(), reference_year: Some(year), statement: 1, creates: "disclosure_carry".into(), seconds });
             }
             // The published views are collected together (each is small, and planning it is
             // single-threaded work: two at once keep both cores busy), then used in their order.

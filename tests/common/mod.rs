@@ -61,6 +61,16 @@ pub fn run_without_audit(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf
     run_with(input, year, Some(&config_without_audit()))
 }
 
+/// `cpi generate --scale SCALE --seed SEED --output DIR` with this build's binary.
+pub fn generate(dir: &Path, scale: &str, seed: u64) {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["-q", "generate", "--scale", scale, "--seed", &seed.to_string(), "--output"])
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cpi generate --scale {scale} --seed {seed}");
+}
+
 /// The `--confidential` folder of a [`run`] whose published folder is `out`.
 pub fn confidential(out: &Path) -> PathBuf {
     out.parent().unwrap().join("confidential")
