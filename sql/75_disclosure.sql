@@ -14,6 +14,8 @@
 -- In order: the primary rules per cell (disclosure_primary); the audit of differences between
 -- cells and of ALL against the sum of its clusters (disclosure_difference,
 -- disclosure_cluster_sum); the secondary rule of the groups (disclosure_union); the status.
+-- (Over 600 lines in one file: each phase reads the previous one's verdicts, and the cells'
+-- status is the only thing later steps read, so splitting it would publish half-made states.)
 
 -- Every company's values in every cell, one row per company and cell, with the cell's
 -- quantities side by side as magnitudes (m1..m4, named per table by disclosure_quantity below):
