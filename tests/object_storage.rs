@@ -20,6 +20,9 @@ const BUCKET: &str = "cpi";
 struct S3Server {
     child: Child,
     port: u16,
+    /// The runs' temporary folder: a run the tests kill cannot remove its downloaded input,
+    /// so it is left here, removed with the server, instead of in the machine's /tmp.
+    scratch: tempfile::TempDir,
 }
 
 impl S3Server {
@@ -31,7 +34,7 @@ impl S3Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 is needed to run the S3 test server");
-        let mut server = S3Server { child, port };
+        let mut server = S3Server { child, port, scratch: tempfile::tempdir().unwrap() };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Some(status) = server.child.try_wait().unwrap() {
@@ -93,6 +96,7 @@ impl S3Server {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL", self.endpoint())
             .env("AWS_ALLOW_HTTP", "true")
+            .env("TMPDIR", self.scratch.path())
             // A killed run's lock expires after 3 s instead of 120 s, so the tests' next runs
             // (with --wait) take it over quickly.
             .env("CPI_LOCK_EXPIRY_SECONDS", "3");
