@@ -10,7 +10,7 @@ all of them are published. Any of these equal to one member's own turnover as fi
 of a long-form accounts file of INPUT, exercise ending in that year) is a leak: the script lists
 them and exits 1. Turnover only: it is a sum in euros with many digits, so an equal difference is
 evidence; FTE is not (2.4 FTE is the figure of many companies, and differences of unrelated
-cells hit it by chance). The FTE channels are tested with planted values (tests/disclosure.rs,
+cells hit it by chance). The FTE channels are tested with planted values (tests/e2e/disclosure.rs,
 tests/sql/75_disclosure_audit.slt). --expect-leak turns the check around (exit 1 when nothing is found), so
 that CI can show the attack finds what a folder without the audit of differences gives away.
 """

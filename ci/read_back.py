@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads cpi's Parquet outputs back with three real clients (pyarrow, DuckDB, Polars) and checks
 them against the data dictionary in schemas/ and, for the hand-worked fixture, against values
-worked out by hand (see tests/handworked.rs).
+worked out by hand (see tests/e2e/handworked.rs).
 
 usage: read_back.py OUTPUT_DIR [--handworked]
 """
@@ -47,7 +47,7 @@ def main(out: pathlib.Path, handworked: bool) -> None:
 
     if handworked:
         # C1 by hand: turnover 2 010 000 / 1 700 000 - 1; Flanders 4 499 999 / 4 100 000 - 1
-        # (tests/handworked.rs: N1's two 6-month 2024 exercises added).
+        # (tests/e2e/handworked.rs: N1's two 6-month 2024 exercises added).
         g = duckdb.sql(f"SELECT cluster_growth, flanders_growth, growth_gap_pp FROM '{out}/cpi7_turnover.parquet' WHERE cluster_id = 'C1'").fetchall()[0]
         check(math.isclose(g[0], 2_010_000 / 1_700_000 - 1, abs_tol=1e-12), f"duckdb C1 growth {g[0]}")
         check(math.isclose(g[2], 100 * (2_010_000 / 1_700_000 - 4_499_999 / 4_100_000), abs_tol=1e-9), f"duckdb C1 gap {g[2]}")

@@ -2,7 +2,7 @@
 //! tests/fixtures/kbo-reference (an update extract, assembled here into the layout of a full extract).
 //! (Over 400 lines: one test per rule, each with its planted input and hand-worked values.)
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

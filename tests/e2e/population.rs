@@ -1,10 +1,10 @@
 //! Who is counted, where, and in which year (METHODOLOGY.md sections 4a and 4b), end to end on
-//! copies of the hand-worked fixture (tests/handworked.rs lists its companies and figures).
+//! copies of the hand-worked fixture (tests/e2e/handworked.rs lists its companies and figures).
 //! T = 2024: growth 2021 -> 2024. Turnover in the hand-worked fixture: A 1.0 -> 1.3 M, B 0.5 ->
 //! 0.45 M, C 0.2 -> 0.26 M (Brussels), E 0.6 -> 0.7 M, N1 2.0 -> 2.049999 M, N2 0.3 -> 0.33 M
 //! (Liège); FTE A 10 -> 12, B 5 -> 6, D 8 -> 10, E 4 -> 4, N1 20 -> 21, N2 3 -> 3.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -21,7 +21,7 @@
 //!   G 0200.000.736 (C1, written 200000736)  not in the register snapshot (stopped before it), but
 //!       its 2024 filing remains (turnover 100, no social balance): known from its filing
 //!       (METHODOLOGY 4b), with no seat (the long form gives none) and no 2021 filing. In no
-//!       sample: CPI 6 seat_unknown, CPI 7 and CPI 8 no_filing_base_year. tests/population.rs
+//!       sample: CPI 6 seat_unknown, CPI 7 and CPI 8 no_filing_base_year. tests/e2e/population.rs
 //!       gives it a 2021 filing and a seat on its filings.
 //!   H (C2, left 2023-06-30) and I (C2, joined 2024-03-01): not in the 2024 cohort.
 //!   C3 has one member, A, listed from 2022-06-01: an entrant between 2021 and 2024 (ALL is
@@ -42,7 +42,7 @@
 //!   investment 2020..2024: A 600 000 + B 50 000 + D 20 000 + E 90 000 + J 40 000 + N1 500 007
 //!   + N3 10 000 = 1 310 007; FTE-years A 54 + B 11 + D 18 + E 8 + J 7 + N1 41 + N3 0 = 139.
 
-mod common;
+use crate::common;
 
 use common::{assert_close, confidential, fixture, run, Table};
 
@@ -61,7 +61,7 @@ fn cagr(end: f64, base: f64) -> f64 {
 fn handworked_indicators() {
     let (_dir, out, manifest) = run(&fixture("handworked"), 2024);
     // The unsuppressed tables: most cells of this fixture are too small to publish (the
-    // published folder is checked in tests/disclosure.rs).
+    // published folder is checked in tests/e2e/disclosure.rs).
     let conf = confidential(&out);
 
     // ---- CPI 7: turnover ----
@@ -296,7 +296,7 @@ fn handworked_indicators() {
     assert_eq!((shipped.float("growth_low", r), shipped.float("herfindahl", r), shipped.int("sample_firms", r)), (None, None, 3));
     // The measures worked out by hand, with min_sample_firms = 3 (C1's 3 companies: the boundary).
     // (and the audit of differences off, so that C1's CPI 7 is published: with it, C1's sample
-    // differs from ALL's by E alone and is withheld, tests/disclosure.rs)
+    // differs from ALL's by E alone and is withheld, tests/e2e/disclosure.rs)
     let three = common::config_without_audit().replace("min_sample_firms = 20", "min_sample_firms = 3");
     assert_ne!(three, common::config_without_audit());
     let (_three, out3, _) = common::run_with(&fixture("handworked"), 2024, Some(&three));
@@ -427,7 +427,7 @@ fn handworked_indicators() {
     // ---- exclusions: every cohort company out of a sample, with its reason ----
     let x = Table::read(&conf.join("exclusions.parquet"));
     let all_rows = x.texts(&["cluster_id", "indicator", "enterprise_number", "reason"]);
-    // This fixture reports no value-added rubric (tests/productivity.rs adds them): every
+    // This fixture reports no value-added rubric (tests/e2e/productivity.rs adds them): every
     // cohort company in the register is out of the productivity sample for lack of a value.
     let productivity = Table::read(&conf.join("productivity.parquet"));
     for cluster in ["ALL", "C1", "C2", "C3"] {

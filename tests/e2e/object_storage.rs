@@ -1,7 +1,7 @@
 //! `s3://` inputs and outputs against a real S3-compatible server: moto in server mode
 //! (`pip install -r ci/requirements.txt`), started on 127.0.0.1 by each test.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: run the pipeline on a fixture and read outputs.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +46,7 @@ pub fn run_with(input: &Path, year: i32, config: Option<&str>) -> (tempfile::Tem
 /// The shipped settings with the audit of differences off (`disclosure.audit_differences`):
 /// the hand-worked fixture has twelve companies, and with the audit every cluster's headline
 /// there differs from ALL's or Flanders' by one or two companies and is withheld
-/// (tests/disclosure.rs pins which and why). Tests of what a published figure looks like
+/// (tests/e2e/disclosure.rs pins which and why). Tests of what a published figure looks like
 /// (the report, the summary, the published interval) run on the cells the primary rules and
 /// the groups' rule leave.
 pub fn config_without_audit() -> String {

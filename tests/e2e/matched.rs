@@ -1,5 +1,5 @@
 //! The matched non-member comparison of CPI 7 and CPI 8, on a copy of tests/fixtures/handworked
-//! (companies as in tests/handworked.rs) where the non-member N1 is made a twin of member A:
+//! (companies as in tests/e2e/handworked.rs) where the non-member N1 is made a twin of member A:
 //! N1's main activity becomes 20150 (division 20, as A's 20141) and its StartDate 01-06-2001
 //! (A: 01-03-2001), and both get a 2018 filing for the pre period.
 //!
@@ -12,7 +12,7 @@
 //! cell of A and N1 is matched; B (62, 0-9, 10-19), C (72, 0-9, 5-9), D (28, 0-9, 20+) and
 //! E (10, 0-9, 10-19) find no control.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,5 +1,5 @@
 //! CPI 7 and CPI 8 by category, and the disclosure control, on tests/fixtures/handworked
-//! (companies as described in tests/handworked.rs). T = 2024, B = 2021.
+//! (companies as described in tests/e2e/handworked.rs). T = 2024, B = 2021.
 //!
 //! Categories worked out by hand (NACE-BEL 2025 section of the main activity; FTE in 2021;
 //! seat province; whole years from the KBO StartDate to 2024-01-01):
@@ -11,7 +11,7 @@
 //!   N1 C (25110)          20 FTE -> 10-49   Antwerp (2800)          01-01-1990 -> 34 -> 20+
 //! Samples: turnover ALL = A B C E, Flanders = A B E N1; FTE ALL = A B C D E, Flanders = A B D E N1.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -51,7 +51,7 @@ fn row(t: &Table, key: [&str; 4]) -> usize {
 
 #[test]
 fn cells_are_computed_by_category_and_suppressed_by_the_rules() {
-    // The groups' rule on its own (the audit of differences off; tests/disclosure.rs has it).
+    // The groups' rule on its own (the audit of differences off; tests/e2e/disclosure.rs has it).
     let (_dir, out, internal, manifest) = run_with(&fixture("handworked"), Some(common::config_without_audit()), true);
     let published = Table::read(&out.join("cpi_breakdowns.parquet"));
     let full = Table::read(&internal.unwrap().join("cpi_breakdowns.parquet"));

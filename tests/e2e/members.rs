@@ -2,7 +2,7 @@
 //! office keeps it give the same outputs as the CSV; `cpi validate` suggests register candidates
 //! for a member listed by name only.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -161,7 +161,7 @@ fn a_member_that_is_not_a_company_is_in_the_cohort_but_in_no_sample() {
         .flat_map(|c| ["CPI6", "CPI7", "CPI8", "productivity"].map(|i| vec![c.to_string(), i.to_string(), "not_a_company".to_string()]))
         .collect();
     assert_eq!(n1, expected);
-    // Member flows count companies only: C1 as in the hand-worked fixture (tests/handworked.rs).
+    // Member flows count companies only: C1 as in the hand-worked fixture (tests/e2e/handworked.rs).
     let f = Table::read(&out.join("member_flows.parquet"));
     let c1: i64 = (0..f.len()).filter(|&r| f.text("cluster_id", r).as_deref() == Some("C1")).map(|r| f.int("firms", r)).sum();
     assert_eq!(c1, 4, "C1 flows: A B C and 0200.000.736 (G), staying");

@@ -2,7 +2,7 @@
 //! records what it was made from and the checks its rows passed, and is refused by a run whose
 //! settings would check differently.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! (and those listed in REMOVE deleted), and expected.txt holds the exact error or the exact
 //! rejects (`reject: <file> <line> <field> <reason>`). `{input}` stands for the input folder.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

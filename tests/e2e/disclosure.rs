@@ -2,7 +2,7 @@
 //! enterprise, a one-company cluster's figures are hidden, and no difference of published
 //! cells within a group gives a suppressed cell's value.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,7 +54,7 @@ fn the_published_folder_names_no_enterprise_and_hides_one_company_clusters() {
     let total: i64 = (0..counts.len()).map(|r| counts.int("firms", r)).sum();
     assert_eq!(total as usize, exclusions.len());
     // ALL, CPI7, no_filing_base_year: J, and G (absent from the register, known from its 2024
-    // filing only) (tests/handworked.rs).
+    // filing only) (tests/e2e/handworked.rs).
     let r = (0..counts.len())
         .find(|&r| counts.texts(&["cluster_id", "indicator", "reason"])[r] == ["ALL", "CPI7", "no_filing_base_year"])
         .unwrap();
@@ -271,7 +271,7 @@ fn the_p_percent_rule_is_on_by_default_and_a_rest_of_exactly_p_passes() {
     assert_eq!(reason(&out).as_deref(), Some("p_percent"));
 }
 
-/// The hand-worked companies' values per measure (tests/handworked.rs), the ones an attacker
+/// The hand-worked companies' values per measure (tests/e2e/handworked.rs), the ones an attacker
 /// tries to recover. (D's and G's turnover in 2021 are not known from the fixture's comment;
 /// zero values recover nothing.)
 fn company_values() -> BTreeMap<&'static str, Vec<(&'static str, f64)>> {

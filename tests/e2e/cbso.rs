@@ -3,7 +3,7 @@
 //! improved versions, currencies and every kind of reject worked out by hand; and the
 //! hand-worked accounts given as CBSO JSON give the same outputs as given in long form.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! control suppressed appears nowhere; `cpi report` rewrites it byte for byte and records it so
 //! that `cpi verify` checks it. (ci/report_check.py renders it in Chromium.)
 
-mod common;
+use crate::common;
 
 use common::{confidential, fixture, run, Table};
 use cpi::report::format::{figure, Kind, Language};
@@ -35,7 +35,7 @@ fn the_report_shows_the_hand_worked_headline_in_dutch_and_english() {
     assert!(nl.starts_with("<!DOCTYPE html>\n<html lang=\"nl\">"));
     assert_eq!(manifest.report.as_ref().unwrap().sha256, cpi::outputs::sha256_hex(nl.as_bytes()));
 
-    // CPI 7 (tests/handworked.rs): G_F = 4 499 999 / 4 100 000 - 1 = 9.7561 %.
+    // CPI 7 (tests/e2e/handworked.rs): G_F = 4 499 999 / 4 100 000 - 1 = 9.7561 %.
     // ALL: 2.71 M / 2.30 M - 1 = 17.8261 %, gap 8.0700 pp; C1: 2.01 / 1.70 - 1 = 18.2353 %, gap 8.4792 pp.
     // CPI 8: G_F = 53 / 47 - 1 = 12.7660 %; ALL 35 / 29 - 1 = 20.6897 %, gap 7.9237 pp;
     // C1 21 / 17 - 1 = 23.5294 %, gap 10.7634; C2 26 / 22 - 1 = 18.1818 %, gap 5.4159.

@@ -1,5 +1,5 @@
 //! Value added and productivity, on a copy of tests/fixtures/handworked (companies as in
-//! tests/handworked.rs) with value-added rubrics added to existing deposits. T = 2024, B = 2021.
+//! tests/e2e/handworked.rs) with value-added rubrics added to existing deposits. T = 2024, B = 2021.
 //!
 //! Value added per company-year (rubric map: full model 70/76A - 76A - 60 - 61 - 740 when the
 //! filing reports 70/76A; else abbreviated/micro 9900 - 76A when it reports 9900):
@@ -25,7 +25,7 @@
 //!   C3 = A: VA 420 000 -> 600 000, FTE 10 -> 12.      ALL = A B C E: VA 1 150 000 -> 1 300 000, FTE 21 -> 25.
 //!   Flanders = A B E N1: VA 1 900 000 -> 2 150 000, FTE 39 -> 43.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
