@@ -251,7 +251,9 @@ CROSS JOIN params p;
 -- signature (a few thousand) rather than per company (hundreds of thousands).
 CREATE TABLE disclosure_open_cell AS
 SELECT tbl, cluster_id, dimension, category,
-       row_number() OVER (ORDER BY tbl, cluster_id, dimension, category) AS cell_no
+       -- BIGINT: DataFusion's row_number is unsigned, and joined with the signed numbers of
+       -- the signatures it made every join on cells a join on decimals
+       CAST(row_number() OVER (ORDER BY tbl, cluster_id, dimension, category) AS BIGINT) AS cell_no
 FROM disclosure_primary
 CROSS JOIN params p
 -- (disclosure.audit_differences = false: no cell is audited, to compare with an older folder)
@@ -513,8 +515,8 @@ LEFT JOIN disclosure_cluster_sum s ON s.cell_no = o.cell_no;
 CREATE TABLE disclosure_candidate AS
 SELECT c.tbl, c.cluster_id, c.dimension, c.category, c.primary_reason,
        CASE WHEN c.primary_reason IS NULL
-            THEN row_number() OVER (PARTITION BY c.tbl, c.cluster_id, c.dimension
-                                    ORDER BY CASE WHEN c.primary_reason IS NULL THEN 0 ELSE 1 END, c.size_key, c.category) END
+            THEN CAST(row_number() OVER (PARTITION BY c.tbl, c.cluster_id, c.dimension
+                                         ORDER BY CASE WHEN c.primary_reason IS NULL THEN 0 ELSE 1 END, c.size_key, c.category) AS BIGINT) END
          AS candidate_rank,
        t.category IS NOT NULL AS has_total,
        t.primary_reason IS NOT NULL AS total_suppressed
