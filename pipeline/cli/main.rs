@@ -258,12 +258,12 @@ async fn run_command() -> ExitCode {
     let result = match cli.command {
         Command::Run { input, output, year, config, overwrite, memory_limit, confidential, lang, wait } => {
             let opts = cpi::RunOptions { input, output: output.clone(), years: year.0, config, overwrite, memory_limit, confidential, report_language: lang.into(), wait };
-            cpi::run(&opts).await.map(|m| {
-                tracing::info!(output = %output, seconds = m.seconds, "run complete");
+            cpi::run(&opts).await.map(|outcome| {
+                tracing::info!(output = %output, seconds = outcome.manifest.seconds, "run complete");
                 // The result at a glance, for a person at a terminal only (not in scripts, not
                 // with -q, not with JSON logs).
                 if std::io::IsTerminal::is_terminal(&std::io::stdout()) && !cli.quiet && matches!(cli.log_format, LogFormat::Text) {
-                    print!("{}", cpi::summary::render(&m.summary, m.warnings.len(), &output));
+                    print!("{}", cpi::summary::render(&outcome.summary, outcome.manifest.warnings.len(), &output));
                 }
             })
         }

@@ -18,6 +18,16 @@ const DEFAULT_LEGAL_FORMS: &str = include_str!("../../config/population.csv");
 /// `unknown`: no juridical form known, or a code the table does not list.
 pub const POPULATION_CLASSES: [&str; 6] = ["company", "public_company", "nonprofit", "public", "other", "unknown"];
 
+/// The NBB's versions of a deposit's data: the deposit as filed, and its improvements by the
+/// NBB (www.nbb.be, CBSO web services, "Daily extract of improved data"; the delivered
+/// `DataVersion` values are `pdf_extracted`, `euro_converted`, `corrected` with `CorrectedData`
+/// `aa` (annual accounts) or `sb` (social balance), as the public client code of the web
+/// services reads them, schemas/cbso.json). cpi's names: PDF_ENCODED (`pdf_extracted`),
+/// EURO_CONVERTED, CORRECTED (the annual accounts corrected) and CORRECTED_SB (only the social
+/// balance corrected: not a whole deposit, so it is not in accounts.data_versions by default
+/// and is counted as a version not used, the deposit's other version staying in use).
+pub const DATA_VERSIONS: [&str; 5] = ["AUTHENTIC", "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED", "CORRECTED_SB"];
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -287,7 +297,7 @@ impl Config {
         if !matches!(self.accounts.period.as_str(), "N" | "NM1") {
             return bad(format!("accounts.period must be \"N\" or \"NM1\", not {:?}", self.accounts.period));
         }
-        let known = crate::inputs::cbso::DATA_VERSIONS;
+        let known = DATA_VERSIONS;
         if self.accounts.data_versions.is_empty() || self.accounts.data_versions.iter().any(|v| !known.contains(&v.as_str())) {
             return bad(format!("accounts.data_versions must list versions among {}", known.join(", ")));
         }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CpiError, Result};
-use crate::manifest::FileCounts;
+use crate::lineage::FileCounts;
 
 /// The facts the guards look at.
 pub struct Facts<'a> {

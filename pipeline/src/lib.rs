@@ -20,6 +20,7 @@ pub mod error;
 pub mod guards;
 pub mod ingest;
 pub mod inputs;
+pub mod lineage;
 pub mod lock;
 pub mod manifest;
 pub mod outputs;
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod publish;
 pub mod report;
+pub mod rows;
 pub mod run;
 pub mod settings_tables;
 pub mod stage;
@@ -40,7 +42,7 @@ pub mod verify;
 
 pub use manifest::Manifest;
 pub use pipeline::Pipeline;
-pub use run::{run, RunOptions};
+pub use run::{run, Outcome, RunOptions};
 pub use validate::validate;
 pub use verify::verify;
 

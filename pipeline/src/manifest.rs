@@ -10,8 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CpiError, Result};
 use crate::inputs::kbo::KboMeta;
+use crate::lineage::{FileCounts, InputFile};
 use crate::outputs::OutputFile;
 use crate::steps::StepTiming;
+
+/// The manifest's file name in an output folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The report's file name in an output folder.
+pub const REPORT_FILE: &str = "report.html";
 
 /// Every input row that could not be used (rejects.parquet), published by sql/15.
 pub const REJECTS: &str = "output_rejects";
@@ -52,12 +58,25 @@ pub struct Manifest {
     pub timings: Vec<StepTiming>,
     /// Temporary files DataFusion's operators spilled to (`--memory-limit`; 0: all in memory).
     pub spill_files: u64,
-    /// The figures `cpi run` prints on a terminal (from the published tables); not in the file.
-    #[serde(skip)]
-    pub summary: Vec<crate::summary::SummaryRow>,
     /// report.html (`cpi report` writes it again and updates this record).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<crate::report::ReportFile>,
+    pub report: Option<ReportFile>,
+}
+
+/// report.html's record in manifest.json (so `cpi verify` checks it like every output).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReportFile {
+    pub file: String,
+    /// `nl` or `en`
+    pub language: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl ReportFile {
+    pub fn of(html: &str, language: &str) -> ReportFile {
+        ReportFile { file: REPORT_FILE.into(), language: language.into(), bytes: html.len() as u64, sha256: crate::lineage::sha256_hex(html.as_bytes()) }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -77,23 +96,6 @@ impl ToolInfo {
     pub fn current() -> ToolInfo {
         ToolInfo { name: "cpi", version: env!("CARGO_PKG_VERSION"), git_commit: env!("CPI_GIT_COMMIT") }
     }
-}
-
-/// A published input file, with its size and SHA-256.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InputFile {
-    pub file: String,
-    pub bytes: u64,
-    pub sha256: String,
-}
-
-/// Row conservation of one input file: `rows_read = rows_used + rows_rejected`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FileCounts {
-    pub file: String,
-    pub rows_read: u64,
-    pub rows_used: u64,
-    pub rows_rejected: u64,
 }
 
 /// Which form of the breakdowns a run wrote, for the manifest.

@@ -1,8 +1,7 @@
-//! Encoding the outputs: Parquet files with stable names and bytes, and their checksums for
-//! the manifest. Putting them in place is `publish.rs`.
+//! Encoding the outputs: Parquet files with stable names and bytes, for the manifest with
+//! their checksums (`lineage`). Putting them in place is `publish.rs`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
@@ -12,9 +11,8 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::metadata::KeyValue;
 use datafusion::parquet::file::properties::WriterProperties;
-use sha2::{Digest, Sha256};
 
-use crate::error::{CpiError, Result};
+use crate::error::Result;
 
 /// A written output file, for the manifest.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -60,46 +58,4 @@ pub fn parquet_bytes(schema: SchemaRef, batches: &[RecordBatch], metadata: &BTre
     writer.write(&batch)?;
     writer.close()?;
     Ok((bytes, batch.num_rows() as u64))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// SHA-256 of a file, streamed.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let file = std::fs::File::open(path).map_err(|e| CpiError::io(path.display().to_string(), e))?;
-    let mut reader = HashingReader::new(file);
-    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| CpiError::io(path.display().to_string(), e))?;
-    Ok(reader.sha256())
-}
-
-/// A reader that hashes (SHA-256) the bytes read through it, so that a file parsed from start
-/// to end is hashed in the same pass instead of being read a second time for the manifest.
-pub struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: std::io::Read> HashingReader<R> {
-    pub fn new(inner: R) -> Self {
-        HashingReader { inner, hasher: Sha256::new() }
-    }
-
-    /// The SHA-256 (hex) of every byte read so far: the file's when it was read to its end.
-    pub fn sha256(self) -> String {
-        hex(&self.hasher.finalize())
-    }
-}
-
-impl<R: std::io::Read> std::io::Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

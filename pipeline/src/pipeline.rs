@@ -204,7 +204,7 @@ impl Pipeline {
         // The method too: a copy made by a cpi whose common steps differ (a rule changed) must
         // not lend this one its results.
         bytes.extend_from_slice(text.as_bytes());
-        Ok(crate::outputs::sha256_hex(&bytes)[..16].to_string())
+        Ok(crate::lineage::sha256_hex(&bytes)[..16].to_string())
     }
 
     /// The common steps: read from the staged copy when it holds them for these settings, else
@@ -214,11 +214,11 @@ impl Pipeline {
         let common = steps::of_scope(Scope::Common)?;
         let published: Vec<&String> = common.iter().flat_map(|s| s.publishes.iter()).collect();
 
-        if let Some(copy) = staged.copy.as_ref().filter(|c| c.record.common.key == key) {
+        if let Some(copy) = staged.copy.as_ref().filter(|c| c.common_key == key) {
             tracing::info!(key, "results of the common steps read from the staged copy");
             let ctx = self.session(staged).await?;
             let path_of = |name: &str| {
-                copy.record.common.tables.iter().find(|t| t.table == name).map(|t| copy.location.table_path(&t.path)).ok_or_else(|| {
+                copy.common_tables.iter().find(|(table, _)| table == name).map(|(_, path)| copy.location.table_path(path)).ok_or_else(|| {
                     CpiError::bad_input(copy.location.name_of(staged_copy::RECORD_FILE), format!("the common results lack {name}"))
                 })
             };

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{CpiError, Result};
 use crate::lock::OutputLock;
 use crate::storage::Location;
-use crate::run::MANIFEST_FILE;
+use crate::manifest::MANIFEST_FILE;
 
 pub enum Publisher {
     Local(LocalPublisher),

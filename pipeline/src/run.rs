@@ -8,14 +8,13 @@ use std::time::Instant;
 use crate::{catalogue, guards};
 use crate::config::Settings;
 use crate::error::{CpiError, Result};
-use crate::manifest::{self, Disclosure, Manifest, StagedCopyUse, ToolInfo};
+use crate::manifest::{self, Disclosure, Manifest, ReportFile, StagedCopyUse, ToolInfo, MANIFEST_FILE, REPORT_FILE};
 use crate::outputs::{self, OutputFile};
 use crate::pipeline::{Computed, Pipeline};
 use crate::publish::Publisher;
-use crate::report::{format::Language, Published, ReportFile, REPORT_FILE};
+use crate::report::{format::Language, Published};
 use crate::storage::Location;
-
-pub const MANIFEST_FILE: &str = "manifest.json";
+use crate::summary::SummaryRow;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -42,7 +41,15 @@ impl RunOptions {
     }
 }
 
-pub async fn run(opts: &RunOptions) -> Result<Manifest> {
+/// What `cpi run` computed: the manifest it published, and the headline figures of its public
+/// tables for a person at a terminal (`summary::render`; not in the manifest).
+#[derive(Debug)]
+pub struct Outcome {
+    pub manifest: Manifest,
+    pub summary: Vec<SummaryRow>,
+}
+
+pub async fn run(opts: &RunOptions) -> Result<Outcome> {
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let clock = Instant::now();
     if opts.years.is_empty() {
@@ -77,13 +84,13 @@ pub async fn run(opts: &RunOptions) -> Result<Manifest> {
         Err(e) => Err(e),
     };
     match result {
-        Ok(manifest) => {
+        Ok(outcome) => {
             // The internal copy first: the published folder appears only when both are complete.
             if let Some(p) = confidential {
                 p.publish().await?;
             }
             publisher.publish().await?;
-            Ok(manifest)
+            Ok(outcome)
         }
         Err(e) => {
             publisher.abandon().await;
@@ -102,7 +109,7 @@ async fn compute_and_write(
     confidential: Option<&Location>,
     started_at: String,
     clock: Instant,
-) -> Result<Manifest> {
+) -> Result<Outcome> {
     let pipeline = Pipeline::new(settings)?.with_memory_limit(opts.memory_limit)?;
     let staged = pipeline.stage(&opts.input).await?;
     // Right or stopped: VAT turnover asked for and none given would leave every small filer
@@ -177,6 +184,7 @@ async fn compute_and_write(
         tracing::warn!("{w}");
         all_warnings.push(w);
     }
+    let summary = crate::summary::rows(&take("run_summary")?.1)?;
     let settings = pipeline.settings();
     let manifest = Manifest {
         tool: ToolInfo::current(),
@@ -206,20 +214,19 @@ async fn compute_and_write(
         warnings: all_warnings,
         timings: staged.timings.iter().cloned().chain(timings).collect(),
         spill_files: pipeline.spill_files(),
-        summary: crate::summary::rows(&take("run_summary")?.1)?,
         report: None,
     };
     // The report is built from the files just written, as `cpi report` builds it from a
     // published folder: it can only show what the public tables hold.
     let published = Published::read(staging, serde_json::to_value(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
     let html = crate::report::render(&published, opts.report_language)?;
-    let report = ReportFile { file: REPORT_FILE.into(), language: opts.report_language, bytes: html.len() as u64, sha256: outputs::sha256_hex(html.as_bytes()) };
+    let report = ReportFile::of(&html, opts.report_language.code());
     staging.put(REPORT_FILE, html.into_bytes()).await?;
     tracing::info!(file = REPORT_FILE, language = opts.report_language.code(), "report written");
     let manifest = Manifest { seconds: clock.elapsed().as_secs_f64(), report: Some(report), ..manifest };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?;
     staging.put(MANIFEST_FILE, json).await?;
-    Ok(manifest)
+    Ok(Outcome { manifest, summary })
 }
 
 /// One output file's bytes and its manifest record.
@@ -230,7 +237,7 @@ fn encode(
     metadata: &BTreeMap<String, String>,
 ) -> Result<(OutputFile, Vec<u8>)> {
     let (bytes, rows) = outputs::parquet_bytes(schema.clone(), batches, metadata)?;
-    Ok((OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: outputs::sha256_hex(&bytes) }, bytes))
+    Ok((OutputFile { file: file.to_string(), rows, bytes: bytes.len() as u64, sha256: crate::lineage::sha256_hex(&bytes) }, bytes))
 }
 
 fn years_label(years: &[i32]) -> String {

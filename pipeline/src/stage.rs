@@ -28,9 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::inputs::{account_rows, accounts, kbo, members, totals, InputLog};
-use crate::manifest::InputFile;
+use crate::lineage::InputFile;
 use crate::storage::Location;
-use crate::{outputs, parallel, settings_tables};
+use crate::{parallel, settings_tables};
 
 /// The stage-1 tables the sql/ steps may read, besides the settings tables.
 pub const INPUT_TABLES: [&str; 15] = [
@@ -106,7 +106,7 @@ impl AccountChecks {
             },
             rubrics_kept: sorted(&mut rubrics.iter().map(|(_, r)| r.clone())),
             fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
-            official_series: crate::outputs::sha256_hex(settings.official_series_csv.as_bytes()),
+            official_series: crate::lineage::sha256_hex(settings.official_series_csv.as_bytes()),
             statutory_models: settings.config.accounts.statutory_models.clone(),
         })
     }
@@ -128,6 +128,17 @@ pub struct RegisterFiles {
     pub address: Option<std::path::PathBuf>,
 }
 
+/// Where the tables of a run on a staged copy come from.
+pub struct CopyOrigin {
+    pub location: Location,
+    /// SHA-256 of the copy's record (staged.json), for the manifest.
+    pub record_sha256: String,
+    /// The settings key of the common steps' results in the copy, and their files
+    /// (relation, path in the copy).
+    pub common_key: String,
+    pub common_tables: Vec<(String, String)>,
+}
+
 /// The staged inputs of a run.
 pub struct Staged {
     pub tables: Vec<StagedTable>,
@@ -136,7 +147,7 @@ pub struct Staged {
     pub inputs: Vec<InputFile>,
     pub checks: AccountChecks,
     /// Set when the tables come from a staged copy.
-    pub copy: Option<crate::staged_copy::OpenedCopy>,
+    pub copy: Option<CopyOrigin>,
     /// Member rows with a name but no number, for `cpi validate` (not kept in a staged copy).
     pub unnumbered: Vec<members::Unnumbered>,
     /// Member rows whose period overlaps another of the same company and cluster, for `cpi validate`.
@@ -169,15 +180,14 @@ impl Staged {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    /// From a staged copy (see staged_copy.rs).
-    pub fn from_copy(copy: crate::staged_copy::OpenedCopy, tables: Vec<StagedTable>) -> Staged {
-        let record = &copy.record;
+    /// From a staged copy (`staged_copy::open` reads it): its tables and what it recorded.
+    pub fn from_copy(origin: CopyOrigin, kbo: kbo::KboMeta, inputs: Vec<InputFile>, checks: AccountChecks, tables: Vec<StagedTable>) -> Staged {
         Staged {
-            kbo: record.kbo.clone(),
-            inputs: record.inputs.clone(),
-            checks: record.checks.clone(),
+            kbo,
+            inputs,
+            checks,
             tables,
-            copy: Some(copy),
+            copy: Some(origin),
             unnumbered: vec![],
             overlapping: vec![],
             unrecognised: vec![],
@@ -354,7 +364,7 @@ async fn hash_inputs(input: &Location, known: &HashMap<std::path::PathBuf, Strin
         let path = input.local_file(&entry.path);
         match known.get(&path) {
             Some(sha256) => Ok(sha256.clone()),
-            None => outputs::sha256_file(&path),
+            None => crate::lineage::sha256_file(&path),
         }
     });
     entries

@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CpiError, Result};
 use crate::inputs::kbo::KboMeta;
-use crate::manifest::InputFile;
-use crate::stage::{AccountChecks, Source, Staged, StagedTable};
+use crate::lineage::InputFile;
+use crate::stage::{AccountChecks, CopyOrigin, Source, Staged, StagedTable};
 use crate::storage::Location;
 
 /// The file that marks a folder as a staged copy.
@@ -67,14 +67,6 @@ pub struct CommonRecord {
     pub tables: Vec<StagedFile>,
 }
 
-/// A staged copy found at a location (not downloaded: its tables are read where they are).
-pub struct OpenedCopy {
-    pub location: Location,
-    pub record: StagedRecord,
-    /// SHA-256 of staged.json, for the manifest of a run on the copy.
-    pub record_sha256: String,
-}
-
 /// Whether `location` holds a staged copy.
 pub async fn is_copy(location: &Location) -> Result<bool> {
     location.exists(RECORD_FILE).await
@@ -103,8 +95,13 @@ pub async fn open(location: Location, checks: &AccountChecks) -> Result<Staged> 
         .iter()
         .map(|f| StagedTable { name: f.table.clone(), source: Source::Parquet(location.table_path(&f.path)) })
         .collect();
-    let record_sha256 = crate::outputs::sha256_hex(&bytes);
-    Ok(Staged::from_copy(OpenedCopy { location, record, record_sha256 }, tables))
+    let origin = CopyOrigin {
+        record_sha256: crate::lineage::sha256_hex(&bytes),
+        common_key: record.common.key.clone(),
+        common_tables: record.common.tables.iter().map(|t| (t.table.clone(), t.path.clone())).collect(),
+        location,
+    };
+    Ok(Staged::from_copy(origin, record.kbo, record.inputs, record.checks, tables))
 }
 
 /// Writes `staged` and the common results into the local folder `to`.

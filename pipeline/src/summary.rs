@@ -8,7 +8,7 @@ use std::fmt::Write;
 use datafusion::arrow::array::RecordBatch;
 
 use crate::error::Result;
-use crate::report::tables::{rows_of, Row};
+use crate::rows::{rows_of, Row};
 
 /// One line of the summary.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +81,7 @@ pub fn render(rows: &[SummaryRow], warnings: usize, output: &str) -> String {
     for r in &body {
         line(&mut out, &r.iter().map(String::as_str).collect::<Vec<_>>());
     }
-    let _ = writeln!(out, "\"-\": not published (disclosure control or no sample). {warnings} warning(s) in manifest.json. Outputs: {output}, report: {}/{}", output.trim_end_matches('/'), crate::report::REPORT_FILE);
+    let _ = writeln!(out, "\"-\": not published (disclosure control or no sample). {warnings} warning(s) in manifest.json. Outputs: {output}, report: {}/{}", output.trim_end_matches('/'), crate::manifest::REPORT_FILE);
     out
 }
 

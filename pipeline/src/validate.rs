@@ -10,7 +10,8 @@ use crate::inputs::candidates::{self, Candidate};
 use crate::inputs::cbso::UnrecognisedKey;
 use crate::inputs::kbo::KboMeta;
 use crate::inputs::members::{Overlapping, Unnumbered};
-use crate::manifest::{self, FileCounts, RejectRow};
+use crate::lineage::FileCounts;
+use crate::manifest::{self, RejectRow};
 use crate::pipeline::Pipeline;
 
 /// What `cpi validate` found, printed as a readable report.

@@ -2,8 +2,7 @@
 
 use crate::catalogue;
 use crate::error::{CpiError, Result};
-use crate::outputs;
-use crate::run::MANIFEST_FILE;
+use crate::manifest::MANIFEST_FILE;
 use crate::storage::Location;
 
 /// Every output listed in manifest.json has the recorded size and SHA-256, every output of the
@@ -34,7 +33,7 @@ pub async fn verify(output: &str) -> Result<Vec<String>> {
             let bytes = dir.get(file).await?;
             if Some(bytes.len() as u64) != o["bytes"].as_u64() {
                 problems.push(format!("{file}: {} bytes, the manifest says {}", bytes.len(), o["bytes"]));
-            } else if Some(outputs::sha256_hex(&bytes).as_str()) != o["sha256"].as_str() {
+            } else if Some(crate::lineage::sha256_hex(&bytes).as_str()) != o["sha256"].as_str() {
                 problems.push(format!("{file}: SHA-256 differs from the manifest"));
             }
         }

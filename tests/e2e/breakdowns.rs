@@ -39,7 +39,7 @@ fn run_with(input: &Path, config_toml: Option<String>, confidential: bool) -> (t
         report_language: Default::default(),
         wait: false,
     };
-    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap().manifest;
     (dir, out, confidential.then_some(internal), manifest)
 }
 

@@ -19,6 +19,12 @@ pub fn run(input: &Path, year: i32) -> (tempfile::TempDir, PathBuf, cpi::Manifes
 
 /// [`run`] with the settings of `config` (TOML text) instead of the shipped defaults.
 pub fn run_with(input: &Path, year: i32, config: Option<&str>) -> (tempfile::TempDir, PathBuf, cpi::Manifest) {
+    let (dir, out, outcome) = run_outcome(input, year, config);
+    (dir, out, outcome.manifest)
+}
+
+/// [`run_with`], with the terminal summary the run computed beside its manifest.
+pub fn run_outcome(input: &Path, year: i32, config: Option<&str>) -> (tempfile::TempDir, PathBuf, cpi::Outcome) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let confidential_dir = confidential(&out);
@@ -39,8 +45,8 @@ pub fn run_with(input: &Path, year: i32, config: Option<&str>) -> (tempfile::Tem
         wait: false,
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let manifest = rt.block_on(cpi::run(&opts)).unwrap();
-    (dir, out, manifest)
+    let outcome = rt.block_on(cpi::run(&opts)).unwrap();
+    (dir, out, outcome)
 }
 
 /// The shipped settings with the audit of differences off (`disclosure.audit_differences`):

@@ -199,19 +199,19 @@ fn the_attack_finds_a_lone_suppressed_cell() {
 fn the_terminal_summary_shows_the_published_figures_only() {
     // With the shipped rules every cluster's CPI 7 gap is withheld (the audit of differences,
     // below), so the summary shows none: it follows the published table.
-    let (_shipped, out, manifest) = run(&fixture("handworked"), 2024);
+    let (_shipped, out, outcome) = common::run_outcome(&fixture("handworked"), 2024, None);
     let t = Table::read(&out.join("cpi7_turnover.parquet"));
-    for row in &manifest.summary {
+    for row in &outcome.summary {
         assert_eq!(row.cpi7_gap_pp, None, "{}", row.cluster_id);
         assert_eq!(row.cpi7_gap_pp, t.float("headline_gap_pp", t.row_where("cluster_id", &row.cluster_id)));
     }
     // Without the audit, C1 is published and the summary shows it.
-    let (_dir, out, manifest) = common::run_without_audit(&fixture("handworked"), 2024);
-    let clusters: Vec<&str> = manifest.summary.iter().map(|r| r.cluster_id.as_str()).collect();
+    let (_dir, out, outcome) = common::run_outcome(&fixture("handworked"), 2024, Some(&common::config_without_audit()));
+    let clusters: Vec<&str> = outcome.summary.iter().map(|r| r.cluster_id.as_str()).collect();
     assert_eq!(clusters, ["ALL", "C1", "C2", "C3"]);
     let t = Table::read(&out.join("cpi7_turnover.parquet"));
     let i = Table::read(&out.join("cpi6_investment.parquet"));
-    for row in &manifest.summary {
+    for row in &outcome.summary {
         let r = t.row_where("cluster_id", &row.cluster_id);
         assert_eq!(row.cpi7_gap_pp, t.float("headline_gap_pp", r), "{}", row.cluster_id);
         assert_eq!(row.coverage, t.float("coverage_value_share", r), "{}", row.cluster_id);
@@ -219,10 +219,10 @@ fn the_terminal_summary_shows_the_published_figures_only() {
         assert_eq!(row.cpi6_share, i.float("share_of_flanders", i.row_where("cluster_id", &row.cluster_id)), "{}", row.cluster_id);
     }
     // C1 (A B C, 3 companies, A 59 % of the base) is published: 100 (2.01/1.7 - 4.499999/4.1).
-    let c1 = &manifest.summary[1];
+    let c1 = &outcome.summary[1];
     common::assert_close(c1.cpi7_gap_pp, 100.0 * (2.01 / 1.7 - 4.499_999 / 4.1), 1e-9, "C1 gap");
     // C3 is one company: nothing of it is shown.
-    let c3 = &manifest.summary[3];
+    let c3 = &outcome.summary[3];
     assert_eq!((c3.cpi7_gap_pp, c3.cpi8_gap_pp, c3.cpi6_share, c3.coverage), (None, None, None, None));
 }
 

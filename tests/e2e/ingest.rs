@@ -22,7 +22,7 @@ fn run_with(input: &Path, config: Option<PathBuf>) -> cpi::error::Result<(tempfi
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let opts = cpi::RunOptions { config, ..cpi::RunOptions::new(input.to_string_lossy(), out.to_string_lossy(), vec![2024]) };
-    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts))?;
+    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts))?.manifest;
     Ok((dir, out, manifest))
 }
 
@@ -68,13 +68,13 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
     assert_eq!((rows("members"), rows("clusters")), (11, 3));
     let published = std::fs::read(fixture("handworked").join("kbo/enterprise.csv")).unwrap();
     let enterprise = record.inputs.iter().find(|i| i.file == "kbo/enterprise.csv").unwrap();
-    assert_eq!((enterprise.bytes, enterprise.sha256.clone()), (published.len() as u64, cpi::outputs::sha256_hex(&published)));
+    assert_eq!((enterprise.bytes, enterprise.sha256.clone()), (published.len() as u64, cpi::lineage::sha256_hex(&published)));
     // Every published file's SHA-256, whichever pass computed it (the account reader, the KBO
     // record count, or a read of its own), is the SHA-256 of its bytes.
     assert!(record.inputs.iter().any(|i| i.file.starts_with("accounts/") && i.file.ends_with(".csv")));
     for input in &record.inputs {
         let bytes = std::fs::read(fixture("handworked").join(&input.file)).unwrap();
-        assert_eq!(input.sha256, cpi::outputs::sha256_hex(&bytes), "{}", input.file);
+        assert_eq!(input.sha256, cpi::lineage::sha256_hex(&bytes), "{}", input.file);
     }
     assert_eq!((record.kbo.snapshot_date.as_str(), record.kbo.extract_number.as_str()), ("05-01-2025", "140"));
     assert_eq!(record.checks.max_exercise_months, 24);

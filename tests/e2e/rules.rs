@@ -393,7 +393,7 @@ fn a_range_of_reference_years_gives_one_row_per_year() {
         report_language: Default::default(),
         wait: false,
     };
-    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap();
+    let manifest = tokio::runtime::Runtime::new().unwrap().block_on(cpi::run(&opts)).unwrap().manifest;
     assert_eq!(manifest.reference_years, vec![2023, 2024]);
     let published = Table::read(&out.join("cpi7_turnover.parquet"));
     assert_eq!(published.text("suppressed_reason", 1).as_deref(), Some("fewer_than_3_firms"), "C1 2023");
@@ -453,7 +453,7 @@ fn a_run_under_a_small_memory_limit_spills_and_gives_the_same_bytes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let run = |name: &str, memory_limit: Option<usize>| {
         let opts = cpi::RunOptions { memory_limit, ..cpi::RunOptions::new(input.to_string_lossy(), dir.path().join(name).to_string_lossy(), vec![2024]) };
-        rt.block_on(cpi::run(&opts)).unwrap()
+        rt.block_on(cpi::run(&opts)).unwrap().manifest
     };
     let free = run("free", None);
     let limited = run("limited", Some(MEMORY_LIMIT_THAT_SPILLS));

@@ -95,7 +95,7 @@ fn read_file(input: &Location, path: &str, file_id: i32, rules: &AccountRules, s
     let (rows, sha256) = if path.ends_with(".parquet") {
         (read_parquet(&name, file, &mut builder, &mut batches, &mut log)?, None)
     } else {
-        let mut hashing = crate::outputs::HashingReader::new(file);
+        let mut hashing = crate::lineage::HashingReader::new(file);
         let rows = read_csv(&name, &mut hashing, &mut builder, &mut batches, &mut log)?;
         (rows, Some(hashing.sha256()))
     };

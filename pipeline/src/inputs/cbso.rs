@@ -32,19 +32,11 @@ use super::loose_json::{Loose as Value, Object};
 use super::account_rows::{AccountRules, Accounts, AccountsBuilder, Deposit, RowField, RubricValue, SpillFolder, AUTHENTIC};
 use super::csv_file::parse_iso_date;
 use super::InputLog;
+use crate::config::DATA_VERSIONS;
 use crate::enterprise_number;
 use crate::error::{CpiError, Result};
 use crate::storage::Location;
 
-/// The NBB's versions of a deposit's data: the deposit as filed, and its improvements by the
-/// NBB (www.nbb.be, CBSO web services, "Daily extract of improved data"; the delivered
-/// `DataVersion` values are `pdf_extracted`, `euro_converted`, `corrected` with `CorrectedData`
-/// `aa` (annual accounts) or `sb` (social balance), as the public client code of the web
-/// services reads them, schemas/cbso.json). cpi's names: PDF_ENCODED (`pdf_extracted`),
-/// EURO_CONVERTED, CORRECTED (the annual accounts corrected) and CORRECTED_SB (only the social
-/// balance corrected: not a whole deposit, so it is not in accounts.data_versions by default
-/// and is counted as a version not used, the deposit's other version staying in use).
-pub const DATA_VERSIONS: [&str; 5] = [AUTHENTIC, "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED", "CORRECTED_SB"];
 const EURO_CONVERTED: &str = "EURO_CONVERTED";
 const BATCH_ROWS: usize = 65_536;
 
@@ -368,7 +360,7 @@ struct Loaded {
 fn load(input: &Location, path: &str) -> Result<Loaded> {
     let local = input.local_file(path);
     let bytes = std::fs::read(&local).map_err(|e| CpiError::io(input.name_of(path), e))?;
-    let sha256 = crate::outputs::sha256_hex(&bytes);
+    let sha256 = crate::lineage::sha256_hex(&bytes);
     Ok(Loaded { bytes, sha256 })
 }
 

@@ -142,7 +142,7 @@ pub fn days_since_epoch(d: chrono::NaiveDate) -> i32 {
 pub fn count_records(path: &std::path::Path, name: &str) -> Result<(u64, String)> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| CpiError::io(name, e))?;
-    let mut reader = crate::outputs::HashingReader::new(file);
+    let mut reader = crate::lineage::HashingReader::new(file);
     let mut buffer = vec![0u8; 1 << 20];
     let (mut records, mut in_quotes, mut last) = (0u64, false, b'\n');
     loop {

@@ -13,7 +13,7 @@ pub mod sheet;
 pub mod totals;
 pub mod vat;
 
-pub use crate::manifest::FileCounts;
+pub use crate::lineage::FileCounts;
 
 /// A row that could not be used, kept with where it came from and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

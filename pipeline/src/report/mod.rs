@@ -14,7 +14,6 @@ pub mod tables;
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use self::charts::{Bars, Line};
@@ -22,23 +21,12 @@ use self::format::{figure, Kind, Language};
 use self::tables::Row;
 use crate::catalogue;
 use crate::error::{CpiError, Result};
-use crate::outputs::sha256_hex;
-use crate::run::MANIFEST_FILE;
+use crate::manifest::{ReportFile, MANIFEST_FILE, REPORT_FILE};
 use crate::storage::Location;
 
-pub const REPORT_FILE: &str = "report.html";
 
 const TEMPLATE: &str = include_str!("../../assets/report/report.html.j2");
 const TEXT: &str = include_str!("../../assets/report/text.toml");
-
-/// The report's record in manifest.json (so `cpi verify` checks it like every output).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReportFile {
-    pub file: String,
-    pub language: Language,
-    pub bytes: u64,
-    pub sha256: String,
-}
 
 /// What a report is made of: the manifest of a run and its public tables (file stem -> rows).
 pub struct Published {
@@ -87,7 +75,7 @@ pub async fn rewrite(output: &str, lang: Language, wait: bool) -> Result<ReportF
             serde_json::from_slice(&dir.get(MANIFEST_FILE).await?).map_err(|e| CpiError::bad_input(&manifest_name, format!("not valid JSON: {e}")))?;
         let published = Published::read(&dir, manifest.clone()).await?;
         let html = render(&published, lang)?;
-        let record = ReportFile { file: REPORT_FILE.into(), language: lang, bytes: html.len() as u64, sha256: sha256_hex(html.as_bytes()) };
+        let record = ReportFile::of(&html, lang.code());
         for file in dir.list("").await? {
             if file.path != REPORT_FILE && file.path != MANIFEST_FILE {
                 staging.put(&file.path, dir.get(&file.path).await?).await?;
