@@ -5,6 +5,7 @@
 
 mod common;
 
+mod architecture;
 mod breakdowns;
 mod broken_inputs;
 mod cbso;
