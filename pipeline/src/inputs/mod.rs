@@ -13,8 +13,6 @@ pub mod sheet;
 pub mod totals;
 pub mod vat;
 
-pub use crate::lineage::FileCounts;
-
 /// A row that could not be used, kept with where it came from and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reject {
@@ -72,21 +70,5 @@ impl InputLog {
         };
         self.rejects.iter_mut().for_each(|r| strip(&mut r.file));
         self.read.iter_mut().for_each(|(file, _)| strip(file));
-    }
-
-    /// Row conservation per file. `rows_rejected` is counted from the rejects recorded for
-    /// the file (also those found later by the SQL checks), so the two can never disagree.
-    pub fn counts(&self) -> Vec<FileCounts> {
-        let mut rejected: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        for r in &self.rejects {
-            *rejected.entry(r.file.as_str()).or_default() += 1;
-        }
-        self.read
-            .iter()
-            .map(|(file, rows_read)| {
-                let rows_rejected = rejected.get(file.as_str()).copied().unwrap_or(0);
-                FileCounts { file: file.clone(), rows_read: *rows_read, rows_used: rows_read - rows_rejected, rows_rejected }
-            })
-            .collect()
     }
 }
