@@ -32,7 +32,7 @@ WITH growth_sample AS (
   WHERE s.exclusion_reason IS NULL
 ), flemish_growth AS (
   SELECT CASE g.measure WHEN 'turnover' THEN 'cpi7' ELSE 'cpi8' END AS tbl,
-         g.enterprise_number, g.value_base, g.value_end, a.enterprise_number IS NULL AS rest
+         g.enterprise_number, g.value_base, g.value_end, a.enterprise_number IS NULL AS rest, c.in_register
   FROM growth_panel g
   JOIN company c ON c.enterprise_number = g.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = g.enterprise_number
@@ -69,7 +69,7 @@ WITH growth_sample AS (
   FROM benchmark b CROSS JOIN flemish_productivity f
   WHERE b.cluster_id = '(Flanders)' OR f.rest
 ), flemish_investment AS (
-  SELECT i.enterprise_number, i.investment_eur, i.fte_years, a.enterprise_number IS NULL AS rest
+  SELECT i.enterprise_number, i.investment_eur, i.fte_years, a.enterprise_number IS NULL AS rest, c.in_register
   FROM investment_panel i
   JOIN company c ON c.enterprise_number = i.enterprise_number
   LEFT JOIN cohort_company a ON a.cluster_id = 'ALL' AND a.enterprise_number = i.enterprise_number
@@ -120,6 +120,18 @@ WITH growth_sample AS (
     ON g.enterprise_number = f.enterprise_number AND g.measure = m.measure
    AND g.value_base IS NOT NULL AND g.value_end IS NOT NULL
   WHERE c.in_benchmark AND f.fte_end IS NOT NULL AND g.enterprise_number IS NULL
+  UNION ALL
+  -- manifest.json's parts of the Flemish benchmarks' base (CPI 7, CPI 8) and investment (CPI 6)
+  -- from companies absent from the register snapshot (step 85): a cell each (table
+  -- 'manifest_<indicator>'), so that these rules, and no copy of them, decide whether the
+  -- amount is given
+  SELECT 'manifest_' || tbl, '(Flanders)', 'absent_from_register', 'absent_from_register', enterprise_number, value_base, NULL, NULL, NULL
+  FROM flemish_growth
+  WHERE NOT in_register
+  UNION ALL
+  SELECT 'manifest_cpi6', '(Flanders)', 'absent_from_register', 'absent_from_register', enterprise_number, investment_eur, NULL, NULL, NULL
+  FROM flemish_investment
+  WHERE NOT in_register
 )
 -- (who the company is matters only to the audit of differences below)
 SELECT tbl, cluster_id, dimension, category, enterprise_number,
@@ -141,7 +153,9 @@ SELECT * FROM (VALUES
   ('member_flows', 1, 'turnover_base', 'turnover_B'), ('member_flows', 2, 'turnover_end', 'turnover_T'),
   ('member_flows', 3, 'fte_base', 'fte_B'), ('member_flows', 4, 'fte_end', 'fte_T'),
   ('cpi7_coverage', 1, 'value_end', 'turnover_T'), ('cpi7_coverage', 2, 'fte_end', 'fte_T'),
-  ('cpi8_coverage', 1, 'value_end', 'fte_T'), ('cpi8_coverage', 2, 'fte_end', 'fte_T')
+  ('cpi8_coverage', 1, 'value_end', 'fte_T'), ('cpi8_coverage', 2, 'fte_end', 'fte_T'),
+  ('manifest_cpi7', 1, 'base', 'turnover_B'), ('manifest_cpi8', 1, 'base', 'fte_B'),
+  ('manifest_cpi6', 1, 'investment', 'investment_window')
 ) AS q(tbl, slot, quantity, measure);
 
 -- Every company's contribution to every cell and quantity, one row each (read only by the
@@ -390,7 +404,8 @@ WHERE d.firms < p.min_cell_firms
    OR (p.p_percent > 0 AND d.total - t.top1 - t.top2 < p.p_percent * t.top1 / 100.0);
 
 -- Of each failing pair, the cheaper cell is suppressed: 'secondary_difference'. The cost of a
--- cell, lowest first: a coverage ratio's complement (0: only the ratio is withheld), a member
+-- cell, lowest first: a manifest amount of the companies absent from the register (-1: only
+-- that amount is withheld), a coverage ratio's complement (0: only the ratio is withheld), a member
 -- flow (1), a breakdown category (2), productivity's sample (3),
 -- a cluster's CPI 6, 7 or 8 sample (4), ALL's and the benchmarks' samples (5: the figures
 -- the others are read against); then fewer companies in that measure; then the later in the
@@ -398,7 +413,8 @@ WHERE d.firms < p.min_cell_firms
 CREATE TABLE disclosure_difference AS
 WITH cost AS (
   SELECT cell_no,
-         CASE WHEN dimension = 'complement' THEN 0
+         CASE WHEN dimension = 'absent_from_register' THEN -1
+              WHEN dimension = 'complement' THEN 0
               WHEN tbl = 'member_flows' THEN 1
               WHEN dimension <> 'total' THEN 2
               WHEN tbl = 'productivity' THEN 3

@@ -1,5 +1,5 @@
 -- scope: per_year
--- reads: company, register_counted, growth_panel, base_end_figures, investment_panel, growth_status, cohort_company, data_vintage, params
+-- reads: company, register_counted, growth_panel, base_end_figures, investment_panel, growth_status, cohort_company, data_vintage, disclosure_status, params
 -- creates: year_counts
 -- publishes: year_counts
 --
@@ -9,10 +9,10 @@
 -- placed by their filing (METHODOLOGY.md section 4b), and how many Flemish companies the
 -- population table leaves out of the benchmarks (section 4a). Amounts in whole euro, FTE in
 -- whole FTE (rounded half away from zero). manifest.json is published with the outputs, so each
--- amount (the benchmark's, and the part of the companies absent from the register) is a cell
--- like any other: it is given only when it holds at least disclosure.min_firms companies and its
--- largest company holds no more than disclosure.max_firm_share of it (section 9a's primary
--- rules); else only the number of companies.
+-- amount is a cell like any other, given only when step 75 publishes it (section 9a; the rules
+-- are written there only): the benchmark's is its Flemish cell of the table (cpi7, cpi8, cpi6),
+-- the part of the companies absent from the register a cell of its own (manifest_<indicator>);
+-- else only the number of companies.
 
 CREATE VIEW year_counts AS
 WITH contribution AS (
@@ -31,13 +31,16 @@ WITH contribution AS (
 ), by_register AS (
   -- (the companies counted once, by indicator and register presence: six rows, not a
   -- million, go into the two parts below)
-  SELECT indicator, in_register, count(*) AS firms, sum(value) AS total, max(abs(value)) AS top1
+  SELECT indicator, in_register, count(*) AS firms, sum(value) AS total
   FROM contribution
   GROUP BY indicator, in_register
 ), cell AS (
-  -- each indicator twice: the whole benchmark (part '') and its companies absent from the register
+  -- each indicator twice: the whole benchmark (part '') and its companies absent from the
+  -- register, with the cell of step 75 that decides whether its amount is given
   SELECT i.indicator, i.amount, p.part,
-         coalesce(sum(x.firms), 0) AS firms, sum(x.total) AS total, max(x.top1) AS top1
+         CASE WHEN p.part = '' THEN i.indicator ELSE 'manifest_' || i.indicator END AS tbl,
+         CASE WHEN p.part = '' THEN 'total' ELSE 'absent_from_register' END AS dimension,
+         coalesce(sum(x.firms), 0) AS firms, sum(x.total) AS total
   FROM (VALUES ('cpi7', 'base_eur'), ('cpi8', 'base_fte'), ('cpi6', 'investment_eur')) AS i(indicator, amount)
   CROSS JOIN (VALUES (''), ('_absent_from_register')) AS p(part)
   LEFT JOIN by_register x ON x.indicator = i.indicator AND (p.part = '' OR NOT x.in_register)
@@ -95,8 +98,10 @@ UNION ALL SELECT 'members_absent_from_register_in_samples', count(DISTINCT enter
   FROM growth_status WHERE cluster_id = 'ALL' AND exclusion_reason IS NULL AND NOT in_register
 -- cpi7_benchmark_firms, cpi7_benchmark_firms_absent_from_register, ...: always
 UNION ALL SELECT indicator || '_benchmark_firms' || part, firms FROM cell
--- cpi7_benchmark_base_eur, cpi7_benchmark_base_eur_absent_from_register, ...: when the cell passes
-UNION ALL SELECT indicator || '_benchmark_' || amount || part, CAST(round(total) AS BIGINT)
-  FROM cell
-  WHERE firms >= (SELECT min_cell_firms FROM params)
-    AND CAST(top1 AS DOUBLE) <= (SELECT max_firm_share FROM params) * CAST(total AS DOUBLE);
+-- cpi7_benchmark_base_eur, cpi7_benchmark_base_eur_absent_from_register, ...: when step 75
+-- publishes the cell
+UNION ALL SELECT c.indicator || '_benchmark_' || c.amount || c.part, CAST(round(c.total) AS BIGINT)
+  FROM cell c
+  JOIN disclosure_status s
+    ON s.tbl = c.tbl AND s.cluster_id = '(Flanders)' AND s.dimension = c.dimension AND s.category = c.dimension
+  WHERE c.firms > 0 AND s.suppressed_reason IS NULL;
