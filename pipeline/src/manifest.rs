@@ -113,18 +113,27 @@ pub struct Disclosure {
     pub confidential_outputs: Vec<OutputFile>,
 }
 
-/// Column `i` of a result as text (SQL VARCHAR may come back as Utf8View).
-fn texts(batch: &RecordBatch, i: usize) -> Result<Vec<String>> {
-    let column = cast(batch.column(i), &DataType::Utf8)?;
+/// A column of a relation the runner reads, by its name (the SQL step names it), so that a
+/// column added or moved in the SQL cannot be read as another one.
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::arrow::array::ArrayRef> {
+    batch.column_by_name(name).ok_or_else(|| {
+        let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+        CpiError::Internal(format!("a relation the runner reads has no column {name} (it has {})", columns.join(", ")))
+    })
+}
+
+/// Column `name` of a result as text (SQL VARCHAR may come back as Utf8View).
+fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<String>> {
+    let column = cast(column(batch, name)?, &DataType::Utf8)?;
     let column = column.as_string::<i32>();
     Ok((0..column.len()).map(|r| if column.is_null(r) { String::new() } else { column.value(r).to_string() }).collect())
 }
 
-fn integers(batch: &RecordBatch, i: usize) -> Result<Vec<i64>> {
-    let column = cast(batch.column(i), &DataType::Int64)?;
+fn integers(batch: &RecordBatch, name: &str) -> Result<Vec<i64>> {
+    let column = cast(column(batch, name)?, &DataType::Int64)?;
     let column = column.as_primitive::<Int64Type>();
     if column.null_count() > 0 {
-        return Err(CpiError::Internal(format!("column {} of a count has NULLs", batch.schema().field(i).name())));
+        return Err(CpiError::Internal(format!("column {name} of a count has NULLs")));
     }
     Ok(column.values().to_vec())
 }
@@ -133,7 +142,7 @@ fn integers(batch: &RecordBatch, i: usize) -> Result<Vec<i64>> {
 pub fn input_rows(batches: &[RecordBatch]) -> Result<Vec<FileCounts>> {
     let mut out = vec![];
     for b in batches {
-        let (file, read, used, rejected) = (texts(b, 0)?, integers(b, 1)?, integers(b, 2)?, integers(b, 3)?);
+        let (file, read, used, rejected) = (texts(b, "file")?, integers(b, "rows_read")?, integers(b, "rows_used")?, integers(b, "rows_rejected")?);
         for r in 0..b.num_rows() {
             out.push(FileCounts { file: file[r].clone(), rows_read: read[r] as u64, rows_used: used[r] as u64, rows_rejected: rejected[r] as u64 });
         }
@@ -145,7 +154,7 @@ pub fn input_rows(batches: &[RecordBatch]) -> Result<Vec<FileCounts>> {
 pub fn method_counts(batches: &[RecordBatch]) -> Result<BTreeMap<String, i64>> {
     let mut out = BTreeMap::new();
     for b in batches {
-        out.extend(texts(b, 0)?.into_iter().zip(integers(b, 1)?));
+        out.extend(texts(b, "name")?.into_iter().zip(integers(b, "value")?));
     }
     Ok(out)
 }
@@ -154,7 +163,7 @@ pub fn method_counts(batches: &[RecordBatch]) -> Result<BTreeMap<String, i64>> {
 pub fn warnings(batches: &[RecordBatch]) -> Result<Vec<String>> {
     let mut out = vec![];
     for b in batches {
-        let (indicator, cluster, message) = (texts(b, 0)?, texts(b, 1)?, texts(b, 2)?);
+        let (indicator, cluster, message) = (texts(b, "indicator")?, texts(b, "cluster_id")?, texts(b, "message")?);
         for r in 0..b.num_rows() {
             out.push(format!("{} {}: {}", indicator[r], cluster[r], message[r]));
         }
@@ -175,10 +184,33 @@ pub struct RejectRow {
 pub fn rejects(batches: &[RecordBatch]) -> Result<Vec<RejectRow>> {
     let mut out = vec![];
     for b in batches {
-        let (file, line, field, raw, reason) = (texts(b, 0)?, integers(b, 1)?, texts(b, 2)?, texts(b, 3)?, texts(b, 4)?);
+        let (file, line, field, raw, reason) = (texts(b, "file")?, integers(b, "line")?, texts(b, "field")?, texts(b, "raw_value")?, texts(b, "reason")?);
         for r in 0..b.num_rows() {
             out.push(RejectRow { file: file[r].clone(), line: line[r] as u64, field: field[r].clone(), raw_value: raw[r].clone(), reason: reason[r].clone() });
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::datatypes::{Field, Schema};
+
+    use super::*;
+
+    /// Counts are read by column name: a relation whose columns come in another order reads the
+    /// same, and one without a column the runner needs fails naming it.
+    #[test]
+    fn counts_are_read_by_column_name() {
+        let schema = Arc::new(Schema::new(vec![Field::new("value", DataType::Int64, false), Field::new("name", DataType::Utf8, false)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(vec![7, 3])), Arc::new(StringArray::from(vec!["b", "a"]))]).unwrap();
+        assert_eq!(method_counts(&[batch]).unwrap(), BTreeMap::from([("a".to_string(), 3), ("b".to_string(), 7)]));
+        let schema = Arc::new(Schema::new(vec![Field::new("name", DataType::Utf8, false), Field::new("count", DataType::Int64, false)]));
+        let batch = RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec!["a"])), Arc::new(Int64Array::from(vec![1]))]).unwrap();
+        let err = method_counts(&[batch]).unwrap_err().to_string();
+        assert!(err.contains("no column value") && err.contains("name, count"), "{err}");
+    }
 }
