@@ -56,7 +56,7 @@ def main():
                                                              for r in filings[c][y])
     full_years = [c for c in sorted(filings) if all(calendar(c, str(y)) for y in range(2018, 2025))]
     rng.shuffle(full_years)
-    june = [c for c in sorted(filings) if all(r[col["exercise_end"]][5:] == "06-30" for y in ("2020", "2024") for r in filings[c].get(y, [{}] * 0))
+    june = [c for c in sorted(filings) if all(r[col["exercise_end"]][5:] == "06-30" for y in ("2020", "2024") for r in filings[c].get(y, []))
             and filings[c].get("2020") and filings[c].get("2024")]
     planted = full_years[:260] + june[:20]
     # Accounts.

@@ -16,14 +16,15 @@ What it re-implements (METHODOLOGY.md sections):
       absent from the register (long form: no seat);
   5   cohorts as membership periods (any period covering the date; a duplicate row removes
       nothing);
-  6   CPI 7 and CPI 8: constant sample, exclusion reasons, Flemish benchmark, coverage by
-      value, by FTE and per kind of model, model changes, cohort of B; cpi7_coverage per model;
+  6   CPI 7 and CPI 8: constant sample, exclusion reasons, Flemish benchmark and rest of
+      Flanders, coverage by value, by FTE and per kind of model, model changes, cohort of B;
+      cpi7_coverage per model;
   6c  the resampling spread only for samples of at least 20 companies;
   7   CPI 6: the five-year window with at most 60 months per company, unknown investment,
       coverage in company-years, FTE-years over the years of known investment;
   8   member flows' counts and sums.
 
-usage: reference_method.py INPUT_DIR OUTPUT_DIR CONFIDENTIAL_DIR YEAR [--deposit-cutoff YYYY-MM-DD]
+usage: reference_method.py INPUT_DIR OUTPUT_DIR CONFIDENTIAL_DIR YEAR [YEAR ...] [--deposit-cutoff YYYY-MM-DD] [--require-cases]
 (OUTPUT_DIR: the run's published folder, for its manifest.json)
 """
 import argparse
@@ -291,7 +292,8 @@ def compute(inputs, year, cutoff):
     first_reason = lambda c, is_company: ("not_a_company" if not is_company else "not_in_register" if not known(c)
                                           else "outside_population" if klass(c) not in MEMBER_CLASSES else None)
     flemish = [c for c in (has_figures | listed_ever) if known(c) and register.seat.get(c) == "flanders"]
-    all_cohort = set(cohorts["ALL"])
+    # the rest of Flanders: Flemish companies listed for no cluster on the cohort date (section 6)
+    rest = lambda cs: [c for c in cs if c not in cohorts["ALL"]]
     # The data's vintage: the cutoff, else the latest deposit used; T is provisional while it is
     # fewer than 13 whole months after 1 January of T + 1 (section 3).
     vintage = cutoff or max(f.deposit for f in filings)
@@ -335,6 +337,9 @@ def compute(inputs, year, cutoff):
                 "flanders_firms": len(bench_sample),
                 "flanders_base": sum((value(c, base, measure) for c in bench_sample), Decimal(0)),
                 "flanders_end": sum((value(c, year, measure) for c in bench_sample), Decimal(0)),
+                "rest_of_flanders_firms": len(rest(bench_sample)),
+                "rest_of_flanders_growth": ratio(sum((value(c, year, measure) for c in rest(bench_sample)), Decimal(0)),
+                                                 sum((value(c, base, measure) for c in rest(bench_sample)), Decimal(0))) - 1,
                 "coverage_value_share": ratio(sum((value(c, year, measure) for c in sample), Decimal(0)), sum(ends, Decimal(0))),
                 "coverage_fte_share": ratio(fte_end(sample), fte_end(eligible)),
                 "flanders_coverage_fte_share": ratio(fte_end(bench_sample), fte_end(bench)),
@@ -385,6 +390,9 @@ def compute(inputs, year, cutoff):
             "flanders_investment_eur": spent(share_side, 0),
             "fte_years": fte_years(sample),
             "flanders_fte_years": fte_years(share_side),
+            "rest_of_flanders_firms": sum(1 for c in rest(share_side) if known_years(c)),
+            "rest_of_flanders_investment_eur": spent(rest(share_side), 0),
+            "rest_of_flanders_fte_years": fte_years(rest(share_side)),
             "flanders_investment_coverage": ratio(sum(len(known_years(c)) for c in share_side), sum(len(figure_years(c)) for c in share_side)),
             "_excluded": excluded,
         }
