@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::array::RecordBatch;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::{CpiError, Result};
 use crate::inputs::kbo::KboMeta;
 use crate::lineage::{FileCounts, InputFile};
 use crate::outputs::OutputFile;
+use crate::rows::{rows_of, Row};
 use crate::steps::StepTiming;
 
 /// The manifest's file name in an output folder.
@@ -113,62 +113,51 @@ pub struct Disclosure {
     pub confidential_outputs: Vec<OutputFile>,
 }
 
-/// A column of a relation the runner reads, by its name (the SQL step names it), so that a
-/// column added or moved in the SQL cannot be read as another one.
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::arrow::array::ArrayRef> {
-    batch.column_by_name(name).ok_or_else(|| {
-        let columns: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+/// A column of a row of a relation the runner reads (rows from `rows.rs`, the one converter),
+/// by its name: a column added or moved in the SQL cannot be read as another one.
+fn field<'a>(row: &'a Row, name: &str) -> Result<&'a Value> {
+    row.get(name).ok_or_else(|| {
+        let columns: Vec<&str> = row.keys().map(String::as_str).collect();
         CpiError::Internal(format!("a relation the runner reads has no column {name} (it has {})", columns.join(", ")))
     })
 }
 
-/// Column `name` of a result as text (SQL VARCHAR may come back as Utf8View).
-fn texts(batch: &RecordBatch, name: &str) -> Result<Vec<String>> {
-    let column = cast(column(batch, name)?, &DataType::Utf8)?;
-    let column = column.as_string::<i32>();
-    Ok((0..column.len()).map(|r| if column.is_null(r) { String::new() } else { column.value(r).to_string() }).collect())
+/// A text column (NULL as empty).
+fn text(row: &Row, name: &str) -> Result<String> {
+    Ok(field(row, name)?.as_str().unwrap_or_default().to_string())
 }
 
-fn integers(batch: &RecordBatch, name: &str) -> Result<Vec<i64>> {
-    let column = cast(column(batch, name)?, &DataType::Int64)?;
-    let column = column.as_primitive::<Int64Type>();
-    if column.null_count() > 0 {
-        return Err(CpiError::Internal(format!("column {name} of a count has NULLs")));
-    }
-    Ok(column.values().to_vec())
+/// A count column: an integer, never NULL.
+fn integer(row: &Row, name: &str) -> Result<i64> {
+    field(row, name)?.as_i64().ok_or_else(|| CpiError::Internal(format!("column {name} of a count is not an integer or is NULL")))
 }
 
 /// The rows of [`INPUT_ROWS`].
 pub fn input_rows(batches: &[RecordBatch]) -> Result<Vec<FileCounts>> {
-    let mut out = vec![];
-    for b in batches {
-        let (file, read, used, rejected) = (texts(b, "file")?, integers(b, "rows_read")?, integers(b, "rows_used")?, integers(b, "rows_rejected")?);
-        for r in 0..b.num_rows() {
-            out.push(FileCounts { file: file[r].clone(), rows_read: read[r] as u64, rows_used: used[r] as u64, rows_rejected: rejected[r] as u64 });
-        }
-    }
-    Ok(out)
+    rows_of(batches)?
+        .iter()
+        .map(|r| {
+            Ok(FileCounts {
+                file: text(r, "file")?,
+                rows_read: integer(r, "rows_read")? as u64,
+                rows_used: integer(r, "rows_used")? as u64,
+                rows_rejected: integer(r, "rows_rejected")? as u64,
+            })
+        })
+        .collect()
 }
 
 /// The rows of [`METHOD_COUNTS`].
 pub fn method_counts(batches: &[RecordBatch]) -> Result<BTreeMap<String, i64>> {
-    let mut out = BTreeMap::new();
-    for b in batches {
-        out.extend(texts(b, "name")?.into_iter().zip(integers(b, "value")?));
-    }
-    Ok(out)
+    rows_of(batches)?.iter().map(|r| Ok((text(r, "name")?, integer(r, "value")?))).collect()
 }
 
 /// The rows of [`WARNINGS`] as messages: `<indicator> <cluster>: <message>`.
 pub fn warnings(batches: &[RecordBatch]) -> Result<Vec<String>> {
-    let mut out = vec![];
-    for b in batches {
-        let (indicator, cluster, message) = (texts(b, "indicator")?, texts(b, "cluster_id")?, texts(b, "message")?);
-        for r in 0..b.num_rows() {
-            out.push(format!("{} {}: {}", indicator[r], cluster[r], message[r]));
-        }
-    }
-    Ok(out)
+    rows_of(batches)?
+        .iter()
+        .map(|r| Ok(format!("{} {}: {}", text(r, "indicator")?, text(r, "cluster_id")?, text(r, "message")?)))
+        .collect()
 }
 
 /// A reject as `cpi validate` shows it.
@@ -182,14 +171,18 @@ pub struct RejectRow {
 
 /// The rows of [`REJECTS`].
 pub fn rejects(batches: &[RecordBatch]) -> Result<Vec<RejectRow>> {
-    let mut out = vec![];
-    for b in batches {
-        let (file, line, field, raw, reason) = (texts(b, "file")?, integers(b, "line")?, texts(b, "field")?, texts(b, "raw_value")?, texts(b, "reason")?);
-        for r in 0..b.num_rows() {
-            out.push(RejectRow { file: file[r].clone(), line: line[r] as u64, field: field[r].clone(), raw_value: raw[r].clone(), reason: reason[r].clone() });
-        }
-    }
-    Ok(out)
+    rows_of(batches)?
+        .iter()
+        .map(|r| {
+            Ok(RejectRow {
+                file: text(r, "file")?,
+                line: integer(r, "line")? as u64,
+                field: text(r, "field")?,
+                raw_value: text(r, "raw_value")?,
+                reason: text(r, "reason")?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -197,7 +190,7 @@ mod tests {
     use std::sync::Arc;
 
     use datafusion::arrow::array::{Int64Array, StringArray};
-    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Record batches as rows of named values (column name -> null, number or text): the one
-//! converter with which the report reads the published tables and the terminal summary reads
-//! the run's `run_summary` relation, by column name.
+//! converter with which the report reads the published tables, the terminal summary the run's
+//! `run_summary` relation and the manifest the runner's relations, by column name.
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
