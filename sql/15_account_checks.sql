@@ -1,7 +1,7 @@
 -- scope: common
--- reads: accounts, account_filings, account_files, input_rejects, input_files
--- creates: split_block, account_duplicate, account_value, output_rejects, output_reject_counts, input_rows
--- publishes: output_rejects, output_reject_counts, input_rows
+-- reads: accounts, account_filings, account_files, input_rejects, input_files, input_counts, settings
+-- creates: split_block, account_duplicate, account_value, output_rejects, output_reject_counts, input_rows, input_warnings
+-- publishes: output_rejects, output_reject_counts, input_rows, input_warnings
 --
 -- Step 15: checks on the account rows that need more than one row at a time.
 
@@ -106,3 +106,30 @@ FROM input_files f
 LEFT JOIN output_rejects r ON r.file = f.file
 GROUP BY f.file_order, f.file, f.rows_read
 ORDER BY f.file_order;
+
+-- Warnings about the inputs, for the log and manifest.json (after the per-year warnings of
+-- step 90): the run still succeeds. A file of which more than `warnings.max_reject_share` of the
+-- rows were rejected (the share to one decimal, in tenths of a per cent rounded half away from
+-- zero), then official totals read through a mapping not verified against NBB.Stat.
+CREATE VIEW input_warnings AS
+WITH share AS (
+  SELECT f.file_order, r.file, r.rows_read, r.rows_rejected,
+         CAST(r.rows_rejected AS DOUBLE) / greatest(r.rows_read, 1) AS rejected_share,
+         CAST(round(1000.0 * r.rows_rejected / greatest(r.rows_read, 1)) AS BIGINT) AS tenths
+  FROM input_rows r
+  JOIN input_files f ON f.file = r.file
+), warning AS (
+  SELECT w.file_order AS warning_order,
+         w.file || ': ' || CAST(w.rows_rejected AS VARCHAR) || ' of ' || CAST(w.rows_read AS VARCHAR)
+           || ' rows rejected (' || CAST(CAST((w.tenths - w.tenths % 10) / 10 AS BIGINT) AS VARCHAR) || '.' || CAST(w.tenths % 10 AS VARCHAR)
+           || ' %), see rejects.parquet' AS message
+  FROM share w
+  WHERE w.rejected_share > (SELECT max_reject_share FROM settings)
+  UNION ALL
+  SELECT CAST(2147483647 AS INT) AS warning_order,
+         'totals: ' || CAST(value AS VARCHAR) || ' official total(s) read from SDMX through a mapping of the official series table '
+           || 'not verified against NBB.Stat''s published structure (flow, dimensions, codes): check them before publishing the comparison' AS message
+  FROM input_counts
+  WHERE name = 'official_totals_from_unverified_mapping' AND value > 0
+)
+SELECT CAST(message AS VARCHAR) AS message FROM warning ORDER BY warning_order;

@@ -30,6 +30,8 @@ pub const METHOD_COUNTS: &str = "method_counts";
 pub const YEAR_COUNTS: &str = "year_counts";
 /// Warnings for the log and the manifest (indicator, cluster, message), published by sql/90.
 pub const WARNINGS: &str = "output_warnings";
+/// Warnings about the inputs (message), published by sql/15; in the manifest after [`WARNINGS`].
+pub const INPUT_WARNINGS: &str = "input_warnings";
 
 #[derive(Debug, Serialize)]
 pub struct Manifest {
@@ -158,6 +160,11 @@ pub fn warnings(batches: &[RecordBatch]) -> Result<Vec<String>> {
         .iter()
         .map(|r| Ok(format!("{} {}: {}", text(r, "indicator")?, text(r, "cluster_id")?, text(r, "message")?)))
         .collect()
+}
+
+/// The rows of [`INPUT_WARNINGS`]: their messages.
+pub fn input_warnings(batches: &[RecordBatch]) -> Result<Vec<String>> {
+    rows_of(batches)?.iter().map(|r| text(r, "message")).collect()
 }
 
 /// A reject as `cpi validate` shows it.

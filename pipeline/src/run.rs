@@ -168,19 +168,7 @@ async fn compute_and_write(
         location.put(MANIFEST_FILE, serde_json::to_vec_pretty(&note).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
     }
 
-    for f in &input_rows {
-        let share = f.rows_rejected as f64 / f.rows_read.max(1) as f64;
-        if share > pipeline.settings().config.warnings.max_reject_share {
-            let w = format!("{}: {} of {} rows rejected ({:.1} %), see rejects.parquet", f.file, f.rows_rejected, f.rows_read, 100.0 * share);
-            tracing::warn!("{w}");
-            all_warnings.push(w);
-        }
-    }
-    if let Some(n) = method_counts.get("official_totals_from_unverified_mapping").filter(|n| **n > 0) {
-        let w = format!(
-            "totals: {n} official total(s) read from SDMX through a mapping of the official series table not verified against \
-             NBB.Stat's published structure (flow, dimensions, codes): check them before publishing the comparison"
-        );
+    for w in manifest::input_warnings(&take(manifest::INPUT_WARNINGS)?.1)? {
         tracing::warn!("{w}");
         all_warnings.push(w);
     }

@@ -94,6 +94,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("min_coverage", float(c.warnings.min_coverage)),
         ("min_sample_firms", long(c.warnings.min_sample_firms)),
         ("max_official_gap_pp", float(c.warnings.max_official_gap_pp)),
+        ("max_reject_share", float(c.warnings.max_reject_share)),
         ("size_bound_1", int(c.breakdowns.size_class_bounds[0])),
         ("size_bound_2", int(c.breakdowns.size_class_bounds[1])),
         ("size_bound_3", int(c.breakdowns.size_class_bounds[2])),
