@@ -67,23 +67,21 @@ SELECT enterprise_number, 'fte', filed_base, filed_end, fte_base, fte_end
 FROM base_end_figures;
 
 -- Why a cohort company is not in the constant sample (NULL = it is). One reason per company:
--- the first that applies, in this order.
+-- the first that applies, in this order (step 30's reasons first). eligible: a company the sample
+-- could hold (no step-30 reason), what coverage compares the sample with.
 CREATE TABLE growth_status AS
 SELECT c.cluster_id,
        c.enterprise_number,
        m.measure,
        m.indicator,
        c.in_register,
-       c.known,
-       CASE
-         WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.known THEN 'not_in_register'
-         WHEN NOT c.in_population THEN 'outside_population'
+       c.cohort_exclusion_reason IS NULL AS eligible,
+       coalesce(c.cohort_exclusion_reason, CASE
          WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
          WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'
          WHEN g.value_base IS NULL THEN 'no_' || m.measure || '_base_year'
          WHEN g.value_end IS NULL THEN 'no_' || m.measure || '_end_year'
-       END AS exclusion_reason,
+       END) AS exclusion_reason,
        g.value_base,
        g.value_end
 FROM cohort_company c
@@ -142,16 +140,15 @@ SELECT l.cluster_id,
        count(CASE WHEN s.exclusion_reason IS NULL AND s.enterprise_number IS NOT NULL THEN 1 END) AS sample_firms,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_base END) AS cluster_base,
        sum(CASE WHEN s.exclusion_reason IS NULL THEN s.value_end END) AS cluster_end,
-       -- end-year value of every cohort company in the register that reports one
-       -- the cohort's end value over the same kinds of companies as the sample: known, listed as
-       -- companies and in the member population (a public body or a knowledge institution is
+       -- the cohort's end value over the companies the sample could hold (eligible: known, listed
+       -- as companies and in the member population; a public body or a knowledge institution is
        -- neither in the sample nor in what it is compared with)
-       sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN s.value_end END)
+       sum(CASE WHEN s.eligible THEN s.value_end END)
          AS cohort_end_known,
        -- the same two sums of the end-year FTE, whatever the measure: which share of the
        -- cohort's employment the growth describes
        sum(CASE WHEN s.exclusion_reason IS NULL THEN f.fte_end END) AS sample_fte_end,
-       sum(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') THEN f.fte_end END)
+       sum(CASE WHEN s.eligible THEN f.fte_end END)
          AS cohort_fte_end_known,
        -- (the complements of the two ratios, the cohort's companies outside the sample in their
        -- denominators, are cells of step 75's disclosure control: issue #30)
@@ -162,11 +159,11 @@ SELECT l.cluster_id,
        -- per kind of model filed for T: the cohort's companies (as for cohort_end_known) and
        -- those in the sample; turnover is optional in the abbreviated and micro models
        count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'full' THEN 1 END) AS sample_full,
-       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'full' THEN 1 END) AS cohort_full,
+       count(CASE WHEN s.eligible AND f.model_end = 'full' THEN 1 END) AS cohort_full,
        count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'abbreviated' THEN 1 END) AS sample_abbreviated,
-       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'abbreviated' THEN 1 END) AS cohort_abbreviated,
+       count(CASE WHEN s.eligible AND f.model_end = 'abbreviated' THEN 1 END) AS cohort_abbreviated,
        count(CASE WHEN s.exclusion_reason IS NULL AND f.model_end = 'micro' THEN 1 END) AS sample_micro,
-       count(CASE WHEN s.known AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population') AND f.model_end = 'micro' THEN 1 END) AS cohort_micro
+       count(CASE WHEN s.eligible AND f.model_end = 'micro' THEN 1 END) AS cohort_micro
 FROM cluster_list l
 CROSS JOIN growth_measure m
 LEFT JOIN growth_status s ON s.cluster_id = l.cluster_id AND s.measure = m.measure

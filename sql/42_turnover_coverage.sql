@@ -21,8 +21,7 @@ SELECT s.cluster_id,
        f.value_added_end
 FROM growth_status s
 JOIN base_end_figures f ON f.enterprise_number = s.enterprise_number
-WHERE s.measure = 'turnover' AND f.filed_end AND s.known
-  AND coalesce(s.exclusion_reason, '') NOT IN ('not_a_company', 'outside_population')
+WHERE s.measure = 'turnover' AND f.filed_end AND s.eligible
 UNION ALL
 SELECT '(Flanders)',
        f.turnover_base IS NOT NULL AND f.turnover_end IS NOT NULL,

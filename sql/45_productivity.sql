@@ -12,22 +12,19 @@ SELECT enterprise_number, filed_base, filed_end, value_added_base, value_added_e
 FROM base_end_figures;
 
 -- The sample: cohort companies with value added and FTE in both years. One reason per company
--- left out: the first that applies, in this order.
+-- left out: the first that applies, in this order (step 30's reasons first).
 CREATE TABLE productivity_status AS
 SELECT c.cluster_id,
        c.enterprise_number,
        c.in_register,
-       CASE
-         WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.known THEN 'not_in_register'
-         WHEN NOT c.in_population THEN 'outside_population'
+       coalesce(c.cohort_exclusion_reason, CASE
          WHEN g.filed_base IS NOT TRUE THEN 'no_filing_base_year'
          WHEN g.filed_end IS NOT TRUE THEN 'no_filing_end_year'
          WHEN g.value_added_base IS NULL THEN 'no_value_added_base_year'
          WHEN g.value_added_end IS NULL THEN 'no_value_added_end_year'
          WHEN g.fte_base IS NULL THEN 'no_fte_base_year'
          WHEN g.fte_end IS NULL THEN 'no_fte_end_year'
-       END AS exclusion_reason,
+       END) AS exclusion_reason,
        g.value_added_base,
        g.value_added_end,
        g.fte_base,

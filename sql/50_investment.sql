@@ -132,22 +132,20 @@ LEFT JOIN known k ON k.year = w.year
 GROUP BY w.year, n.flanders_firms;
 
 
--- Only members seated in Flanders count; one reason per excluded company.
+-- Only members seated in Flanders count; one reason per excluded company (step 30's reasons
+-- first).
 CREATE TABLE investment_status AS
 SELECT c.cluster_id,
        c.enterprise_number,
        c.in_register,
-       CASE
-         WHEN NOT c.is_company THEN 'not_a_company'
-         WHEN NOT c.known THEN 'not_in_register'
-         WHEN NOT c.in_population THEN 'outside_population'
+       coalesce(c.cohort_exclusion_reason, CASE
          WHEN c.region = 'unknown' THEN 'seat_unknown'
          WHEN c.region <> 'Flanders' THEN 'seat_outside_flanders'
          WHEN i.enterprise_number IS NULL THEN 'no_filing_in_window'
          -- figures in the window, but no year with known investment (only years filled from
          -- comparatives): not a company that invested nothing
          WHEN i.investment_years = 0 THEN 'investment_unknown_in_window'
-       END AS exclusion_reason,
+       END) AS exclusion_reason,
        i.filing_years,
        i.investment_years,
        i.investment_eur,

@@ -107,7 +107,7 @@ WITH growth_sample AS (
          'complement', 'complement', s.enterprise_number, s.value_end, f.fte_end, NULL, NULL
   FROM growth_status s
   LEFT JOIN base_end_figures f ON f.enterprise_number = s.enterprise_number
-  WHERE s.known AND s.exclusion_reason NOT IN ('not_a_company', 'outside_population')
+  WHERE s.eligible AND s.exclusion_reason IS NOT NULL
   UNION ALL
   -- and of the Flemish FTE coverage: benchmark companies with a known end-year FTE outside the
   -- Flemish sample of the measure

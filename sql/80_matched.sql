@@ -108,7 +108,7 @@ UNION ALL
 SELECT c.cluster_id, 'pre', m.measure, c.enterprise_number
 FROM cohort_company c
 CROSS JOIN growth_measure m
-WHERE c.known AND c.in_population AND c.is_company;
+WHERE c.cohort_exclusion_reason IS NULL;
 
 -- Per cluster, measure and period: the members' base value in all cells and in matched cells,
 -- their matched growth, and the control growth weighted by the members' base value per cell

@@ -95,6 +95,7 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
             "filer",
             "filing_place",
             "input_rows",
+            "input_warnings",
             "method_counts",
             "nace_concordance",
             "output_nace_concordance",
