@@ -24,7 +24,12 @@ fn main() {
 
     let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let mut generated = String::new();
-    for (constant, folder, extension) in [("SQL_FILES", "sql", "sql"), ("SCHEMA_FILES", "schemas", "json")] {
+    for (constant, folder, extension) in [
+        ("SQL_FILES", "sql", "sql"),
+        ("SCHEMA_FILES", "schemas", "json"),
+        ("STAGED_SCHEMA_FILES", "schemas/staged", "json"),
+        ("RUNNER_SCHEMA_FILES", "schemas/runner", "json"),
+    ] {
         println!("cargo:rerun-if-changed={folder}");
         let mut files: Vec<String> = std::fs::read_dir(root.join(folder))
             .expect("the folder exists")

@@ -4,6 +4,10 @@
 //! The same cases run on DataFusion (what cpi uses) and on DuckDB (through the Python package
 //! the test command installs), so a step that stops being portable SQL fails here.
 //!
+//! A case seeds a staged table (schemas/staged/) with `SEED <table> (<columns>) VALUES ...`, typed
+//! by its declaration; a `CREATE TABLE` of a staged table must hold declared columns of their
+//! declared types.
+//!
 //! Also here: the front matter of every step (reads, creates, drops, publishes) against its
 //! statements as DataFusion's parser sees them.
 
@@ -33,6 +37,53 @@ fn is_query(sql: &str) -> bool {
     match DFParser::parse_sql(sql).ok().and_then(|s| s.into_iter().next()) {
         Some(DFStatement::Statement(s)) => matches!(*s, Statement::Query(_)),
         _ => false,
+    }
+}
+
+/// `SEED <table> (<columns>) [VALUES ...]`: rows of a staged table, typed by its declaration in
+/// schemas/staged/ (only the columns the case needs, each declared): the table made with those
+/// columns of their declared types (in the engine's names, `duckdb` or not), then the rows if any.
+fn seed(sql: &str, duckdb: bool) -> Option<Result<Vec<String>, Failure>> {
+    let rest = sql.trim().strip_prefix("SEED ")?;
+    Some((|| {
+        let (table, rest) = rest.split_once('(').ok_or_else(|| Failure(format!("SEED without columns: {sql}")))?;
+        let (columns, values) = rest.split_once(')').ok_or_else(|| Failure(format!("SEED without columns: {sql}")))?;
+        let table = table.trim();
+        let relation = cpi::catalogue::staged().unwrap().iter().find(|t| t.table == table).ok_or_else(|| Failure(format!("SEED {table}: not a staged table of schemas/staged/")))?;
+        let mut typed = vec![];
+        for column in columns.split(',').map(str::trim) {
+            let (_, t) = relation.columns.iter().find(|(n, _)| n == column).ok_or_else(|| Failure(format!("SEED {table}: {column} is not declared in {}", relation.declared_in)))?;
+            let name = match t {
+                DataType::Utf8 => "VARCHAR".to_string(),
+                DataType::Int32 => "INT".to_string(),
+                DataType::Int64 => "BIGINT".to_string(),
+                DataType::UInt64 if duckdb => "UBIGINT".to_string(),
+                DataType::UInt64 => "BIGINT UNSIGNED".to_string(),
+                DataType::Float64 => "DOUBLE".to_string(),
+                DataType::Boolean => "BOOLEAN".to_string(),
+                DataType::Date32 => "DATE".to_string(),
+                DataType::Decimal128(p, s) => format!("DECIMAL({p}, {s})"),
+                other => return Err(Failure(format!("SEED {table}: no SQL type for {other}"))),
+            };
+            typed.push(format!("{column} {name}"));
+        }
+        let create = format!("CREATE TABLE {table} ({})", typed.join(", "));
+        Ok(match values.trim() {
+            "" => vec![create],
+            values => vec![create, format!("INSERT INTO {table} ({columns}) {values}")],
+        })
+    })())
+}
+
+/// The table a `CREATE TABLE` statement makes.
+fn created_table(sql: &str) -> Option<String> {
+    use datafusion::sql::sqlparser::ast::Statement;
+    match DFParser::parse_sql(sql).ok()?.into_iter().next()? {
+        DFStatement::Statement(s) => match *s {
+            Statement::CreateTable(t) => Some(t.name.to_string()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -103,6 +154,12 @@ impl sqllogictest::DB for DataFusion {
 
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Failure> {
         let ctx = self.ctx.clone();
+        if let Some(statements) = seed(sql, false) {
+            for statement in statements? {
+                self.run(&statement)?;
+            }
+            return Ok(DBOutput::StatementComplete(0));
+        }
         if let Some(file) = step_file(sql) {
             let step = steps::all().unwrap().iter().find(|s| s.file == file).ok_or_else(|| Failure(format!("no step {file}")))?;
             self.rt.block_on(steps::run(&ctx, &[step], None)).map_err(|e| Failure(e.to_string()))?;
@@ -122,6 +179,12 @@ impl sqllogictest::DB for DataFusion {
             })
             .map_err(|e| Failure(e.to_string()))?;
         if !is_query(sql) {
+            // A seed of a staged table holds some of its declared columns, each of its declared
+            // type: a case cannot test a step on a shape stage 1 never hands over.
+            if let Some(relation) = created_table(sql).and_then(|name| cpi::catalogue::staged().unwrap().iter().find(|t| t.table == name)) {
+                let schema = self.rt.block_on(ctx.table_provider(relation.table.as_str())).map_err(|e| Failure(e.to_string()))?.schema();
+                relation.check_subset(&schema).map_err(|e| Failure(format!("a seed of a staged table: {e}")))?;
+            }
             return Ok(DBOutput::StatementComplete(0));
         }
         let rows = rows_of(&batches);
@@ -179,6 +242,12 @@ impl sqllogictest::DB for DuckDb {
     type ColumnType = DefaultColumnType;
 
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, Failure> {
+        if let Some(statements) = seed(sql, true) {
+            for statement in statements? {
+                self.run(&statement)?;
+            }
+            return Ok(DBOutput::StatementComplete(0));
+        }
         if let Some(file) = step_file(sql) {
             let step = steps::all().unwrap().iter().find(|s| s.file == file).ok_or_else(|| Failure(format!("no step {file}")))?;
             self.ask(serde_json::json!({ "script": step.sql }))?;
@@ -232,6 +301,31 @@ fn cases_pass_on_datafusion() {
     });
 }
 
+/// Seeds of staged tables are checked against schemas/staged/: a column of another type or an
+/// undeclared column fails, on `CREATE TABLE` and on `SEED`; `SEED` types the columns it names.
+#[test]
+fn seeds_of_staged_tables_follow_the_catalogue() {
+    use sqllogictest::DB;
+    let mut db = DataFusion { ctx: cpi::Pipeline::new(cpi::config::Settings::defaults().unwrap()).unwrap().empty_session(), rt: tokio::runtime::Runtime::new().unwrap() };
+    let mut error = |sql: &str| db.run(sql).err().map(|e| e.to_string()).unwrap_or_else(|| panic!("{sql} passed"));
+    let err = error("CREATE TABLE input_files (file_order BIGINT, file VARCHAR)");
+    assert!(err.contains("file_order is Int64, declared Int32"), "{err}");
+    let err = error("CREATE TABLE input_rejects (line BIGINT)");
+    assert!(err.contains("line is Int64, declared UInt64"), "{err}");
+    let err = error("SEED input_counts (name, count) VALUES ('a', 1)");
+    assert!(err.contains("count is not declared in schemas/staged/input_counts.json"), "{err}");
+    assert!(error("SEED growth_status (cluster_id) VALUES ('C1')").contains("not a staged table"));
+    // (a table of the case's own is not checked)
+    assert!(db.run("CREATE TABLE growth_status (cluster_id BIGINT)").is_ok());
+    // (the refused CREATE TABLE above made its table)
+    assert!(db.run("DROP TABLE input_rejects").is_ok());
+    assert!(db.run("SEED input_rejects (raw_value, line) VALUES ('x', 7)").is_ok());
+    let schema = db.rt.block_on(db.ctx.table_provider("input_rejects")).unwrap().schema();
+    let types: Vec<(String, DataType)> = schema.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect();
+    assert_eq!(types[1], ("line".to_string(), DataType::UInt64));
+    assert_eq!(types[0].0, "raw_value");
+}
+
 #[test]
 fn cases_pass_on_duckdb() {
     run_all(DuckDb::start);
@@ -242,9 +336,8 @@ fn cases_pass_on_duckdb() {
 #[test]
 fn front_matter_matches_the_statements() {
     let all = steps::all().unwrap();
-    let mut available: BTreeSet<String> = cpi::stage::INPUT_TABLES.iter().chain(cpi::settings_tables::NAMES.iter()).map(|s| s.to_string()).collect();
-    available.insert("reference_year".into());
-    available.insert(cpi::settings_tables::EARLIER_CELLS.into());
+    // (the staged tables: of the inputs, the settings, and the runner's per-year tables)
+    let mut available: BTreeSet<String> = cpi::catalogue::staged().unwrap().iter().map(|t| t.table.clone()).collect();
     let mut seen_per_year = false;
     let mut problems = vec![];
     for step in all {

@@ -303,12 +303,13 @@ async fn run_command() -> ExitCode {
             let rows: u64 = record.tables.iter().map(|f| f.rows).sum();
             tracing::info!(output = %output, rows, snapshot = %record.kbo.snapshot_date, common_key = %record.common.key, "staged copy written");
         }),
-        Command::Explain { sql_only: true, .. } => {
-            for (file, sql) in cpi::steps::SQL_FILES {
-                out(&format!("-- ===== {file} =====\n{sql}\n"));
+        // (each step as it runs: with the views the catalogue writes, so another engine runs
+        // exactly these statements)
+        Command::Explain { sql_only: true, .. } => cpi::steps::all().map(|steps| {
+            for step in steps {
+                out(&format!("-- ===== {} =====\n{}\n", step.file, step.sql));
             }
-            Ok(())
-        }
+        }),
         Command::Explain { input, year, config, .. } => {
             let year = year.expect("clap requires --year without --sql-only");
             cpi::explain(&input, year, config.as_deref()).await.map(|text| out(&text))

@@ -1,6 +1,16 @@
-//! The one catalogue of outputs: every `schemas/*.json` of kind `output` names its file, the
-//! view of sql/ that fills it, and its columns with their types, in order. The writer, `cpi
-//! verify` and the Python checks in ci/ all read this list; nothing lists the outputs again.
+//! The one catalogue of the relations that cross a boundary, each declared once with its columns
+//! and their types, in order:
+//! - outputs: every `schemas/*.json` of kind `output` names its file and the view of sql/ that
+//!   fills it. The writer, `cpi verify` and the Python checks in ci/ all read this list;
+//! - staged tables: every `schemas/staged/*.json` (kind `staged`) is a table stage 1 hands to
+//!   stage 2, made from the inputs (`origin: inputs`), the settings (`settings`) or by the runner
+//!   for a per-year session (`runner`). Every registration is checked against it (stage.rs), and
+//!   the staged copy's format is a hash of the entries (staged_copy.rs);
+//! - runner relations: every `schemas/runner/*.json` (kind `runner`) is a relation of sql/ that
+//!   the Rust around it reads (manifest counts, warnings, the summary), checked when collected.
+//!
+//! Nothing lists these relations again. The catalogue is data: it holds the declarations and
+//! compares a schema with them, and runs nothing.
 
 use std::sync::OnceLock;
 
@@ -11,8 +21,8 @@ use datafusion::arrow::compute::{cast_with_options, CastOptions};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::Deserialize;
 
+use crate::embedded::{RUNNER_SCHEMA_FILES, SCHEMA_FILES, STAGED_SCHEMA_FILES};
 use crate::error::{CpiError, Result};
-use crate::steps::SCHEMA_FILES;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TableSchema {
@@ -32,6 +42,17 @@ pub struct TableSchema {
     #[serde(default = "published_by_default")]
     pub public: bool,
     pub description: String,
+    /// Outputs whose two views the catalogue writes (see [`Derived`]).
+    #[serde(default)]
+    pub derived: Option<Derived>,
+    /// Staged tables: where the rows come from (`inputs`, `settings` or `runner`).
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// Staged tables read as published (the KBO files): the columns of this input table, each
+    /// of type string.
+    #[serde(default)]
+    pub columns_of: Option<String>,
+    #[serde(default)]
     pub columns: Vec<Column>,
 }
 
@@ -44,6 +65,30 @@ pub struct Column {
     pub name: String,
     #[serde(rename = "type")]
     pub type_name: String,
+    /// A derived output's column is published only where these conditions (named in the
+    /// table's `derived.conditions`) all hold; else NULL. Empty: always published.
+    #[serde(default)]
+    pub shown_when: Vec<String>,
+}
+
+/// An output whose confidential view and published view the catalogue writes, so that each
+/// column is typed once and masked once, from its declaration:
+/// - the confidential view: every declared column of `cells`, cast to its declared type, in
+///   the declared order, sorted by `order_by`;
+/// - the published view: the confidential view with each column whose `shown_when` conditions
+///   do not all hold set to NULL, in the same order.
+///
+/// The views are inserted into the sql/ step that declares them, where it says
+/// `-- @catalogue views` (steps.rs), so every engine runs plain SQL (`cpi explain --sql-only`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Derived {
+    /// The relation of sql/ that holds the output's columns (and possibly more).
+    pub cells: String,
+    /// The rows' order: an ORDER BY list over the output's columns.
+    pub order_by: String,
+    /// Named conditions, SQL over a row of the confidential view (scalar subqueries allowed).
+    #[serde(default)]
+    pub conditions: std::collections::BTreeMap<String, String>,
 }
 
 /// An output table as the catalogue declares it.
@@ -56,6 +101,8 @@ pub struct Output {
     /// Whether `view` goes to the published folder (else only to `--confidential`).
     pub public: bool,
     pub columns: Vec<(String, DataType)>,
+    /// The SQL of the two views, when the catalogue writes them ([`Derived`]).
+    pub derived_sql: Option<String>,
 }
 
 /// Every output of the catalogue, in file-name order.
@@ -66,10 +113,164 @@ pub fn outputs() -> Result<&'static [Output]> {
 
 /// Every table schema in schemas/, by file.
 pub fn schemas() -> std::result::Result<Vec<(&'static str, TableSchema)>, String> {
-    SCHEMA_FILES
-        .iter()
-        .map(|(file, text)| serde_json::from_str(text).map(|s| (*file, s)).map_err(|e| format!("schemas/{file}: {e}")))
-        .collect()
+    parse("schemas", SCHEMA_FILES)
+}
+
+fn parse(folder: &str, files: &'static [(&'static str, &'static str)]) -> std::result::Result<Vec<(&'static str, TableSchema)>, String> {
+    files.iter().map(|(file, text)| serde_json::from_str(text).map(|s| (*file, s)).map_err(|e| format!("{folder}/{file}: {e}"))).collect()
+}
+
+/// Where a staged table's rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A reader of the published inputs (stage.rs, inputs/).
+    Inputs,
+    /// The settings (settings_tables.rs).
+    Settings,
+    /// The runner, for one reference year's session (pipeline.rs).
+    Runner,
+}
+
+/// A relation that crosses a boundary between stage 1, the sql/ steps and the Rust around them,
+/// with its declared columns.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub table: String,
+    /// Staged tables only.
+    pub origin: Option<Origin>,
+    pub columns: Vec<(String, DataType)>,
+    /// Where it is declared (for messages).
+    pub declared_in: String,
+}
+
+/// Every staged table of `schemas/staged/`, in name order.
+pub fn staged() -> Result<&'static [Relation]> {
+    static STAGED: OnceLock<std::result::Result<Vec<Relation>, String>> = OnceLock::new();
+    STAGED.get_or_init(|| relations("schemas/staged", STAGED_SCHEMA_FILES, "staged")).as_deref().map_err(|e| CpiError::Internal(e.clone()))
+}
+
+/// The names of the staged tables of one origin, in name order.
+pub fn staged_names(origin: Origin) -> Result<Vec<&'static str>> {
+    Ok(staged()?.iter().filter(|t| t.origin == Some(origin)).map(|t| t.table.as_str()).collect())
+}
+
+/// Every relation of `schemas/runner/` that Rust reads back, in name order.
+pub fn runner() -> Result<&'static [Relation]> {
+    static RUNNER: OnceLock<std::result::Result<Vec<Relation>, String>> = OnceLock::new();
+    RUNNER.get_or_init(|| relations("schemas/runner", RUNNER_SCHEMA_FILES, "runner")).as_deref().map_err(|e| CpiError::Internal(e.clone()))
+}
+
+fn relations(folder: &str, files: &'static [(&'static str, &'static str)], kind: &str) -> std::result::Result<Vec<Relation>, String> {
+    let inputs = schemas()?;
+    let mut out = vec![];
+    for (file, schema) in parse(folder, files)? {
+        let at = format!("{folder}/{file}");
+        if schema.kind != kind || format!("{}.json", schema.table) != file {
+            return Err(format!("{at}: expected kind {kind:?} and a file named after its table"));
+        }
+        let origin = match (kind, schema.origin.as_deref()) {
+            ("runner", None) => None,
+            ("staged", Some("inputs")) => Some(Origin::Inputs),
+            ("staged", Some("settings")) => Some(Origin::Settings),
+            ("staged", Some("runner")) => Some(Origin::Runner),
+            (_, other) => return Err(format!("{at}: origin {other:?} (a staged table's is inputs, settings or runner; a runner relation has none)")),
+        };
+        let columns = match &schema.columns_of {
+            // (a table read as published: the input's columns, all text)
+            Some(input) => {
+                let (_, declared) = inputs.iter().find(|(_, s)| &s.table == input && s.kind == "input").ok_or_else(|| format!("{at}: columns_of {input:?} names no input table"))?;
+                declared.columns.iter().map(|c| (c.name.clone(), DataType::Utf8)).collect()
+            }
+            None => schema
+                .columns
+                .iter()
+                .map(|c| arrow_type(&c.type_name).map(|t| (c.name.clone(), t)).ok_or_else(|| format!("{at}: column {} has unknown type {:?}", c.name, c.type_name)))
+                .collect::<std::result::Result<Vec<_>, _>>()?,
+        };
+        if columns.is_empty() {
+            return Err(format!("{at}: no columns"));
+        }
+        out.push(Relation { table: schema.table, origin, columns, declared_in: at });
+    }
+    Ok(out)
+}
+
+impl Relation {
+    /// Whether `schema` has the declared columns, in order, of the declared types (nullability
+    /// aside); else an error naming both.
+    pub fn check(&self, schema: &Schema) -> Result<()> {
+        let fits = schema.fields().len() == self.columns.len() && schema.fields().iter().zip(&self.columns).all(|(f, (n, t))| f.name() == n && same_type(f.data_type(), t));
+        if fits {
+            return Ok(());
+        }
+        Err(CpiError::Internal(format!(
+            "{} does not match {}: it has [{}], the catalogue declares [{}]",
+            self.table,
+            self.declared_in,
+            schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", "),
+            self.columns.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>().join(", ")
+        )))
+    }
+}
+
+impl Relation {
+    /// Whether every column of `schema` is one of the declared columns, of its declared type (a
+    /// test's seed of a staged table may hold only the columns its case needs); else an error
+    /// naming the columns at fault.
+    pub fn check_subset(&self, schema: &Schema) -> Result<()> {
+        let wrong: Vec<String> = schema
+            .fields()
+            .iter()
+            .filter(|f| !self.columns.iter().any(|(n, t)| n == f.name() && same_type(f.data_type(), t)))
+            .map(|f| match self.columns.iter().find(|(n, _)| n == f.name()) {
+                Some((_, t)) => format!("{} is {}, declared {t}", f.name(), f.data_type()),
+                None => format!("{} is not declared", f.name()),
+            })
+            .collect();
+        if wrong.is_empty() {
+            return Ok(());
+        }
+        Err(CpiError::Internal(format!("{} does not match {}: {}", self.table, self.declared_in, wrong.join("; "))))
+    }
+}
+
+/// Whether a column of type `actual` has the `declared` type. (A string may come as Utf8View or
+/// LargeUtf8: SQL's VARCHAR is Utf8View in DataFusion.)
+fn same_type(actual: &DataType, declared: &DataType) -> bool {
+    actual == declared || (declared == &DataType::Utf8 && matches!(actual, DataType::Utf8View | DataType::LargeUtf8))
+}
+
+/// Checks a staged table against its entry; a table without one is an error (stage 2 reads
+/// nothing undeclared).
+pub fn check_staged(name: &str, schema: &Schema) -> Result<()> {
+    staged()?.iter().find(|t| t.table == name).ok_or_else(|| CpiError::Internal(format!("staged table {name} has no entry in schemas/staged/")))?.check(schema)
+}
+
+/// Checks a published relation against its `schemas/runner/` entry, when it has one.
+pub fn check_runner(name: &str, schema: &Schema) -> Result<()> {
+    match runner()?.iter().find(|t| t.table == name) {
+        Some(relation) => relation.check(schema),
+        None => Ok(()),
+    }
+}
+
+/// SHA-256 (16 hex digits) of the staged tables of the inputs and the settings as declared
+/// (names, columns and types, not their descriptions): a staged copy made under other
+/// declarations is refused (staged_copy.rs).
+pub fn staged_hash() -> Result<String> {
+    Ok(hash_of(staged()?))
+}
+
+fn hash_of(relations: &[Relation]) -> String {
+    let mut text = String::new();
+    for t in relations.iter().filter(|t| t.origin != Some(Origin::Runner)) {
+        text.push_str(&t.table);
+        for (n, ty) in &t.columns {
+            text.push_str(&format!(" {n}:{ty}"));
+        }
+        text.push('\n');
+    }
+    crate::lineage::sha256_hex(text.as_bytes())[..16].to_string()
 }
 
 fn read_outputs() -> std::result::Result<Vec<Output>, String> {
@@ -84,7 +285,12 @@ fn read_outputs() -> std::result::Result<Vec<Output>, String> {
             .iter()
             .map(|c| arrow_type(&c.type_name).map(|t| (c.name.clone(), t)).ok_or_else(|| format!("schemas/{file}: column {} has unknown type {:?}", c.name, c.type_name)))
             .collect::<std::result::Result<_, _>>()?;
+        let derived_sql = match &schema.derived {
+            Some(derived) => Some(derived_views(file, &schema, derived)?),
+            None => None,
+        };
         outputs.push(Output {
+            derived_sql,
             file: schema.file.clone().ok_or_else(|| missing("file"))?,
             view: schema.view.clone().ok_or_else(|| missing("view"))?,
             confidential_view: schema.confidential_view.clone(),
@@ -97,6 +303,55 @@ fn read_outputs() -> std::result::Result<Vec<Output>, String> {
     Ok(outputs)
 }
 
+/// The confidential and published views of a derived output (see [`Derived`]).
+fn derived_views(file: &str, schema: &TableSchema, derived: &Derived) -> std::result::Result<String, String> {
+    let at = format!("schemas/{file}");
+    let (view, confidential) = match (&schema.view, &schema.confidential_view) {
+        (Some(v), Some(c)) => (v, c),
+        _ => return Err(format!("{at}: a derived output needs a view and a confidential_view")),
+    };
+    let mut typed = vec![];
+    let mut shown = vec![];
+    for c in &schema.columns {
+        let sql_type = match c.type_name.as_str() {
+            "string" => "VARCHAR",
+            "int32" => "INT",
+            "int64" => "BIGINT",
+            "double" => "DOUBLE",
+            "bool" => "BOOLEAN",
+            "date32[day]" => "DATE",
+            other => return Err(format!("{at}: column {} of type {other:?} has no SQL type every engine reads", c.name)),
+        };
+        typed.push(format!("CAST({} AS {sql_type}) AS {}", c.name, c.name));
+        let mut conditions = vec![];
+        for name in &c.shown_when {
+            let condition = derived.conditions.get(name).ok_or_else(|| format!("{at}: column {} is shown when {name:?}, which derived.conditions does not define", c.name))?;
+            conditions.push(format!("({condition})"));
+        }
+        shown.push(match conditions.is_empty() {
+            true => c.name.clone(),
+            false => format!("CASE WHEN {} THEN {} END AS {}", conditions.join(" AND "), c.name, c.name),
+        });
+    }
+    let list = |columns: &[String]| columns.join(",\n       ");
+    Ok(format!(
+        "-- {table}: typed as schemas/{file} declares, from {cells}\n\
+         CREATE VIEW {confidential} AS\nSELECT {typed}\nFROM {cells}\nORDER BY {order};\n\n\
+         -- {table} as published: a column is NULL where its shown_when conditions do not all hold\n\
+         CREATE VIEW {view} AS\nSELECT {shown}\nFROM {confidential}\nORDER BY {order};\n",
+        table = schema.table,
+        cells = derived.cells,
+        order = derived.order_by,
+        typed = list(&typed),
+        shown = list(&shown),
+    ))
+}
+
+/// The SQL of every derived output's views, in file order (inserted into sql/ by steps.rs).
+pub fn derived_sql() -> Result<String> {
+    Ok(outputs()?.iter().filter_map(|o| o.derived_sql.clone()).collect::<Vec<_>>().join("\n"))
+}
+
 /// The Arrow type of a schemas/ type name (the names pyarrow prints).
 fn arrow_type(name: &str) -> Option<DataType> {
     Some(match name {
@@ -107,6 +362,7 @@ fn arrow_type(name: &str) -> Option<DataType> {
         "double" => DataType::Float64,
         "bool" => DataType::Boolean,
         "date32[day]" => DataType::Date32,
+        "decimal128(38, 4)" => DataType::Decimal128(38, 4),
         _ => return None,
     })
 }
@@ -149,5 +405,61 @@ impl Output {
             })
             .collect::<Result<Vec<_>>>()?;
         Ok((target, batches))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every staged table of the settings is declared, and every declaration is made: the names
+    /// settings_tables.rs gives its tables are exactly those of origin settings, and each table's
+    /// columns pass its entry.
+    #[test]
+    fn the_settings_tables_are_the_declared_ones() {
+        let tables = crate::settings_tables::tables(&crate::config::Settings::defaults().unwrap()).unwrap();
+        let mut made: Vec<&str> = tables.iter().map(|(name, _)| *name).collect();
+        made.sort();
+        assert_eq!(made, staged_names(Origin::Settings).unwrap());
+        for (name, batch) in &tables {
+            check_staged(name, &batch.schema()).unwrap();
+        }
+    }
+
+    /// A staged table is checked by name, order and type of its columns (a string may be a view
+    /// of strings); an undeclared table is refused.
+    #[test]
+    fn a_staged_table_must_match_its_declaration() {
+        let field = |n: &str, t: DataType| Field::new(n, t, true);
+        let declared = Schema::new(vec![field("file_order", DataType::Int32), field("file", DataType::Utf8), field("rows_read", DataType::Int64)]);
+        check_staged("input_files", &declared).unwrap();
+        check_staged("input_files", &Schema::new(vec![field("file_order", DataType::Int32), field("file", DataType::Utf8View), field("rows_read", DataType::Int64)])).unwrap();
+        let wider = Schema::new(vec![field("file_order", DataType::Int64), field("file", DataType::Utf8), field("rows_read", DataType::Int64)]);
+        let err = check_staged("input_files", &wider).unwrap_err().to_string();
+        assert!(err.contains("schemas/staged/input_files.json") && err.contains("file_order Int64") && err.contains("file_order Int32"), "{err}");
+        let reordered = Schema::new(vec![field("file", DataType::Utf8), field("file_order", DataType::Int32), field("rows_read", DataType::Int64)]);
+        assert!(check_staged("input_files", &reordered).is_err());
+        let err = check_staged("input_file", &declared).unwrap_err().to_string();
+        assert!(err.contains("input_file has no entry in schemas/staged/"), "{err}");
+        // (the KBO tables take the input schema's columns, as text)
+        let kbo = staged().unwrap().iter().find(|t| t.table == "kbo_code").unwrap();
+        assert_eq!(kbo.columns, ["category", "code", "language", "description"].map(|n| (n.to_string(), DataType::Utf8)));
+    }
+
+    /// The staged format hash changes with a column's type or name of a table of the inputs or
+    /// the settings (a copy holds those), not with the runner's per-year tables (never in a copy).
+    #[test]
+    fn the_staged_hash_is_of_the_declared_columns() {
+        let declared = staged().unwrap().to_vec();
+        let hash = hash_of(&declared);
+        assert_eq!((hash.len(), hash.clone()), (16, staged_hash().unwrap()));
+        let changed = |table: &str, change: &dyn Fn(&mut (String, DataType))| {
+            let mut relations = declared.clone();
+            change(&mut relations.iter_mut().find(|t| t.table == table).unwrap().columns[0]);
+            hash_of(&relations)
+        };
+        assert_ne!(changed("accounts", &|c| c.1 = DataType::Utf8View), hash);
+        assert_ne!(changed("settings", &|c| c.0.push('s')), hash);
+        assert_eq!(changed("reference_year", &|c| c.1 = DataType::Int64), hash);
     }
 }

@@ -15,6 +15,7 @@
 pub mod args;
 pub mod catalogue;
 pub mod config;
+pub mod embedded;
 pub mod enterprise_number;
 pub mod error;
 pub mod guards;

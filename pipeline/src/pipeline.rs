@@ -175,7 +175,7 @@ impl Pipeline {
         let ctx = self.empty_session();
         staged.register(&ctx).await?;
         for (name, batch) in settings_tables::tables(&self.settings)? {
-            stage::register(&ctx, name, &Source::Memory(batch)).await?;
+            stage::register_staged(&ctx, name, &Source::Memory(batch)).await?;
         }
         Ok(ctx)
     }
@@ -259,6 +259,7 @@ impl Pipeline {
             ctx.register_table(name.as_str(), table.clone())?;
         }
         if let Some((schema, batches)) = earlier {
+            crate::catalogue::check_staged(settings_tables::EARLIER_CELLS, &schema)?;
             ctx.deregister_table(settings_tables::EARLIER_CELLS)?;
             ctx.register_table(settings_tables::EARLIER_CELLS, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
         }
@@ -337,8 +338,8 @@ impl Pipeline {
     /// A session with the staged tables, the settings tables and `reference_year`.
     async fn year_session(&self, staged: &Staged, year: i32) -> Result<SessionContext> {
         let ctx = self.session(staged).await?;
-        stage::register(&ctx, "reference_year", &Source::Memory(settings_tables::reference_year(&self.settings, year)?)).await?;
-        stage::register(&ctx, settings_tables::EARLIER_CELLS, &Source::Memory(settings_tables::no_earlier_cells())).await?;
+        stage::register_staged(&ctx, "reference_year", &Source::Memory(settings_tables::reference_year(&self.settings, year)?)).await?;
+        stage::register_staged(&ctx, settings_tables::EARLIER_CELLS, &Source::Memory(settings_tables::no_earlier_cells())).await?;
         Ok(ctx)
     }
 

@@ -19,23 +19,9 @@ use crate::inputs::csv_file::for_each_row;
 /// whose FTE is unknown (sql/20).
 pub const MEASURES: [&str; 6] = ["turnover", "fte", "tangible_investment", "intangible_investment", "value_added", "personnel_costs"];
 
-/// The settings tables, by the names the sql/ steps read them under.
-pub const NAMES: [&str; 12] = [
-    "settings",
-    "rubric_map",
-    "postcode_region",
-    "nace_division_section",
-    "size_class_of",
-    "age_class_of",
-    "province_change",
-    "nace_version_preference",
-    "activity_group_preference",
-    "data_version_preference",
-    "legal_form_class",
-    "population_class",
-];
 
-/// Every settings table (in the order of [`NAMES`]), checked.
+/// Every settings table, by the name the sql/ steps read it under (each declared in
+/// schemas/staged/ with origin settings), checked.
 pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
     let b = &settings.config.breakdowns;
     let changes = &b.province_changes;
@@ -45,22 +31,21 @@ pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
         ("province_before", Arc::new(StringArray::from_iter_values(changes.iter().map(|c| c.province_before.as_str()))) as ArrayRef),
         ("from_year", Arc::new(Int32Array::from_iter_values(changes.iter().map(|c| c.from_year))) as ArrayRef),
     ])?;
-    let batches = [
-        settings_row(settings)?,
-        rubric_map(settings)?,
-        postcode_region(settings)?,
-        nace_division_section(settings)?,
-        class_table("fte_floor", b.size_class_bounds)?,
-        class_table("age", b.age_class_bounds)?,
-        province_change,
-        preference("nace_version", &reg.nace_versions)?,
-        preference("activity_group", &reg.activity_groups)?,
+    Ok(vec![
+        ("settings", settings_row(settings)?),
+        ("rubric_map", rubric_map(settings)?),
+        ("postcode_region", postcode_region(settings)?),
+        ("nace_division_section", nace_division_section(settings)?),
+        ("size_class_of", class_table("fte_floor", b.size_class_bounds)?),
+        ("age_class_of", class_table("age", b.age_class_bounds)?),
+        ("province_change", province_change),
+        ("nace_version_preference", preference("nace_version", &reg.nace_versions)?),
+        ("activity_group_preference", preference("activity_group", &reg.activity_groups)?),
         // The most improved version first.
-        preference("data_version", &settings.config.accounts.data_versions.iter().rev().cloned().collect::<Vec<_>>())?,
-        legal_form_class(settings)?,
-        population_class(settings)?,
-    ];
-    Ok(NAMES.into_iter().zip(batches).collect())
+        ("data_version_preference", preference("data_version", &settings.config.accounts.data_versions.iter().rev().cloned().collect::<Vec<_>>())?),
+        ("legal_form_class", legal_form_class(settings)?),
+        ("population_class", population_class(settings)?),
+    ])
 }
 
 /// One-row `settings`: every scalar setting the steps read. The per-year parameters (`params`)

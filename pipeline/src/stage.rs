@@ -4,7 +4,7 @@
 //! files during a run on published inputs, or on a staged copy written by `cpi ingest` (local or
 //! on object storage).
 //!
-//! The tables (their columns are in schemas/staged_tables.md):
+//! The tables (each declared with its columns in schemas/staged/, checked by [`register_staged`]):
 //! - `kbo_enterprise`, `kbo_establishment`, `kbo_activity`, `kbo_address`, `kbo_code`: the
 //!   register as published, every column text (inputs/kbo.rs);
 //! - `accounts`, `account_filings`, `account_files`: the checked account rows (inputs/accounts.rs);
@@ -31,25 +31,6 @@ use crate::inputs::{account_rows, accounts, kbo, members, totals, InputLog};
 use crate::lineage::InputFile;
 use crate::storage::Location;
 use crate::{parallel, settings_tables};
-
-/// The stage-1 tables the sql/ steps may read, besides the settings tables.
-pub const INPUT_TABLES: [&str; 15] = [
-    "kbo_enterprise",
-    "kbo_establishment",
-    "kbo_activity",
-    "kbo_address",
-    "kbo_code",
-    "accounts",
-    "account_filings",
-    "account_files",
-    "clusters",
-    "members",
-    "official_totals",
-    "vat_turnover",
-    "input_rejects",
-    "input_files",
-    "input_counts",
-];
 
 /// Where a staged table's rows are.
 #[derive(Debug, Clone)]
@@ -171,7 +152,7 @@ impl Staged {
             copy.location.register_store(ctx)?;
         }
         for t in &self.tables {
-            register(ctx, &t.name, &t.source).await?;
+            register_staged(ctx, &t.name, &t.source).await?;
         }
         Ok(())
     }
@@ -215,6 +196,13 @@ pub async fn register(ctx: &SessionContext, name: &str, source: &Source) -> Resu
         }
     }
     Ok(())
+}
+
+/// Registers a staged table (of the inputs, the settings or the runner) and checks its columns
+/// against its entry in schemas/staged/: stage 2 reads nothing undeclared.
+pub async fn register_staged(ctx: &SessionContext, name: &str, source: &Source) -> Result<()> {
+    register(ctx, name, source).await?;
+    crate::catalogue::check_staged(name, ctx.table_provider(name).await?.schema().as_ref())
 }
 
 /// Reads and checks every published input of `input` (a local folder, or a downloaded copy of

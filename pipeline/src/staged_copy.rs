@@ -35,8 +35,15 @@ use crate::storage::Location;
 
 /// The file that marks a folder as a staged copy.
 pub const RECORD_FILE: &str = "staged.json";
-/// Bumped when the layout or a staged table's columns change: older copies are refused.
-pub const FORMAT: &str = "cpi-staged-7";
+/// Bumped when the copy's layout changes (its folders and record). A change of a staged table's
+/// columns changes the format by itself: [`format`].
+const LAYOUT: u32 = 8;
+
+/// The copy's format: its layout and a hash of the staged tables as schemas/staged/ declares
+/// them. A copy of another format is refused.
+pub fn format() -> Result<String> {
+    Ok(format!("cpi-staged-{LAYOUT}-{}", crate::catalogue::staged_hash()?))
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StagedRecord {
@@ -78,8 +85,9 @@ pub async fn open(location: Location, checks: &AccountChecks) -> Result<Staged> 
     let bytes = location.get(RECORD_FILE).await?;
     let record: StagedRecord =
         serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(&name, format!("not a staged copy's record: {e}")))?;
-    if record.format != FORMAT {
-        return Err(CpiError::bad_input(&name, format!("format {:?}, this cpi reads {FORMAT:?}: run cpi ingest again", record.format)));
+    let format = format()?;
+    if record.format != format {
+        return Err(CpiError::bad_input(&name, format!("format {:?}, this cpi reads {format:?}: run cpi ingest again", record.format)));
     }
     if &record.checks != checks {
         let show = |c: &AccountChecks| serde_json::to_string(c).unwrap_or_default();
@@ -153,7 +161,7 @@ pub fn write(
         common_files.push(StagedFile { table: name.clone(), path, rows });
     }
     let record = StagedRecord {
-        format: FORMAT.to_string(),
+        format: format()?,
         tool: format!("cpi {}", env!("CARGO_PKG_VERSION")),
         source: source.to_string(),
         kbo: staged.kbo.clone(),

@@ -24,10 +24,7 @@ use datafusion::sql::parser::{DFParser, Statement as DFStatement};
 
 use crate::error::{CpiError, Result};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
-pub use embedded::{SCHEMA_FILES, SQL_FILES};
+use crate::embedded::SQL_FILES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,7 +39,8 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub struct Step {
     pub file: &'static str,
-    pub sql: &'static str,
+    /// The file's statements, with the catalogue's views where it says [`CATALOGUE_VIEWS`].
+    pub sql: String,
     pub scope: Scope,
     pub reads: Vec<String>,
     pub creates: Vec<String>,
@@ -100,8 +98,17 @@ pub fn needed_for(targets: &[&str]) -> Result<Vec<&'static Step>> {
     Ok(steps.iter().zip(needed).filter(|(_, n)| *n).map(|(s, _)| s).collect())
 }
 
-fn parse_front_matter(file: &'static str, sql: &'static str) -> std::result::Result<Step, String> {
-    let mut step = Step { file, sql, scope: Scope::Common, reads: vec![], creates: vec![], drops: vec![], publishes: vec![] };
+/// The line of a step where the catalogue's derived output views go (catalogue::Derived).
+pub const CATALOGUE_VIEWS: &str = "-- @catalogue views";
+
+fn parse_front_matter(file: &'static str, text: &'static str) -> std::result::Result<Step, String> {
+    let sql = match text.matches(CATALOGUE_VIEWS).count() {
+        0 => text.to_string(),
+        1 => text.replace(CATALOGUE_VIEWS, &crate::catalogue::derived_sql().map_err(|e| e.to_string())?),
+        _ => return Err(format!("sql/{file}: {CATALOGUE_VIEWS} more than once")),
+    };
+    let sql = sql.as_str();
+    let mut step = Step { file, sql: String::new(), scope: Scope::Common, reads: vec![], creates: vec![], drops: vec![], publishes: vec![] };
     let mut scope = None;
     for line in sql.lines() {
         let Some((key, value)) = line.strip_prefix("-- ").and_then(|l| l.split_once(':')) else { break };
@@ -125,12 +132,13 @@ fn parse_front_matter(file: &'static str, sql: &'static str) -> std::result::Res
     if let Some(p) = step.publishes.iter().find(|p| !step.creates.contains(p)) {
         return Err(format!("sql/{file}: publishes {p}, which it does not create"));
     }
+    step.sql = sql.to_string();
     Ok(step)
 }
 
 /// The statements of a step, as DataFusion's parser reads them.
 pub fn statements(step: &Step) -> Result<Vec<DFStatement>> {
-    let parsed = DFParser::parse_sql(step.sql).map_err(|e| CpiError::Sql { file: step.file.to_string(), statement: 0, source: Box::new(e) })?;
+    let parsed = DFParser::parse_sql(&step.sql).map_err(|e| CpiError::Sql { file: step.file.to_string(), statement: 0, source: Box::new(e) })?;
     Ok(parsed.into_iter().collect())
 }
 
@@ -175,6 +183,8 @@ pub async fn collect(ctx: &SessionContext, name: &str) -> Result<(SchemaRef, Vec
     let sql_error = |e: datafusion::error::DataFusionError| CpiError::Sql { file: format!("{} (collecting {name})", step.file), statement: 0, source: Box::new(e) };
     let df = ctx.table(name).await.map_err(sql_error)?;
     let schema = df.schema().inner().clone();
+    // (a relation the Rust around the steps reads: its declared columns, before it is computed)
+    crate::catalogue::check_runner(name, &schema)?;
     let plan = df.logical_plan().clone();
     let session = ctx.clone();
     let batches = tokio::spawn(async move { session.execute_logical_plan(plan).await?.collect().await })

@@ -36,8 +36,7 @@ fn a_run_on_the_staged_copy_writes_the_same_outputs() {
         let record = ingest_with(&input, &copy, None).unwrap();
         let mut staged: Vec<&str> = record.tables.iter().map(|t| t.table.as_str()).collect();
         staged.sort();
-        let mut expected = cpi::stage::INPUT_TABLES.to_vec();
-        expected.sort();
+        let expected = cpi::catalogue::staged_names(cpi::catalogue::Origin::Inputs).unwrap();
         assert_eq!(staged, expected);
 
         let (_d1, original, m1) = common::run(&input, 2024);
@@ -115,6 +114,17 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
     // A staged copy is not staged again.
     let err = ingest_with(&copy, &dir.path().join("twice"), None).unwrap_err().to_string();
     assert!(err.contains("is a staged copy already"), "{err}");
+
+    // The format is the layout and a hash of the staged tables' declared columns: a copy recorded
+    // under the last hand-numbered format (before schemas/staged/) is refused, naming both.
+    let format = cpi::staged_copy::format().unwrap();
+    assert!(format.starts_with("cpi-staged-8-") && format.len() == "cpi-staged-8-".len() + 16, "{format}");
+    let record_file = again.join("staged.json");
+    let record = std::fs::read_to_string(&record_file).unwrap();
+    assert!(record.contains(&format!("\"format\": \"{format}\"")));
+    std::fs::write(&record_file, record.replace(&format, "cpi-staged-7")).unwrap();
+    let err = run_with(&again, None).unwrap_err().to_string();
+    assert!(err.contains("format \"cpi-staged-7\"") && err.contains(&format) && err.contains("run cpi ingest again"), "{err}");
 }
 
 #[test]
