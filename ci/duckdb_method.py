@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""The cpi method run by DuckDB: the sql/ files unchanged, on a staged copy made by `cpi ingest`
-(the checked input tables in tables/, the settings tables in settings/), with the reference
-year as a one-row table, as cpi does. Used by ci/benchmark.py as an independent cross-check of
-the indicator values (the same steps on another engine) and to time stage 2 on both engines.
+"""The cpi method run by DuckDB: the sql/ steps unchanged, as `cpi explain --sql-only` prints them
+(the sql/ files in name order, with the outputs' views the catalogue writes from schemas/), on a
+staged copy made by `cpi ingest` (the checked input tables in tables/, the settings tables in
+settings/), with the reference year as a one-row table, as cpi does. Used by ci/benchmark.py as
+an independent cross-check of the indicator values (the same steps on another engine) and to
+time stage 2 on both engines.
 
-Everything it needs comes from the copy and from the front matter of the sql/ files (which
-steps run once, which per year): no table or parameter is listed here.
+Everything it needs comes from the copy, the steps and the catalogue (the runner's per-year
+tables are declared in schemas/staged/): no table or parameter is listed here.
 
-usage: duckdb_method.py STAGED_COPY YEAR OUTPUT_JSON [--threads N]
+usage: duckdb_method.py STAGED_COPY YEAR OUTPUT_JSON METHOD_SQL [--threads N]
 """
 import json
 import pathlib
@@ -31,13 +33,18 @@ def register(con: duckdb.DuckDBPyConnection, copy: pathlib.Path, year: int) -> N
         path = copy / t["path"]
         files = f"{path}/*.parquet" if path.is_dir() else str(path)
         con.execute(f"CREATE VIEW {t['table']} AS SELECT * FROM read_parquet('{files}')")
-    con.execute(f"CREATE TABLE reference_year AS SELECT CAST({year} AS INT) AS reference_year")
-    # one reference year: no earlier year hands cells to step 75's audit (cpi's runner, pipeline.rs)
-    con.execute("CREATE TABLE disclosure_earlier_cells (measure VARCHAR, calendar_year INT, cell VARCHAR, enterprise_number VARCHAR, magnitude DOUBLE)")
+    # the runner's per-year tables as schemas/staged/ declares them: the reference year, and no
+    # cells handed over by an earlier year to step 75's audit (one reference year here)
+    sql_type = {"int32": "INT", "string": "VARCHAR", "double": "DOUBLE"}
+    for name in ("reference_year", "disclosure_earlier_cells"):
+        entry = json.loads((ROOT / "schemas/staged" / f"{name}.json").read_text())
+        columns = ", ".join(f"{c['name']} {sql_type[c['type']]}" for c in entry["columns"])
+        con.execute(f"CREATE TABLE {name} ({columns})")
+    con.execute(f"INSERT INTO reference_year VALUES ({year})")
 
 
 def main() -> None:
-    copy, year, out = pathlib.Path(sys.argv[1]).resolve(), int(sys.argv[2]), pathlib.Path(sys.argv[3])
+    copy, year, out, method = pathlib.Path(sys.argv[1]).resolve(), int(sys.argv[2]), pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4])
     threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
     con = duckdb.connect()
     if threads:
@@ -45,8 +52,7 @@ def main() -> None:
     started = time.monotonic()
     register(con, copy, year)
     # The steps in name order (common ones first, as their front matter says), as cpi runs them.
-    for step in sorted((ROOT / "sql").glob("*.sql")):
-        con.execute(step.read_text())
+    con.execute(method.read_text())
     results = {}
     for table in outputs():
         rel = con.execute(f"SELECT * FROM {table['view']}")

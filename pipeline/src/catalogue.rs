@@ -446,6 +446,49 @@ mod tests {
         assert_eq!(kbo.columns, ["category", "code", "language", "description"].map(|n| (n.to_string(), DataType::Utf8)));
     }
 
+    fn derived_schema(columns: &str, conditions: &str) -> (TableSchema, Derived) {
+        let schema: TableSchema = serde_json::from_str(&format!(
+            r#"{{"table": "t", "kind": "output", "file": "t.parquet", "view": "output_t", "confidential_view": "output_t_confidential",
+                "description": "", "derived": {{"cells": "t_cells", "order_by": "k", "conditions": {{{conditions}}}}}, "columns": [{columns}]}}"#
+        ))
+        .unwrap();
+        let derived = schema.derived.clone().unwrap();
+        (schema, derived)
+    }
+
+    /// A derived output's two views: every declared column cast to its type from the cells, in
+    /// order, sorted; the published one masks a column where its conditions do not all hold.
+    #[test]
+    fn derived_views_type_once_and_mask_once() {
+        let (schema, derived) = derived_schema(
+            r#"{"name": "k", "type": "string"}, {"name": "n", "type": "int64"},
+               {"name": "x", "type": "double", "shown_when": ["members"]}, {"name": "gap", "type": "double", "shown_when": ["members", "flanders"]}"#,
+            r#""members": "reason IS NULL", "flanders": "f IS NULL", "unused": "false""#,
+        );
+        let sql = derived_views("t.json", &schema, &derived).unwrap();
+        assert!(sql.contains("CREATE VIEW output_t_confidential AS\nSELECT CAST(k AS VARCHAR) AS k,\n       CAST(n AS BIGINT) AS n,\n       CAST(x AS DOUBLE) AS x,\n       CAST(gap AS DOUBLE) AS gap\nFROM t_cells\nORDER BY k;"), "{sql}");
+        assert!(sql.contains("CREATE VIEW output_t AS\nSELECT k,\n       n,\n       CASE WHEN (reason IS NULL) THEN x END AS x,\n       CASE WHEN (reason IS NULL) AND (f IS NULL) THEN gap END AS gap\nFROM output_t_confidential\nORDER BY k;"), "{sql}");
+        // a condition not defined, or a type not every engine reads, is refused
+        let (schema, derived) = derived_schema(r#"{"name": "x", "type": "double", "shown_when": ["member"]}"#, r#""members": "true""#);
+        assert!(derived_views("t.json", &schema, &derived).unwrap_err().contains("shown when \"member\", which derived.conditions does not define"));
+        let (schema, derived) = derived_schema(r#"{"name": "line", "type": "uint64"}"#, "");
+        assert!(derived_views("t.json", &schema, &derived).unwrap_err().contains("no SQL type"));
+    }
+
+    /// The shipped derived outputs name only conditions they define, and their views are where
+    /// step 90 says `@catalogue views`.
+    #[test]
+    fn the_shipped_derived_views_are_in_step_90() {
+        let derived: Vec<&Output> = outputs().unwrap().iter().filter(|o| o.derived_sql.is_some()).collect();
+        assert_eq!(derived.len(), 8);
+        let step = crate::steps::all().unwrap().iter().find(|s| s.file == "90_outputs.sql").unwrap();
+        for o in derived {
+            assert!(step.sql.contains(&format!("CREATE VIEW {} AS", o.view)), "{}", o.view);
+            assert!(step.sql.contains(&format!("CREATE VIEW {} AS", o.confidential_view.as_ref().unwrap())), "{}", o.view);
+        }
+        assert!(!step.sql.contains(crate::steps::CATALOGUE_VIEWS));
+    }
+
     /// The staged format hash changes with a column's type or name of a table of the inputs or
     /// the settings (a copy holds those), not with the runner's per-year tables (never in a copy).
     #[test]
