@@ -3,12 +3,11 @@
 -- creates: cluster_disclosure, benchmark_disclosure, complement_disclosure, value_added_beside_cpi7, growth_cells, cpi7_turnover_cells, cpi8_employment_cells, cpi6_investment_cells, productivity_cells, cpi_breakdowns_cells, member_flows_cells, uncertainty_cells, output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 -- publishes: output_cpi7_turnover, output_cpi8_employment, output_cpi7_turnover_confidential, output_cpi8_employment_confidential, output_cpi7_coverage_confidential, output_cpi7_coverage, output_cpi6_investment_confidential, output_cpi6_investment, output_productivity_confidential, output_productivity, output_indicators, output_cpi_breakdowns_confidential, output_cpi_breakdowns, output_member_flows_confidential, output_member_flows, output_uncertainty_confidential, output_uncertainty, output_exclusions, output_exclusion_counts, output_warnings, run_summary
 --
--- Step 90: the outputs. This file computes what the outputs show; their column order, types,
--- row order and which columns a suppressed cell withholds are their declarations in schemas/,
--- from which the catalogue writes each output's confidential and published views (at
--- `@catalogue views` below). Money in euro and FTE as DOUBLE (converted from exact decimal
--- sums), growths as fractions. Every table is sorted on its key so that reruns write identical
--- files.
+-- Step 90: the outputs. This file computes what they show. Their column order and types, row
+-- order and the columns a suppressed cell withholds are their declarations in schemas/, from
+-- which the catalogue writes the confidential and published views (`@catalogue views` below).
+-- Money and FTE as DOUBLE (from exact decimal sums), growths as fractions; every table sorted
+-- on its key, so reruns write identical files.
 
 -- The disclosure status of each headline cell (step 75), under column names of their own so
 -- that the output views can join them without qualifying every column.
@@ -25,8 +24,7 @@ FROM disclosure_status
 WHERE dimension = 'total' AND cluster_id IN ('(Flanders)', '(rest of Flanders)')
 GROUP BY tbl;
 
--- The disclosure status of each coverage ratio's complement (step 75, dimension
--- 'complement'): the members' per cluster, and the Flemish benchmark's ('(Flanders)').
+-- The status of each coverage ratio's complement (step 75): per cluster and '(Flanders)'.
 CREATE VIEW complement_disclosure AS
 SELECT tbl AS complement_table, cluster_id AS complement_cluster_id, suppressed_reason AS complement_reason
 FROM disclosure_status
@@ -44,12 +42,10 @@ SELECT p.cluster_id AS va_cluster_id,
 FROM productivity_result p
 LEFT JOIN disclosure_status d ON d.tbl = 'productivity' AND d.dimension = 'total' AND d.cluster_id = p.cluster_id;
 
--- The outputs' rows and columns before the catalogue types, orders and masks them: each output
--- of schemas/ with a `derived` entry gets its confidential view (its declared columns of
--- `derived.cells`, each cast to its declared type) and its published view (a column NULL where
--- its `shown_when` conditions do not all hold), written where this file says so below
--- (pipeline/src/catalogue.rs). What is computed here is the method; how a cell is withheld is
--- step 75's status, and which columns it withholds is each column's declaration.
+-- The outputs' rows and columns before the catalogue types, orders and masks them (the
+-- `derived.cells` of schemas/; pipeline/src/catalogue.rs): what is computed here is the method;
+-- whether a cell is withheld is step 75's status, which columns it withholds each column's
+-- declaration (`shown_when`).
 
 -- CPI 7 and CPI 8: one relation for both, split by measure (CPI 7 has five columns more).
 CREATE VIEW growth_cells AS
@@ -146,9 +142,7 @@ FROM (SELECT *, CASE indicator WHEN 'CPI7' THEN 'cpi7' WHEN 'CPI8' THEN 'cpi8' E
 LEFT JOIN cluster_disclosure ON disclosure_table = u.tbl AND disclosure_cluster_id = u.cluster_id
 LEFT JOIN benchmark_disclosure ON benchmark_table = u.tbl;
 
--- CPI 7's coverage per kind of model is step 42's turnover_coverage as it is (schemas/
--- cpi7_coverage.json): the published form withholds the FTE and value-added shares where
--- step 42 says so (counts and their ratio stay).
+-- (CPI 7's coverage per kind of model is step 42's turnover_coverage as it is.)
 
 -- @catalogue views
 
