@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use cpi::steps::{self, Scope};
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement as DFStatement};
 use sqllogictest::{DBOutput, DefaultColumnType};
@@ -107,40 +107,19 @@ fn number(x: f64) -> String {
     if s == "-0" || s.is_empty() { "0".into() } else { s.to_string() }
 }
 
+/// The rows as the cases write them, from the library's one converter (cpi::rows, in column
+/// order): NULL, an empty text as (empty), integers as they are, other numbers by [`number`].
 fn rows_of(batches: &[RecordBatch]) -> Vec<Vec<String>> {
-    let mut rows = vec![];
-    for b in batches {
-        let columns: Vec<Box<dyn Fn(usize) -> String>> = b
-            .columns()
-            .iter()
-            .map(|c| -> Box<dyn Fn(usize) -> String> {
-                let c = c.clone();
-                match c.data_type() {
-                    DataType::Boolean => Box::new(move |r| if c.is_null(r) { "NULL".into() } else { c.as_boolean().value(r).to_string() }),
-                    t if t.is_integer() => {
-                        let c = datafusion::arrow::compute::cast(&c, &DataType::Int64).unwrap();
-                        Box::new(move |r| if c.is_null(r) { "NULL".into() } else { c.as_primitive::<Int64Type>().value(r).to_string() })
-                    }
-                    t if t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => {
-                        let c = datafusion::arrow::compute::cast(&c, &DataType::Float64).unwrap();
-                        Box::new(move |r| if c.is_null(r) { "NULL".into() } else { number(c.as_primitive::<Float64Type>().value(r)) })
-                    }
-                    _ => {
-                        let c = datafusion::arrow::compute::cast(&c, &DataType::Utf8).unwrap();
-                        Box::new(move |r| match c.is_null(r) {
-                            true => "NULL".into(),
-                            false if c.as_string::<i32>().value(r).is_empty() => "(empty)".into(),
-                            false => c.as_string::<i32>().value(r).to_string(),
-                        })
-                    }
-                }
-            })
-            .collect();
-        for r in 0..b.num_rows() {
-            rows.push(columns.iter().map(|f| f(r)).collect());
-        }
-    }
-    rows
+    use serde_json::Value;
+    let cell = |v: &Value| match v {
+        Value::Null => "NULL".to_string(),
+        Value::Number(n) if n.is_f64() => number(n.as_f64().unwrap()),
+        Value::Number(n) => n.to_string(),
+        Value::String(t) if t.is_empty() => "(empty)".to_string(),
+        Value::String(t) => t.clone(),
+        other => other.to_string(),
+    };
+    cpi::rows::values_of(batches).unwrap().iter().map(|row| row.iter().map(cell).collect()).collect()
 }
 
 struct DataFusion {

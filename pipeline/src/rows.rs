@@ -1,6 +1,7 @@
 //! Record batches as rows of named values (column name -> null, number or text): the one
-//! converter with which the report reads the published tables, the terminal summary the run's
-//! `run_summary` relation and the manifest the runner's relations, by column name.
+//! converter with which the report reads the published tables (those `cpi run` has just
+//! written, and a published folder's), the terminal summary the run's `run_summary` relation,
+//! the manifest the runner's relations by column name, and the sqllogictest cases their results.
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -16,16 +17,26 @@ pub type Row = Map<String, Value>;
 pub fn rows_of(batches: &[RecordBatch]) -> Result<Vec<Row>> {
     let mut rows = vec![];
     for batch in batches {
-        rows.extend(batch_rows(batch)?);
+        let names = batch.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+        rows.extend(batch_values(batch)?.into_iter().map(|values| names.iter().cloned().zip(values).collect::<Row>()));
+    }
+    Ok(rows)
+}
+
+/// The rows of record batches as values in column order (a result may name two columns alike).
+pub fn values_of(batches: &[RecordBatch]) -> Result<Vec<Vec<Value>>> {
+    let mut rows = vec![];
+    for batch in batches {
+        rows.extend(batch_values(batch)?);
     }
     Ok(rows)
 }
 
 /// The rows of one batch: integers as integers, other numbers as floats, anything else as text.
-fn batch_rows(batch: &RecordBatch) -> Result<Vec<Row>> {
-    let mut rows = vec![Row::new(); batch.num_rows()];
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        let values: Vec<Value> = match field.data_type() {
+fn batch_values(batch: &RecordBatch) -> Result<Vec<Vec<Value>>> {
+    let mut rows = vec![Vec::with_capacity(batch.num_columns()); batch.num_rows()];
+    for column in batch.columns() {
+        let values: Vec<Value> = match column.data_type() {
             t if t.is_integer() => {
                 let c = cast(column, &DataType::Int64)?;
                 let c = c.as_primitive::<Int64Type>();
@@ -43,7 +54,7 @@ fn batch_rows(batch: &RecordBatch) -> Result<Vec<Row>> {
             }
         };
         for (row, value) in rows.iter_mut().zip(values) {
-            row.insert(field.name().clone(), value);
+            row.push(value);
         }
     }
     Ok(rows)

@@ -136,10 +136,13 @@ async fn compute_and_write(
     ]);
     let mut outputs = vec![];
     let mut confidential_outputs = vec![];
+    // (the public tables' rows as written, for the report)
+    let mut public_rows = BTreeMap::new();
     for output in catalogue::outputs()? {
         if output.public {
             let (schema, batches) = take(&output.view)?;
             let (schema, batches) = output.conform(schema, batches)?;
+            public_rows.insert(output.file.trim_end_matches(".parquet").to_string(), crate::rows::rows_of(&batches)?);
             let file = encode(&output.file, &schema, &batches, &metadata)?;
             staging.put(&output.file, file.1).await?;
             tracing::info!(file = output.file, rows = file.0.rows, "output written");
@@ -204,9 +207,9 @@ async fn compute_and_write(
         spill_files: pipeline.spill_files(),
         report: None,
     };
-    // The report is built from the files just written, as `cpi report` builds it from a
-    // published folder: it can only show what the public tables hold.
-    let published = Published::read(staging, serde_json::to_value(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?).await?;
+    // The report is built from the public tables as written (the same conformed batches), as
+    // `cpi report` builds it from a published folder: it can only show what they hold.
+    let published = Published { manifest: serde_json::to_value(&manifest).map_err(|e| CpiError::Internal(e.to_string()))?, tables: public_rows };
     let html = crate::report::render(&published, opts.report_language)?;
     let report = ReportFile::of(&html, opts.report_language.code());
     staging.put(REPORT_FILE, html.into_bytes()).await?;
