@@ -69,6 +69,9 @@ pub struct Column {
     /// table's `derived.conditions`) all hold; else NULL. Empty: always published.
     #[serde(default)]
     pub shown_when: Vec<String>,
+    /// A staged table's column that may hold NULL (else never: a batch with one fails).
+    #[serde(default)]
+    pub nullable: bool,
 }
 
 /// An output whose confidential view and published view the catalogue writes, so that each
@@ -139,6 +142,8 @@ pub struct Relation {
     /// Staged tables only.
     pub origin: Option<Origin>,
     pub columns: Vec<(String, DataType)>,
+    /// Whether each column may hold NULL, in the order of `columns`.
+    pub nullable: Vec<bool>,
     /// Where it is declared (for messages).
     pub declared_in: String,
 }
@@ -175,22 +180,24 @@ fn relations(folder: &str, files: &'static [(&'static str, &'static str)], kind:
             ("staged", Some("runner")) => Some(Origin::Runner),
             (_, other) => return Err(format!("{at}: origin {other:?} (a staged table's is inputs, settings or runner; a runner relation has none)")),
         };
-        let columns = match &schema.columns_of {
-            // (a table read as published: the input's columns, all text)
+        let (columns, nullable): (Vec<_>, Vec<_>) = match &schema.columns_of {
+            // (a table read as published: the input's columns, all text, any of them empty)
             Some(input) => {
                 let (_, declared) = inputs.iter().find(|(_, s)| &s.table == input && s.kind == "input").ok_or_else(|| format!("{at}: columns_of {input:?} names no input table"))?;
-                declared.columns.iter().map(|c| (c.name.clone(), DataType::Utf8)).collect()
+                declared.columns.iter().map(|c| ((c.name.clone(), DataType::Utf8), true)).unzip()
             }
             None => schema
                 .columns
                 .iter()
-                .map(|c| arrow_type(&c.type_name).map(|t| (c.name.clone(), t)).ok_or_else(|| format!("{at}: column {} has unknown type {:?}", c.name, c.type_name)))
-                .collect::<std::result::Result<Vec<_>, _>>()?,
+                .map(|c| arrow_type(&c.type_name).map(|t| ((c.name.clone(), t), c.nullable)).ok_or_else(|| format!("{at}: column {} has unknown type {:?}", c.name, c.type_name)))
+                .collect::<std::result::Result<Vec<_>, _>>()?
+                .into_iter()
+                .unzip(),
         };
         if columns.is_empty() {
             return Err(format!("{at}: no columns"));
         }
-        out.push(Relation { table: schema.table, origin, columns, declared_in: at });
+        out.push(Relation { table: schema.table, origin, columns, nullable, declared_in: at });
     }
     Ok(out)
 }
@@ -240,10 +247,30 @@ fn same_type(actual: &DataType, declared: &DataType) -> bool {
     actual == declared || (declared == &DataType::Utf8 && matches!(actual, DataType::Utf8View | DataType::LargeUtf8))
 }
 
+impl Relation {
+    /// The Arrow schema of the declaration.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(self.columns.iter().zip(&self.nullable).map(|((n, t), null)| Field::new(n, t.clone(), *null)).collect::<Vec<_>>()))
+    }
+}
+
+/// A staged table's entry, by name.
+pub fn staged_table(name: &str) -> Result<&'static Relation> {
+    staged()?.iter().find(|t| t.table == name).ok_or_else(|| CpiError::Internal(format!("staged table {name} has no entry in schemas/staged/")))
+}
+
+/// A staged table's rows made from its columns in declared order: the readers name no column
+/// and no type, the declaration does (a column of another type or length, or a NULL where the
+/// declaration allows none, fails naming the table).
+pub fn staged_batch(name: &str, columns: Vec<datafusion::arrow::array::ArrayRef>) -> Result<RecordBatch> {
+    let table = staged_table(name)?;
+    RecordBatch::try_new(table.schema(), columns).map_err(|e| CpiError::Internal(format!("staged table {name} ({}): {e}", table.declared_in)))
+}
+
 /// Checks a staged table against its entry; a table without one is an error (stage 2 reads
 /// nothing undeclared).
 pub fn check_staged(name: &str, schema: &Schema) -> Result<()> {
-    staged()?.iter().find(|t| t.table == name).ok_or_else(|| CpiError::Internal(format!("staged table {name} has no entry in schemas/staged/")))?.check(schema)
+    staged_table(name)?.check(schema)
 }
 
 /// Checks a published relation against its `schemas/runner/` entry, when it has one.
@@ -265,8 +292,8 @@ fn hash_of(relations: &[Relation]) -> String {
     let mut text = String::new();
     for t in relations.iter().filter(|t| t.origin != Some(Origin::Runner)) {
         text.push_str(&t.table);
-        for (n, ty) in &t.columns {
-            text.push_str(&format!(" {n}:{ty}"));
+        for ((n, ty), null) in t.columns.iter().zip(&t.nullable) {
+            text.push_str(&format!(" {n}:{ty}{}", if *null { "?" } else { "" }));
         }
         text.push('\n');
     }
@@ -487,6 +514,24 @@ mod tests {
             assert!(step.sql.contains(&format!("CREATE VIEW {} AS", o.confidential_view.as_ref().unwrap())), "{}", o.view);
         }
         assert!(!step.sql.contains(crate::steps::CATALOGUE_VIEWS));
+    }
+
+    /// The readers hand over columns only: the names, types and nullability are the
+    /// declaration's, and a column that does not fit it fails naming the table.
+    #[test]
+    fn a_staged_batch_takes_its_schema_from_the_declaration() {
+        use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+        let name: ArrayRef = Arc::new(StringArray::from(vec!["a"]));
+        let batch = staged_batch("input_counts", vec![name.clone(), Arc::new(Int64Array::from(vec![1]))]).unwrap();
+        assert_eq!(batch.schema().field(1).name(), "value");
+        assert!(!batch.schema().field(1).is_nullable());
+        let err = staged_batch("input_counts", vec![name.clone(), Arc::new(Int64Array::from(vec![None]))]).unwrap_err().to_string();
+        assert!(err.contains("staged table input_counts (schemas/staged/input_counts.json)"), "{err}");
+        assert!(staged_batch("input_counts", vec![name.clone(), name]).is_err());
+        // a nullable column (declared "nullable": true) takes NULL
+        let member = |v: Option<&str>| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+        let dates = Arc::new(datafusion::arrow::array::Date32Array::from(vec![None])) as ArrayRef;
+        assert!(staged_batch("members", vec![member(Some("C")), member(Some("0200.000.142")), dates.clone(), dates, member(Some("company"))]).is_ok());
     }
 
     /// The staged format hash changes with a column's type or name of a table of the inputs or

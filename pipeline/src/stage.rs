@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::inputs::{account_rows, accounts, kbo, members, totals, InputLog};
 use crate::lineage::InputFile;
 use crate::storage::Location;
-use crate::{parallel, settings_tables};
+use crate::{catalogue, parallel, settings_tables};
 
 /// Where a staged table's rows are.
 #[derive(Debug, Clone)]
@@ -202,7 +202,7 @@ pub async fn register(ctx: &SessionContext, name: &str, source: &Source) -> Resu
 /// against its entry in schemas/staged/: stage 2 reads nothing undeclared.
 pub async fn register_staged(ctx: &SessionContext, name: &str, source: &Source) -> Result<()> {
     register(ctx, name, source).await?;
-    crate::catalogue::check_staged(name, ctx.table_provider(name).await?.schema().as_ref())
+    catalogue::check_staged(name, ctx.table_provider(name).await?.schema().as_ref())
 }
 
 /// Reads and checks every published input of `input` (a local folder, or a downloaded copy of
@@ -298,25 +298,14 @@ pub async fn from_inputs(input: &Location, settings: &Settings) -> Result<Staged
 
 /// `account_files(file_id, file)`: the names behind the accounts table's `file_id`.
 fn account_files_batch(files: &[String]) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_from_iter(vec![
-        ("file_id", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
-        ("file", Arc::new(StringArray::from(files.to_vec())) as ArrayRef),
-    ])?)
+    catalogue::staged_batch("account_files", vec![Arc::new(Int32Array::from_iter_values(0..files.len() as i32)), Arc::new(StringArray::from(files.to_vec()))])
 }
 
 /// `input_rejects(file, line, field, raw_value, reason)`: the rows the readers rejected.
 fn rejects_batch(rejects: &[crate::inputs::Reject]) -> Result<RecordBatch> {
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
     let text = |f: fn(&crate::inputs::Reject) -> &str| Arc::new(StringArray::from_iter_values(rejects.iter().map(f))) as ArrayRef;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("file", DataType::Utf8, false),
-        Field::new("line", DataType::UInt64, false),
-        Field::new("field", DataType::Utf8, false),
-        Field::new("raw_value", DataType::Utf8, false),
-        Field::new("reason", DataType::Utf8, false),
-    ]));
-    Ok(RecordBatch::try_new(
-        schema,
+    catalogue::staged_batch(
+        "input_rejects",
         vec![
             text(|r| &r.file),
             Arc::new(UInt64Array::from_iter_values(rejects.iter().map(|r| r.line))),
@@ -324,24 +313,27 @@ fn rejects_batch(rejects: &[crate::inputs::Reject]) -> Result<RecordBatch> {
             text(|r| &r.raw_value),
             text(|r| &r.reason),
         ],
-    )?)
+    )
 }
 
 /// `input_files(file_order, file, rows_read)`: every input file read, with its data rows.
 fn files_batch(files: &[(String, u64)]) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_from_iter(vec![
-        ("file_order", Arc::new(Int32Array::from_iter_values(0..files.len() as i32)) as ArrayRef),
-        ("file", Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.0.as_str()))) as ArrayRef),
-        ("rows_read", Arc::new(Int64Array::from_iter_values(files.iter().map(|f| f.1 as i64))) as ArrayRef),
-    ])?)
+    catalogue::staged_batch(
+        "input_files",
+        vec![
+            Arc::new(Int32Array::from_iter_values(0..files.len() as i32)),
+            Arc::new(StringArray::from_iter_values(files.iter().map(|f| f.0.as_str()))),
+            Arc::new(Int64Array::from_iter_values(files.iter().map(|f| f.1 as i64))),
+        ],
+    )
 }
 
 /// `input_counts(name, value)`: what the readers counted for the manifest besides rows.
 fn counts_batch(counts: &[(String, i64)]) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_from_iter(vec![
-        ("name", Arc::new(StringArray::from_iter_values(counts.iter().map(|c| c.0.as_str()))) as ArrayRef),
-        ("value", Arc::new(Int64Array::from_iter_values(counts.iter().map(|c| c.1))) as ArrayRef),
-    ])?)
+    catalogue::staged_batch(
+        "input_counts",
+        vec![Arc::new(StringArray::from_iter_values(counts.iter().map(|c| c.0.as_str()))), Arc::new(Int64Array::from_iter_values(counts.iter().map(|c| c.1)))],
+    )
 }
 
 /// Size and SHA-256 of every input file, so a run can be tied to exactly what it read. Files

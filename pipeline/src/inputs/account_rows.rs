@@ -11,7 +11,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     ArrayBuilder, ArrayRef, Date32Builder, Decimal128Builder, Int32Array, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, Encoding};
 use datafusion::parquet::schema::types::ColumnPath;
@@ -117,18 +117,12 @@ pub enum RowField {
 /// (company, reference number, version, dates) is in `account_filings`, by `block`: repeating
 /// those texts on each of 50 M rows cost a third of the reading time at F = 1.0 (Parquet
 /// dictionary-encodes each of them value by value), and no step reads them from here.
+/// Its columns are declared in schemas/staged/accounts.json: where the row came from (index
+/// into the list of account files, and its line) and the block of consecutive rows of one
+/// deposit it is in (see [`block_number`]): sql/ groups a deposit's rows on this one integer
+/// instead of three text columns.
 pub fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("rubric_code", DataType::Utf8, false),
-        Field::new("period", DataType::Utf8, false),
-        Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
-        // Where the row came from: index into the list of account files, and its line.
-        Field::new("file_id", DataType::Int32, false),
-        Field::new("line", DataType::Int64, false),
-        // The block of consecutive rows of one deposit the row is in (see [`block_number`]):
-        // sql/ groups a deposit's rows on this one integer instead of three text columns.
-        Field::new("block", DataType::Int64, false),
-    ]))
+    crate::catalogue::staged_table("accounts").expect("schemas/staged/accounts.json is compiled in").schema()
 }
 
 /// The number of a block of rows, from the file and the line of its first row:
@@ -140,24 +134,9 @@ pub fn block_number(file_id: i32, line: u64) -> i64 {
 
 /// `account_filings`: one row per block of consecutive rows of the same deposit (a deposit's
 /// rows normally come together, so this is one row per deposit; sql/20 removes repeats).
+/// (Its columns: schemas/staged/account_filings.json.)
 pub fn filings_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("enterprise_number", DataType::Utf8, false),
-        Field::new("reference_number", DataType::Utf8, false),
-        Field::new("deposit_date", DataType::Date32, false),
-        Field::new("exercise_start", DataType::Date32, false),
-        Field::new("exercise_end", DataType::Date32, false),
-        Field::new("exercise_months", DataType::Int32, false),
-        Field::new("model_type", DataType::Utf8, true),
-        Field::new("data_version", DataType::Utf8, false),
-        Field::new("filing_postcode", DataType::Utf8, true),
-        Field::new("filing_country", DataType::Utf8, true),
-        Field::new("legal_form", DataType::Utf8, true),
-        Field::new("activity_code", DataType::Utf8, true),
-        Field::new("file_id", DataType::Int32, false),
-        Field::new("line", DataType::Int64, false),
-        Field::new("block", DataType::Int64, false),
-    ]))
+    crate::catalogue::staged_table("account_filings").expect("schemas/staged/account_filings.json is compiled in").schema()
 }
 
 /// Length of an exercise in whole months: days from start to end inclusive divided by the

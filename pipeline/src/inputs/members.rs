@@ -17,7 +17,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Date32Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
 use super::csv_file::{days_since_epoch, for_each_row, parse_iso_date};
 use super::sheet::{self, Cell};
@@ -354,13 +353,6 @@ struct MemberRows {
 
 impl MemberRows {
     fn batch(self) -> Result<RecordBatch> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("cluster_id", DataType::Utf8, false),
-            Field::new("enterprise_number", DataType::Utf8, false),
-            Field::new("member_from", DataType::Date32, true),
-            Field::new("member_to", DataType::Date32, true),
-            Field::new("member_type", DataType::Utf8, false),
-        ]));
         let columns: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(self.cluster_id)),
             Arc::new(StringArray::from(self.enterprise_number)),
@@ -368,24 +360,18 @@ impl MemberRows {
             Arc::new(Date32Array::from(self.member_to)),
             Arc::new(StringArray::from(self.member_type)),
         ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        crate::catalogue::staged_batch("members", columns)
     }
 }
 
 fn clusters_batch(clusters: &BTreeMap<String, ClusterRow>) -> Result<RecordBatch> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("cluster_id", DataType::Utf8, false),
-        Field::new("cluster_name", DataType::Utf8, false),
-        Field::new("support_start", DataType::Date32, true),
-        Field::new("support_end", DataType::Date32, true),
-    ]));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(clusters.keys())),
         Arc::new(StringArray::from_iter_values(clusters.values().map(|c| c.name.as_str()))),
         Arc::new(Date32Array::from_iter(clusters.values().map(|c| c.support_start))),
         Arc::new(Date32Array::from_iter(clusters.values().map(|c| c.support_end))),
     ];
-    Ok(RecordBatch::try_new(schema, columns)?)
+    crate::catalogue::staged_batch("clusters", columns)
 }
 
 #[cfg(test)]

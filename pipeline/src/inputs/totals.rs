@@ -15,7 +15,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Decimal128Array, Int32Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
 use super::csv_file::{for_each_row, parse_amount, AMOUNT_PRECISION, AMOUNT_SCALE};
 use super::InputLog;
@@ -172,13 +171,6 @@ struct TotalRows {
 
 impl TotalRows {
     fn batch(self) -> Result<RecordBatch> {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("year", DataType::Int32, false),
-            Field::new("measure", DataType::Utf8, false),
-            Field::new("value", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
-            Field::new("unit", DataType::Utf8, true),
-            Field::new("source", DataType::Utf8, true),
-        ]));
         let columns: Vec<ArrayRef> = vec![
             Arc::new(Int32Array::from(self.year)),
             Arc::new(StringArray::from(self.measure)),
@@ -188,7 +180,7 @@ impl TotalRows {
             Arc::new(StringArray::from(self.unit)),
             Arc::new(StringArray::from(self.source)),
         ];
-        Ok(RecordBatch::try_new(schema, columns)?)
+        crate::catalogue::staged_batch("official_totals", columns)
     }
 }
 

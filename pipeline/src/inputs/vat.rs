@@ -10,23 +10,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Decimal128Array, Int32Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
 use super::csv_file::{for_each_row, parse_amount, AMOUNT_PRECISION, AMOUNT_SCALE};
 use super::InputLog;
 use crate::enterprise_number;
 use crate::error::Result;
 use crate::storage::Location;
-
-/// The staged table's columns.
-pub fn schema() -> Arc<Schema> {
-    Arc::new(Schema::new(vec![
-        Field::new("enterprise_number", DataType::Utf8, false),
-        Field::new("year", DataType::Int32, false),
-        Field::new("turnover_eur", DataType::Decimal128(AMOUNT_PRECISION, AMOUNT_SCALE), false),
-        Field::new("source", DataType::Utf8, false),
-    ]))
-}
 
 #[derive(Default)]
 struct VatRows {
@@ -62,7 +51,7 @@ impl VatRows {
             Arc::new(Decimal128Array::from(self.turnover).with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)?),
             Arc::new(StringArray::from(self.source)),
         ];
-        Ok(RecordBatch::try_new(schema(), columns)?)
+        crate::catalogue::staged_batch("vat_turnover", columns)
     }
 }
 
@@ -141,6 +130,6 @@ mod tests {
             ]
         );
         let batch = rows.batch().unwrap();
-        assert_eq!((batch.num_rows(), batch.schema()), (2, schema()));
+        assert_eq!((batch.num_rows(), batch.schema()), (2, crate::catalogue::staged_table("vat_turnover").unwrap().schema()));
     }
 }
