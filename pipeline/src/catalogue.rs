@@ -1,7 +1,9 @@
 //! The one catalogue of the relations that cross a boundary, each declared once with its columns
 //! and their types, in order:
 //! - outputs: every `schemas/*.json` of kind `output` names its file and the view of sql/ that
-//!   fills it. The writer, `cpi verify` and the Python checks in ci/ all read this list;
+//!   fills it. The writer, `cpi verify` and the Python checks in ci/ all read this list. A
+//!   derived output's two views are written from its declaration ([`Derived`]), with the
+//!   conditions of `schemas/disclosure_conditions.json` (kind `conditions`);
 //! - staged tables: every `schemas/staged/*.json` (kind `staged`) is a table stage 1 hands to
 //!   stage 2, made from the inputs (`origin: inputs`), the settings (`settings`) or by the runner
 //!   for a per-year session (`runner`). Every registration is checked against it (stage.rs), and
@@ -45,6 +47,9 @@ pub struct TableSchema {
     /// Outputs whose two views the catalogue writes (see [`Derived`]).
     #[serde(default)]
     pub derived: Option<Derived>,
+    /// The conditions file: name -> SQL condition (see [`Derived`]).
+    #[serde(default)]
+    pub conditions: std::collections::BTreeMap<String, String>,
     /// Staged tables: where the rows come from (`inputs`, `settings` or `runner`).
     #[serde(default)]
     pub origin: Option<String>,
@@ -65,8 +70,8 @@ pub struct Column {
     pub name: String,
     #[serde(rename = "type")]
     pub type_name: String,
-    /// A derived output's column is published only where these conditions (named in the
-    /// table's `derived.conditions`) all hold; else NULL. Empty: always published.
+    /// A derived output's column is published only where these conditions (of
+    /// schemas/disclosure_conditions.json) all hold; else NULL. Empty: always published.
     #[serde(default)]
     pub shown_when: Vec<String>,
     /// A staged table's column that may hold NULL (else never: a batch with one fails).
@@ -79,7 +84,8 @@ pub struct Column {
 /// - the confidential view: every declared column of `cells`, cast to its declared type, in
 ///   the declared order, sorted by `order_by`;
 /// - the published view: the confidential view with each column whose `shown_when` conditions
-///   do not all hold set to NULL, in the same order.
+///   do not all hold set to NULL, in the same order. The conditions are defined once for every
+///   output, in schemas/disclosure_conditions.json (kind `conditions`).
 ///
 /// The views are inserted into the sql/ step that declares them, where it says
 /// `-- @catalogue views` (steps.rs), so every engine runs plain SQL (`cpi explain --sql-only`).
@@ -89,9 +95,6 @@ pub struct Derived {
     pub cells: String,
     /// The rows' order: an ORDER BY list over the output's columns.
     pub order_by: String,
-    /// Named conditions, SQL over a row of the confidential view (scalar subqueries allowed).
-    #[serde(default)]
-    pub conditions: std::collections::BTreeMap<String, String>,
 }
 
 /// An output table as the catalogue declares it.
@@ -302,7 +305,12 @@ fn hash_of(relations: &[Relation]) -> String {
 
 fn read_outputs() -> std::result::Result<Vec<Output>, String> {
     let mut outputs = vec![];
-    for (file, schema) in schemas()? {
+    let schemas = schemas()?;
+    let conditions = match schemas.iter().filter(|(_, s)| s.kind == "conditions").collect::<Vec<_>>().as_slice() {
+        [(_, one)] => one.conditions.clone(),
+        other => return Err(format!("schemas/: {} files of kind conditions, expected one", other.len())),
+    };
+    for (file, schema) in schemas {
         if schema.kind != "output" {
             continue;
         }
@@ -313,7 +321,7 @@ fn read_outputs() -> std::result::Result<Vec<Output>, String> {
             .map(|c| arrow_type(&c.type_name).map(|t| (c.name.clone(), t)).ok_or_else(|| format!("schemas/{file}: column {} has unknown type {:?}", c.name, c.type_name)))
             .collect::<std::result::Result<_, _>>()?;
         let derived_sql = match &schema.derived {
-            Some(derived) => Some(derived_views(file, &schema, derived)?),
+            Some(derived) => Some(derived_views(file, &schema, derived, &conditions)?),
             None => None,
         };
         outputs.push(Output {
@@ -331,7 +339,7 @@ fn read_outputs() -> std::result::Result<Vec<Output>, String> {
 }
 
 /// The confidential and published views of a derived output (see [`Derived`]).
-fn derived_views(file: &str, schema: &TableSchema, derived: &Derived) -> std::result::Result<String, String> {
+fn derived_views(file: &str, schema: &TableSchema, derived: &Derived, conditions: &std::collections::BTreeMap<String, String>) -> std::result::Result<String, String> {
     let at = format!("schemas/{file}");
     let (view, confidential) = match (&schema.view, &schema.confidential_view) {
         (Some(v), Some(c)) => (v, c),
@@ -350,14 +358,14 @@ fn derived_views(file: &str, schema: &TableSchema, derived: &Derived) -> std::re
             other => return Err(format!("{at}: column {} of type {other:?} has no SQL type every engine reads", c.name)),
         };
         typed.push(format!("CAST({} AS {sql_type}) AS {}", c.name, c.name));
-        let mut conditions = vec![];
+        let mut holds = vec![];
         for name in &c.shown_when {
-            let condition = derived.conditions.get(name).ok_or_else(|| format!("{at}: column {} is shown when {name:?}, which derived.conditions does not define", c.name))?;
-            conditions.push(format!("({condition})"));
+            let condition = conditions.get(name).ok_or_else(|| format!("{at}: column {} is shown when {name:?}, which schemas/disclosure_conditions.json does not define", c.name))?;
+            holds.push(format!("({condition})"));
         }
-        shown.push(match conditions.is_empty() {
+        shown.push(match holds.is_empty() {
             true => c.name.clone(),
-            false => format!("CASE WHEN {} THEN {} END AS {}", conditions.join(" AND "), c.name, c.name),
+            false => format!("CASE WHEN {} THEN {} END AS {}", holds.join(" AND "), c.name, c.name),
         });
     }
     let list = |columns: &[String]| columns.join(",\n       ");
@@ -473,14 +481,18 @@ mod tests {
         assert_eq!(kbo.columns, ["category", "code", "language", "description"].map(|n| (n.to_string(), DataType::Utf8)));
     }
 
-    fn derived_schema(columns: &str, conditions: &str) -> (TableSchema, Derived) {
+    fn derived_schema(columns: &str) -> (TableSchema, Derived) {
         let schema: TableSchema = serde_json::from_str(&format!(
             r#"{{"table": "t", "kind": "output", "file": "t.parquet", "view": "output_t", "confidential_view": "output_t_confidential",
-                "description": "", "derived": {{"cells": "t_cells", "order_by": "k", "conditions": {{{conditions}}}}}, "columns": [{columns}]}}"#
+                "description": "", "derived": {{"cells": "t_cells", "order_by": "k"}}, "columns": [{columns}]}}"#
         ))
         .unwrap();
         let derived = schema.derived.clone().unwrap();
         (schema, derived)
+    }
+
+    fn conditions(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     /// A derived output's two views: every declared column cast to its type from the cells, in
@@ -490,16 +502,16 @@ mod tests {
         let (schema, derived) = derived_schema(
             r#"{"name": "k", "type": "string"}, {"name": "n", "type": "int64"},
                {"name": "x", "type": "double", "shown_when": ["members"]}, {"name": "gap", "type": "double", "shown_when": ["members", "flanders"]}"#,
-            r#""members": "reason IS NULL", "flanders": "f IS NULL", "unused": "false""#,
         );
-        let sql = derived_views("t.json", &schema, &derived).unwrap();
+        let defined = conditions(&[("members", "reason IS NULL"), ("flanders", "f IS NULL"), ("unused", "false")]);
+        let sql = derived_views("t.json", &schema, &derived, &defined).unwrap();
         assert!(sql.contains("CREATE VIEW output_t_confidential AS\nSELECT CAST(k AS VARCHAR) AS k,\n       CAST(n AS BIGINT) AS n,\n       CAST(x AS DOUBLE) AS x,\n       CAST(gap AS DOUBLE) AS gap\nFROM t_cells\nORDER BY k;"), "{sql}");
         assert!(sql.contains("CREATE VIEW output_t AS\nSELECT k,\n       n,\n       CASE WHEN (reason IS NULL) THEN x END AS x,\n       CASE WHEN (reason IS NULL) AND (f IS NULL) THEN gap END AS gap\nFROM output_t_confidential\nORDER BY k;"), "{sql}");
         // a condition not defined, or a type not every engine reads, is refused
-        let (schema, derived) = derived_schema(r#"{"name": "x", "type": "double", "shown_when": ["member"]}"#, r#""members": "true""#);
-        assert!(derived_views("t.json", &schema, &derived).unwrap_err().contains("shown when \"member\", which derived.conditions does not define"));
-        let (schema, derived) = derived_schema(r#"{"name": "line", "type": "uint64"}"#, "");
-        assert!(derived_views("t.json", &schema, &derived).unwrap_err().contains("no SQL type"));
+        let (schema, derived) = derived_schema(r#"{"name": "x", "type": "double", "shown_when": ["member"]}"#);
+        assert!(derived_views("t.json", &schema, &derived, &defined).unwrap_err().contains("shown when \"member\", which schemas/disclosure_conditions.json does not define"));
+        let (schema, derived) = derived_schema(r#"{"name": "line", "type": "uint64"}"#);
+        assert!(derived_views("t.json", &schema, &derived, &defined).unwrap_err().contains("no SQL type"));
     }
 
     /// The shipped derived outputs name only conditions they define, and their views are where
