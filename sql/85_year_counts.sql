@@ -1,10 +1,10 @@
 -- scope: per_year
 -- reads: company, register_counted, growth_panel, base_end_figures, investment_panel, growth_status, cohort_company, data_vintage, disclosure_status, params
--- creates: year_counts
+-- creates: year_count, year_counts
 -- publishes: year_counts
 --
 -- Step 85: what the rules of step 28 changed in reference year T, counted for manifest.json
--- (name, value; the runner prefixes each name with the year): how many companies, and how much
+-- (a long table: name, reference year, value; manifest.json keys each as <year>.<name>): how many companies, and how much
 -- of the benchmarks' base value, come from companies absent from the register snapshot or
 -- placed by their filing (METHODOLOGY.md section 4b), and how many Flemish companies the
 -- population table leaves out of the benchmarks (section 4a). Amounts in whole euro, FTE in
@@ -14,7 +14,7 @@
 -- the part of the companies absent from the register a cell of its own (manifest_<indicator>);
 -- else only the number of companies.
 
-CREATE VIEW year_counts AS
+CREATE VIEW year_count AS
 WITH contribution AS (
   -- every company of a Flemish benchmark with what it adds to the benchmark's base: its base
   -- turnover (CPI 7) or FTE (CPI 8) in the constant sample, its investment over the window (CPI 6)
@@ -105,3 +105,6 @@ UNION ALL SELECT c.indicator || '_benchmark_' || c.amount || c.part, CAST(round(
   JOIN disclosure_status s
     ON s.tbl = c.tbl AND s.cluster_id = '(Flanders)' AND s.dimension = c.dimension AND s.category = c.dimension
   WHERE c.firms > 0 AND s.suppressed_reason IS NULL;
+
+CREATE VIEW year_counts AS
+SELECT c.name, p.reference_year, c.value FROM year_count c CROSS JOIN params p;

@@ -25,8 +25,8 @@ pub const REJECTS: &str = "output_rejects";
 pub const INPUT_ROWS: &str = "input_rows";
 /// What the method kept and set aside (name, value), published by sql/20.
 pub const METHOD_COUNTS: &str = "method_counts";
-/// What the rules of a reference year changed (name, value), published by sql/85; in the
-/// manifest's `method_counts` as `<year>.<name>`.
+/// What the rules of a reference year changed (name, reference_year, value), published by
+/// sql/85; in the manifest's `method_counts` as `<year>.<name>`.
 pub const YEAR_COUNTS: &str = "year_counts";
 /// Warnings for the log and the manifest (indicator, cluster, message), published by sql/90.
 pub const WARNINGS: &str = "output_warnings";
@@ -152,6 +152,11 @@ pub fn input_rows(batches: &[RecordBatch]) -> Result<Vec<FileCounts>> {
 /// The rows of [`METHOD_COUNTS`].
 pub fn method_counts(batches: &[RecordBatch]) -> Result<BTreeMap<String, i64>> {
     rows_of(batches)?.iter().map(|r| Ok((text(r, "name")?, integer(r, "value")?))).collect()
+}
+
+/// The rows of [`YEAR_COUNTS`], keyed `<reference_year>.<name>` as manifest.json has them.
+pub fn year_counts(batches: &[RecordBatch]) -> Result<BTreeMap<String, i64>> {
+    rows_of(batches)?.iter().map(|r| Ok((format!("{}.{}", integer(r, "reference_year")?, text(r, "name")?), integer(r, "value")?))).collect()
 }
 
 /// The rows of [`WARNINGS`] as messages: `<indicator> <cluster>: <message>`.

@@ -86,7 +86,7 @@ pub struct Common {
 pub struct Computed {
     pub published: BTreeMap<String, Collected>,
     pub warnings: Vec<String>,
-    /// The per-year counts of [`crate::manifest::YEAR_COUNTS`], each name prefixed with its year.
+    /// The per-year counts of [`crate::manifest::YEAR_COUNTS`], keyed `<year>.<name>`.
     pub year_counts: BTreeMap<String, i64>,
     pub common_from_copy: bool,
     pub timings: Vec<StepTiming>,
@@ -309,7 +309,7 @@ impl Pipeline {
                     let prefix = if years.len() > 1 { format!("T={year} ") } else { String::new() };
                     warnings.extend(crate::manifest::warnings(&batches)?.into_iter().map(|w| format!("{prefix}{w}")));
                 } else if name == crate::manifest::YEAR_COUNTS {
-                    year_counts.extend(crate::manifest::method_counts(&batches)?.into_iter().map(|(k, v)| (format!("{year}.{k}"), v)));
+                    year_counts.extend(crate::manifest::year_counts(&batches)?);
                 } else {
                     published.entry(name.clone()).or_insert_with(|| (schema, vec![])).1.extend(batches);
                 }
