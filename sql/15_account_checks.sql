@@ -126,6 +126,7 @@ WITH share AS (
   FROM share w
   WHERE w.rejected_share > (SELECT max_reject_share FROM settings)
   UNION ALL
+  -- (after every file's warning: the largest file order there can be)
   SELECT CAST(2147483647 AS INT) AS warning_order,
          'totals: ' || CAST(value AS VARCHAR) || ' official total(s) read from SDMX through a mapping of the official series table '
            || 'not verified against NBB.Stat''s published structure (flow, dimensions, codes): check them before publishing the comparison' AS message

@@ -54,16 +54,9 @@ fn seed(sql: &str, duckdb: bool) -> Option<Result<Vec<String>, Failure>> {
         for column in columns.split(',').map(str::trim) {
             let (_, t) = relation.columns.iter().find(|(n, _)| n == column).ok_or_else(|| Failure(format!("SEED {table}: {column} is not declared in {}", relation.declared_in)))?;
             let name = match t {
-                DataType::Utf8 => "VARCHAR".to_string(),
-                DataType::Int32 => "INT".to_string(),
-                DataType::Int64 => "BIGINT".to_string(),
                 DataType::UInt64 if duckdb => "UBIGINT".to_string(),
                 DataType::UInt64 => "BIGINT UNSIGNED".to_string(),
-                DataType::Float64 => "DOUBLE".to_string(),
-                DataType::Boolean => "BOOLEAN".to_string(),
-                DataType::Date32 => "DATE".to_string(),
-                DataType::Decimal128(p, s) => format!("DECIMAL({p}, {s})"),
-                other => return Err(Failure(format!("SEED {table}: no SQL type for {other}"))),
+                other => cpi::catalogue::sql_type(other).ok_or_else(|| Failure(format!("SEED {table}: no SQL type for {other}")))?,
             };
             typed.push(format!("{column} {name}"));
         }

@@ -12,7 +12,8 @@
 //!   the Rust around it reads (manifest counts, warnings, the summary), checked when collected.
 //!
 //! Nothing lists these relations again. The catalogue is data: it holds the declarations and
-//! compares a schema with them, and runs nothing.
+//! compares a schema with them, and runs nothing. (Over 400 lines with its unit tests: the three
+//! kinds of declaration share their parsing, type names and checks.)
 
 use std::sync::OnceLock;
 
@@ -221,9 +222,7 @@ impl Relation {
             self.columns.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>().join(", ")
         )))
     }
-}
 
-impl Relation {
     /// Whether every column of `schema` is one of the declared columns, of its declared type (a
     /// test's seed of a staged table may hold only the columns its case needs); else an error
     /// naming the columns at fault.
@@ -242,19 +241,17 @@ impl Relation {
         }
         Err(CpiError::Internal(format!("{} does not match {}: {}", self.table, self.declared_in, wrong.join("; "))))
     }
+
+    /// The Arrow schema of the declaration.
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(self.columns.iter().zip(&self.nullable).map(|((n, t), null)| Field::new(n, t.clone(), *null)).collect::<Vec<_>>()))
+    }
 }
 
 /// Whether a column of type `actual` has the `declared` type. (A string may come as Utf8View or
 /// LargeUtf8: SQL's VARCHAR is Utf8View in DataFusion.)
 fn same_type(actual: &DataType, declared: &DataType) -> bool {
     actual == declared || (declared == &DataType::Utf8 && matches!(actual, DataType::Utf8View | DataType::LargeUtf8))
-}
-
-impl Relation {
-    /// The Arrow schema of the declaration.
-    pub fn schema(&self) -> SchemaRef {
-        Arc::new(Schema::new(self.columns.iter().zip(&self.nullable).map(|((n, t), null)| Field::new(n, t.clone(), *null)).collect::<Vec<_>>()))
-    }
 }
 
 /// A staged table's entry, by name.
@@ -348,15 +345,9 @@ fn derived_views(file: &str, schema: &TableSchema, derived: &Derived, conditions
     let mut typed = vec![];
     let mut shown = vec![];
     for c in &schema.columns {
-        let sql_type = match c.type_name.as_str() {
-            "string" => "VARCHAR",
-            "int32" => "INT",
-            "int64" => "BIGINT",
-            "double" => "DOUBLE",
-            "bool" => "BOOLEAN",
-            "date32[day]" => "DATE",
-            other => return Err(format!("{at}: column {} of type {other:?} has no SQL type every engine reads", c.name)),
-        };
+        let sql_type = arrow_type(&c.type_name)
+            .and_then(|t| sql_type(&t))
+            .ok_or_else(|| format!("{at}: column {} of type {:?} has no SQL type every engine reads", c.name, c.type_name))?;
         typed.push(format!("CAST({} AS {sql_type}) AS {}", c.name, c.name));
         let mut holds = vec![];
         for name in &c.shown_when {
@@ -385,6 +376,21 @@ fn derived_views(file: &str, schema: &TableSchema, derived: &Derived, conditions
 /// The SQL of every derived output's views, in file order (inserted into sql/ by steps.rs).
 pub fn derived_sql() -> Result<String> {
     Ok(outputs()?.iter().filter_map(|o| o.derived_sql.clone()).collect::<Vec<_>>().join("\n"))
+}
+
+/// The SQL name of a declared type that DataFusion and DuckDB both read as that type (not
+/// UInt64: each engine names it its own way).
+pub fn sql_type(t: &DataType) -> Option<String> {
+    Some(match t {
+        DataType::Utf8 => "VARCHAR".into(),
+        DataType::Int32 => "INT".into(),
+        DataType::Int64 => "BIGINT".into(),
+        DataType::Float64 => "DOUBLE".into(),
+        DataType::Boolean => "BOOLEAN".into(),
+        DataType::Date32 => "DATE".into(),
+        DataType::Decimal128(p, s) => format!("DECIMAL({p}, {s})"),
+        _ => return None,
+    })
 }
 
 /// The Arrow type of a schemas/ type name (the names pyarrow prints).
