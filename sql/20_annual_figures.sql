@@ -1,6 +1,6 @@
 -- scope: common
 -- reads: account_filings, split_block, account_value, rubric_map, settings, data_version_preference, register_company, input_counts
--- creates: filing_not_used, filing_count, data_vintage, filing_place, measure_rule, exercise_figures, comparatives_assumed_12_months, annual_figures, filer, method_counts
+-- creates: filing_not_used, filing_count, data_vintage, social_balance_correction, filing_place, measure_rule, exercise_figures, comparatives_assumed_12_months, annual_figures, filer, method_counts
 -- publishes: method_counts
 --
 -- Step 20: annual figures per company and calendar year, from the annual accounts.
@@ -30,6 +30,8 @@ WITH block AS (
          coalesce(s.deposit, f.block) AS deposit,
          CASE WHEN f.deposit_date > c.deposit_cutoff THEN NULL ELSE v.preference END AS version_preference,
          f.deposit_date > c.deposit_cutoff AS after_cutoff,
+         -- a correction of the social balance alone, applied (accounts.social_balance_corrections)
+         f.data_version = 'CORRECTED_SB' AND c.social_balance_corrections AS social_balance_correction,
          f.deposit_date,
          f.exercise_start,
          f.exercise_end,
@@ -40,7 +42,7 @@ WITH block AS (
   FROM data_version_preference v
   RIGHT JOIN account_filings f ON v.data_version = f.data_version
   LEFT JOIN split_block s ON s.block = f.block
-  CROSS JOIN (SELECT deposit_cutoff FROM settings) c
+  CROSS JOIN (SELECT deposit_cutoff, social_balance_corrections FROM settings) c
 )
 SELECT * EXCLUDE (split) FROM block WHERE NOT split
 UNION ALL
@@ -50,7 +52,10 @@ SELECT DISTINCT * EXCLUDE (split) FROM block WHERE split;
 --  * a version of the data the settings do not list is not used;
 --  * several deposits for the same company and exercise end: the latest deposit wins
 --    (refiled corrections); ties broken by the highest reference number;
---  * of the versions of the deposit chosen, the most improved.
+--  * of the versions of the deposit chosen, the most improved;
+--  * a correction of the social balance alone (CORRECTED_SB, never in accounts.data_versions)
+--    is not a version of the whole deposit: with accounts.social_balance_corrections its status
+--    is social_balance_correction, and social_balance_correction below applies it.
 -- Several exercises ending in the same calendar year (after a change of closing date) are all
 -- used: annual_figures adds them up. Each choice is a maximum or minimum per group (ISO dates
 -- sort as text), so no sort is needed. Only groups of more than one filing can supersede one:
@@ -75,6 +80,7 @@ WITH usable AS (
 SELECT f.enterprise_number, f.reference_number, f.data_version, f.deposit, f.deposit_date, f.exercise_start, f.exercise_end,
        f.exercise_months, f.model_type, f.year,
        CASE WHEN f.after_cutoff THEN 'deposited_after_cutoff'
+            WHEN f.social_balance_correction THEN 'social_balance_correction'
             WHEN f.version_preference IS NULL THEN 'data_version_not_used'
             WHEN CAST(f.deposit_date AS VARCHAR) || '|' || f.reference_number <> d.deposit_key
               THEN 'superseded_by_later_deposit'
@@ -89,13 +95,28 @@ DROP TABLE filing;
 CREATE VIEW filing_used AS
 SELECT * FROM filing_status WHERE status = 'used';
 
+-- A correction of the social balance alone replaces the social-balance rubrics (the rubric
+-- map's social_balance column) of the deposit's version in use, and only those: its other
+-- rubrics, if it carries any, are not read, and the version in use keeps its other rubrics
+-- (METHODOLOGY.md section 3). A correction of a deposit that is not in use (superseded by a
+-- later deposit, or delivered only in a version not used) corrects nothing. One row per
+-- correction applied: a deposit has at most one version in use, and step 15 made one deposit
+-- of any repeated blocks of a correction. (The few corrections first: they are the hash table.)
+CREATE TABLE social_balance_correction AS
+SELECT c.deposit AS correction_deposit, u.deposit AS corrected_deposit
+FROM (SELECT enterprise_number, reference_number, deposit FROM filing_status WHERE status = 'social_balance_correction') c
+JOIN filing_used u ON u.enterprise_number = c.enterprise_number AND u.reference_number = c.reference_number;
+
 -- The filings not used, and why: kept for whoever checks a company's figures (filing_status
 -- itself is dropped once exercise_figures is made, to free its 4 M rows at F = 1.0 before
 -- annual_figures, the step's other large statement), and every status counted for the manifest.
+-- An applied correction is used (for its deposit's social balance); one that corrects nothing
+-- is listed as such.
 CREATE TABLE filing_not_used AS
-SELECT enterprise_number, reference_number, data_version, deposit_date, exercise_end, status
+SELECT enterprise_number, reference_number, data_version, deposit_date, exercise_end,
+       CASE WHEN status = 'social_balance_correction' THEN 'correction_of_a_deposit_not_used' ELSE status END AS status
 FROM filing_status
-WHERE status <> 'used';
+WHERE status <> 'used' AND deposit NOT IN (SELECT correction_deposit FROM social_balance_correction);
 
 CREATE TABLE filing_count AS
 SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status;
@@ -202,7 +223,11 @@ WHERE a.period IN (SELECT period FROM settings)
 UNION ALL
 SELECT a.deposit, 'comparatives' AS source, a.rubric_code, a.value
 FROM account_value a
-JOIN comparatives_source c ON c.deposit = a.deposit
+-- the filings whose comparatives fill a year, and the corrections of their social balance
+JOIN (SELECT deposit FROM comparatives_source
+      UNION ALL
+      SELECT s.correction_deposit FROM social_balance_correction s
+      JOIN comparatives_source c ON c.deposit = s.corrected_deposit) c ON c.deposit = a.deposit
 WHERE a.period = 'NM1';
 
 -- A measure takes the most preferred rubric level that the filing reports: a level counts as
@@ -220,12 +245,18 @@ CREATE VIEW filing_measure_value AS
 WITH slot AS (
   -- each (measure, priority) a number 0..9: turnover 0 and 1, FTE 2 and 3, ... (priority is 1
   -- or 2, checked when the map is read); personnel costs 10 or 11
-  SELECT rubric_code, sign, selects_level, measure,
+  SELECT rubric_code, sign, selects_level, measure, social_balance,
          (CASE measure WHEN 'turnover' THEN 0 WHEN 'fte' THEN 2 WHEN 'tangible_investment' THEN 4
                        WHEN 'intangible_investment' THEN 6 WHEN 'value_added' THEN 8 ELSE 10 END) + priority - 1 AS slot
   FROM rubric_map
+), social_balance_role AS (
+  -- a correction's rows count for the deposit it corrects, its social-balance rubrics only;
+  -- the corrected deposit's own rows, all but those
+  SELECT correction_deposit AS deposit, corrected_deposit, true AS from_correction FROM social_balance_correction
+  UNION ALL
+  SELECT corrected_deposit AS deposit, corrected_deposit, false AS from_correction FROM social_balance_correction
 ), signed AS (
-  SELECT a.deposit, a.source, r.slot,
+  SELECT coalesce(b.corrected_deposit, a.deposit) AS deposit, a.source, r.slot,
          -- bit `slot` set when the row's rubric selects its level; bit 10 when it is personnel
          -- costs other than zero
          CASE WHEN r.selects_level AND r.slot < 10 THEN CAST(1 AS BIGINT) << r.slot ELSE 0 END
@@ -233,6 +264,8 @@ WITH slot AS (
          CASE WHEN r.sign < 0 THEN -a.value ELSE a.value END AS signed_value
   FROM measure_row a
   JOIN slot r ON a.rubric_code = r.rubric_code
+  LEFT JOIN social_balance_role b ON b.deposit = a.deposit
+  WHERE b.deposit IS NULL OR b.from_correction = r.social_balance
 ), per_filing AS (
   -- the level flags of the filing in one integer, and the sum of each level
   SELECT deposit, source, bit_or(flag) AS flags,
@@ -438,6 +471,7 @@ UNION ALL SELECT 'companies_in_register', count(*) FROM register_company
 UNION ALL SELECT 'companies_seated_in_flanders', count(*) FROM register_company WHERE region = 'Flanders'
 UNION ALL SELECT 'companies_with_main_nace', count(nace_code) FROM register_company
 UNION ALL SELECT 'companies_nace_2008_converted_to_2025', count(*) FROM register_company WHERE nace_2025_converted
+UNION ALL SELECT 'filings_social_balance_correction_applied', count(*) FROM social_balance_correction
 UNION ALL SELECT 'company_years_with_figures', count(*) FROM annual_figures
 -- companies that filed accounts but are not in the register snapshot (stopped before it, or a
 -- number the register does not know): the size of the snapshot's survivorship (METHODOLOGY 4b)

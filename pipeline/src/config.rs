@@ -24,9 +24,13 @@ pub const POPULATION_CLASSES: [&str; 6] = ["company", "public_company", "nonprof
 /// `aa` (annual accounts) or `sb` (social balance), as the public client code of the web
 /// services reads them, schemas/cbso.json). cpi's names: PDF_ENCODED (`pdf_extracted`),
 /// EURO_CONVERTED, CORRECTED (the annual accounts corrected) and CORRECTED_SB (only the social
-/// balance corrected: not a whole deposit, so it is not in accounts.data_versions by default
-/// and is counted as a version not used, the deposit's other version staying in use).
+/// balance corrected: not a whole deposit, so never one of accounts.data_versions; with
+/// accounts.social_balance_corrections it replaces the social-balance rubrics of the deposit's
+/// version in use, sql/20).
 pub const DATA_VERSIONS: [&str; 5] = ["AUTHENTIC", "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED", "CORRECTED_SB"];
+
+/// The versions that are a whole deposit: those accounts.data_versions may list.
+pub const WHOLE_DEPOSIT_VERSIONS: [&str; 4] = ["AUTHENTIC", "PDF_ENCODED", "EURO_CONVERTED", "CORRECTED"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,6 +102,9 @@ pub struct AccountsConfig {
     pub fte_zero_without_personnel_costs: bool,
     /// The NBB's versions of a deposit's data, from the least to the most improved.
     pub data_versions: Vec<String>,
+    /// The NBB's corrections of a deposit's social balance alone (CORRECTED_SB) replace the
+    /// social-balance rubrics of the deposit's version in use.
+    pub social_balance_corrections: bool,
     /// A vintage: deposits made after this date (yyyy-mm-dd) are ignored; "" = none.
     pub deposit_cutoff: String,
     /// A reference year T is provisional until the data's vintage is this many whole months
@@ -297,7 +304,10 @@ impl Config {
         if !matches!(self.accounts.period.as_str(), "N" | "NM1") {
             return bad(format!("accounts.period must be \"N\" or \"NM1\", not {:?}", self.accounts.period));
         }
-        let known = DATA_VERSIONS;
+        if self.accounts.data_versions.iter().any(|v| v == "CORRECTED_SB") {
+            return bad("accounts.data_versions cannot list CORRECTED_SB: a correction of the social balance alone is not a whole deposit (accounts.social_balance_corrections applies it)".into());
+        }
+        let known = WHOLE_DEPOSIT_VERSIONS;
         if self.accounts.data_versions.is_empty() || self.accounts.data_versions.iter().any(|v| !known.contains(&v.as_str())) {
             return bad(format!("accounts.data_versions must list versions among {}", known.join(", ")));
         }
@@ -346,8 +356,20 @@ mod tests {
             .map(|l| l.split(',').skip(3).take(4).collect::<Vec<_>>().join(","))
             .collect();
         assert_eq!(intangible, ["1,8021,+,yes", "1,8022,+,yes", "2,8029,+,yes", "2,8023,-,no", "2,8024,-,no"]);
+        // The social balance's one rubric in the map is 1003 (sql/20 lets a CORRECTED_SB replace it).
+        let social_balance: Vec<&str> = s.rubric_map_csv.lines().filter(|l| l.split(',').nth(7) == Some("yes")).map(|l| l.split(',').nth(4).unwrap()).collect();
+        assert_eq!(social_balance, ["1003"]);
+        assert!(s.config.accounts.social_balance_corrections);
         // Value added does not add agency-staff costs back (1521, 1522): their FTE are not counted.
         assert!(!s.rubric_map_csv.lines().any(|l| l.starts_with("value_added,") && (l.contains(",1521,") || l.contains(",1522,"))));
+    }
+
+    #[test]
+    fn a_social_balance_correction_is_not_a_version_of_the_whole_deposit() {
+        let listed = DEFAULT_TOML.replace("\"EURO_CONVERTED\", \"CORRECTED\"]", "\"EURO_CONVERTED\", \"CORRECTED\", \"CORRECTED_SB\"]");
+        assert_ne!(listed, DEFAULT_TOML);
+        let err = Settings::from_toml(&listed, None).unwrap_err().to_string();
+        assert!(err.contains("accounts.data_versions cannot list CORRECTED_SB") && err.contains("accounts.social_balance_corrections"), "{err}");
     }
 
     #[test]

@@ -72,6 +72,7 @@ fn settings_row(settings: &Settings) -> Result<RecordBatch> {
         ("period", text(&c.accounts.period)),
         ("comparatives_fill_missing_years", boolean(c.accounts.comparatives_fill_missing_years)),
         ("fte_zero_without_personnel_costs", boolean(c.accounts.fte_zero_without_personnel_costs)),
+        ("social_balance_corrections", boolean(c.accounts.social_balance_corrections)),
         ("deposit_cutoff", date(c.accounts.deposit_cutoff_date())),
         ("complete_after_months", int(c.accounts.complete_after_months)),
         ("label_language", text(&c.register.label_language)),
@@ -160,14 +161,14 @@ fn int_field(file: &str, line: u64, field: &str, v: &str) -> Result<i32> {
 
 fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     let file = "rubric map";
-    let cols = ["measure", "kind", "missing_value", "priority", "rubric_code", "sign", "selects_level"];
+    let cols = ["measure", "kind", "missing_value", "priority", "rubric_code", "sign", "selects_level", "social_balance"];
     let rows = settings_rows(file, &settings.rubric_map_csv, &cols)?;
     let mut kinds: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut seen = HashSet::new();
     // (measure, priority) -> whether the level has a rubric that selects it.
     let mut levels: BTreeMap<(String, i32), bool> = BTreeMap::new();
     let mut out: [Vec<String>; 5] = Default::default();
-    let (mut priority, mut sign, mut selects) = (vec![], vec![], vec![]);
+    let (mut priority, mut sign, mut selects, mut social_balance) = (vec![], vec![], vec![], vec![]);
     for (line, v) in &rows {
         if !MEASURES.contains(&v[0].as_str()) {
             return Err(CpiError::bad_field(file, *line, "measure", format!("{:?} is not one of {}", v[0], MEASURES.join(", "))));
@@ -200,6 +201,12 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
             "no" => false,
             _ => return Err(CpiError::bad_field(file, *line, "selects_level", "must be yes or no")),
         };
+        // a rubric of the social balance, which the NBB may correct on its own (sql/20)
+        social_balance.push(match v[7].as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(CpiError::bad_field(file, *line, "social_balance", "must be yes or no")),
+        });
         *levels.entry((v[0].clone(), p)).or_default() |= selects_level;
         selects.push(selects_level);
         priority.push(p);
@@ -223,6 +230,7 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
         ("rubric_code", Arc::new(StringArray::from(rubric)) as ArrayRef),
         ("sign", Arc::new(Int32Array::from(sign)) as ArrayRef),
         ("selects_level", Arc::new(BooleanArray::from(selects)) as ArrayRef),
+        ("social_balance", Arc::new(BooleanArray::from(social_balance)) as ArrayRef),
     ])?)
 }
 

@@ -317,10 +317,10 @@ fn reference_with_seat(number: &str, enterprise: &str, version: &str, corrected:
 /// - G (0200.002.320): filed (70 = 100) and corrected by the NBB (aa, 70 = 120): the corrected
 ///   document carries no version inside, only its file label `-aa-corrected`: the correction is
 ///   used, not read as a second authentic copy (which would have been a duplicate).
-/// - H (0200.002.419): filed (70 = 500, 1003 = 5) and its social balance corrected (sb: 1003 = 6,
-///   file label `-sb-corrected`): CORRECTED_SB is not a whole deposit and not in the default
-///   data versions, so the filed deposit stays in use (70 = 500, FTE 5) and the correction is
-///   counted as a version not used.
+/// - H (0200.002.419): filed (70 = 500, 1003 = 5) and its social balance corrected (sb: 1003 = 6
+///   and 70 = 999, file label `-sb-corrected`): CORRECTED_SB is not a whole deposit; it replaces
+///   the social-balance rubrics of the filed deposit, which stays in use: 70 = 500 (the
+///   correction's 70 is not read), FTE 6.
 /// - I (0200.000.340): delivered only as `pdf_extracted` (70 = 7): read as PDF_ENCODED, used.
 /// - a document whose DataVersion is `mystery`: its rubric row is rejected as
 ///   unknown_data_version, never defaulted.
@@ -350,7 +350,7 @@ fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
     write_json(&a.join("2025-00000013.json"), &doc("2025-00000013", &[("70", "N", "100")]));
     write_json(&a.join("improved/2025-00000013-aa-corrected.json"), &doc("2025-00000013", &[("70", "N", "120")]));
     write_json(&a.join("2025-00000014.json"), &doc("2025-00000014", &[("70", "N", "500"), ("1003", "N", "5")]));
-    write_json(&a.join("improved/2025-00000014-sb-corrected.json"), &doc("2025-00000014", &[("1003", "N", "6")]));
+    write_json(&a.join("improved/2025-00000014-sb-corrected.json"), &doc("2025-00000014", &[("1003", "N", "6"), ("70", "N", "999")]));
     write_json(&a.join("2025-00000015.json"), &json!({"ReferenceNumber": "2025-00000015", "DataVersion": "pdf_extracted", "Rubrics": [{"Code": "70", "Period": "N", "Value": "7"}]}));
     write_json(&a.join("2025-00000016.json"), &json!({"ReferenceNumber": "2025-00000016", "DataVersion": "mystery", "Rubrics": [{"Code": "70", "Period": "N", "Value": "8"}]}));
 
@@ -387,7 +387,7 @@ fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
             &["0200.002.122", "2025-00000011", "1000.0", "0.0"],
             &["0200.002.221", "2025-00000012", "2000.0", "0.0"],
             &["0200.002.320", "2025-00000013", "120.0", "0.0"],
-            &["0200.002.419", "2025-00000014", "500.0", "5.0"],
+            &["0200.002.419", "2025-00000014", "500.0", "6.0"],
         ])
     );
     let statuses = query(&ctx, "SELECT reference_number, data_version, status FROM filing_not_used ORDER BY 1, 2");
@@ -395,7 +395,6 @@ fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
         statuses,
         strings(&[
             &["2025-00000013", "AUTHENTIC", "superseded_by_improved_version"],
-            &["2025-00000014", "CORRECTED_SB", "data_version_not_used"],
         ])
     );
     let rejects = query(&ctx, "SELECT file, field, raw_value, reason FROM output_rejects WHERE file LIKE 'accounts/%' ORDER BY file");
