@@ -22,8 +22,14 @@ allows it:
     reference records with dataVersion `corrected` and correctedData `aa`, and a zip of
     documents that carry no version inside, only the label `-aa-corrected` in their member
     names. The long form holds the corrected figures, so cpi must use the correction.
+  * deposits whose social balance alone the NBB corrected (another share, from a stream of
+    its own): the deposit as filed carries another average FTE (1003, the social balance's);
+    the correction comes in the improved product with correctedData `sb` and the label
+    `-sb-corrected`, its document carrying the social balance's rubrics only (1003 of both
+    periods). The long form holds the corrected FTE and the filed other figures, so cpi must
+    replace the social balance, and only it.
 
-usage: cbso_from_long_form.py LONG_FORM_INPUT OUTPUT [--corrected-share 0.05] [--seed 3]
+usage: cbso_from_long_form.py LONG_FORM_INPUT OUTPUT [--corrected-share 0.05] [--sb-corrected-share 0.05] [--seed 3]
 """
 import argparse
 import csv
@@ -88,6 +94,7 @@ def main() -> None:
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--corrected-share", type=float, default=0.05)
+    ap.add_argument("--sb-corrected-share", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=3)
     args = ap.parse_args()
     src, dst = pathlib.Path(args.input), pathlib.Path(args.output)
@@ -96,6 +103,7 @@ def main() -> None:
     shutil.copytree(src, dst, ignore=lambda d, names: ["accounts"] if pathlib.Path(d) == src else [])
     seats = register_seats(src / "kbo")
     rng = random.Random(args.seed)
+    sb_rng = random.Random(args.seed + 1)  # its own stream: the aa corrections stay those of the seed
     all_deposits = deposits(src / "accounts")
     companies = sorted({d["number"] for d in all_deposits.values()})
     per_company = set(companies[:3])  # the per-company shape for three companies
@@ -106,9 +114,9 @@ def main() -> None:
     loose = defaultdict(list)
     for d in all_deposits.values():
         (loose[d["number"]] if d["number"] in per_company else by_year[d["deposit"][:4]]).append(d)
-    counts = {"deposits": len(all_deposits), "corrected": 0, "per_company": sum(len(v) for v in loose.values())}
+    counts = {"deposits": len(all_deposits), "corrected": 0, "sb_corrected": 0, "per_company": sum(len(v) for v in loose.values())}
 
-    def reference_record(d: dict, pascal: bool, version: str | None, with_seat: bool) -> dict:
+    def reference_record(d: dict, pascal: bool, version: str | None, with_seat: bool, corrected_data: str = "aa") -> dict:
         digits = d["number"].replace(".", "")
         postcode, country = seats.get(d["number"], ("", ""))
         time = "T00:00:00" if pascal else ""
@@ -119,7 +127,7 @@ def main() -> None:
         if with_seat and postcode:
             r["Address"] = {"Street": "Stationsstraat", "Number": "2", "Box": None, "PostalCode": postcode, "City": "Gemeente", "CountryCode": country}
         if version:
-            r["DataVersion"], r["CorrectedData"], r["ImprovementDate"] = version, "aa", "2025-01-15"
+            r["DataVersion"], r["CorrectedData"], r["ImprovementDate"] = version, corrected_data, "2025-01-15"
         elif int(d["reference"][-1]) % 2 == 0:
             # the deposit as filed: named on half of the records (any case), absent on the others
             r["DataVersion"] = "authentic"
@@ -149,6 +157,10 @@ def main() -> None:
             changed.append((c, p, v))
         return changed
 
+    def social_balance_as_filed(rubrics: list) -> list:
+        """The deposit as filed before the NBB corrected its social balance: FTE (1003) off."""
+        return [(c, p, str(round(float(v) + 2.5, 1)) if c == "1003" and p == "N" else v) for c, p, v in rubrics]
+
     def add(archive: zipfile.ZipFile, name: str, doc, pretty: bool = False) -> None:
         info = zipfile.ZipInfo(name, FIXED_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
@@ -160,15 +172,22 @@ def main() -> None:
             for i, d in enumerate(sorted(by_year[year], key=lambda d: d["reference"])):
                 seat_on_reference = i % 2 == 0
                 corrected = rng.random() < args.corrected_share
+                has_fte = any(c == "1003" and p == "N" for c, p, _ in d["rubrics"])
+                sb_corrected = sb_rng.random() < args.sb_corrected_share and has_fte and not corrected
                 add(refs, f"refs/{d['reference']}.json", reference_record(d, False, None, seat_on_reference))
-                filed = as_filed(d["rubrics"]) if corrected else d["rubrics"]
+                filed = as_filed(d["rubrics"]) if corrected else social_balance_as_filed(d["rubrics"]) if sb_corrected else d["rubrics"]
                 add(data, f"data/{d['reference']}.json", document(d, filed, not seat_on_reference, i % 3 == 0))
+                if (corrected or sb_corrected) and improved is None:
+                    improved = (zipfile.ZipFile(out / f"improved_{year}_references.zip", "w"), zipfile.ZipFile(out / f"improved_{year}_accountingdata.zip", "w"))
                 if corrected:
                     counts["corrected"] += 1
-                    if improved is None:
-                        improved = (zipfile.ZipFile(out / f"improved_{year}_references.zip", "w"), zipfile.ZipFile(out / f"improved_{year}_accountingdata.zip", "w"))
                     add(improved[0], f"refs/{d['reference']}-aa-corrected.json", reference_record(d, False, "corrected", seat_on_reference))
                     add(improved[1], f"data/{d['reference']}-aa-corrected.json", document(d, d["rubrics"], not seat_on_reference, False))
+                if sb_corrected:
+                    counts["sb_corrected"] += 1
+                    social_balance = [(c, p, v) for c, p, v in d["rubrics"] if c == "1003"]
+                    add(improved[0], f"refs/{d['reference']}-sb-corrected.json", reference_record(d, False, "corrected", seat_on_reference, "sb"))
+                    add(improved[1], f"data/{d['reference']}-sb-corrected.json", document(d, social_balance, False, False))
         if improved:
             for archive in improved:
                 archive.close()
