@@ -31,6 +31,8 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
     let consumption_share: Vec<f64> = filers.iter().map(|_| va_rng.random_range(0.45..0.85)).collect();
     // The NBB's corrections of deposits (improved data) draw from their own stream too.
     let mut improve_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x494d_5052);
+    // So do the corrections of a social balance alone, so the others stay those of the seed.
+    let mut social_balance_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5342_434f);
     let mut reference: u64 = 0;
     let totals_path = out.join("totals/flanders.csv");
     let mut totals = create(&totals_path)?;
@@ -105,13 +107,19 @@ pub(super) fn write_accounts(out: &Path, companies: &[Company], opts: &GenerateO
             let improved: Option<Vec<(&'static str, f64)>> = improve_rng
                 .random_bool(0.01)
                 .then(|| values.iter().map(|(r, v)| (*r, if *r == "70" { (v * 1.04).round() } else { *v })).collect());
-            sink.write(&filing, &values, previous[i].as_deref(), improved.as_deref(), summary)?;
+            // 1 % of deposits with a social balance (1003) have it corrected by the NBB alone
+            // (improved data, social balance: one FTE more): the long form carries the corrected
+            // FTE, a CBSO delivery the deposit as filed and the correction of its social balance.
+            let social_balance_corrected = social_balance_rng.random_bool(0.01);
+            let social_balance = values.iter().find(|(r, _)| *r == "1003").filter(|_| social_balance_corrected).map(|(_, v)| v + 1.0);
+            let corrections = Corrections { accounts: improved.as_deref(), social_balance };
+            sink.write(&filing, &values, previous[i].as_deref(), &corrections, summary)?;
             // 2% are refiled later with corrected figures (the latest deposit must win).
             if rng.random_bool(0.02) {
                 reference += 1;
                 let corrected: Vec<(&'static str, f64)> = values.iter().map(|(r, v)| (*r, (v * 1.03).round())).collect();
                 let refiled = Filing { reference: format!("{}-{:08}", &filing.deposit[..4], reference), deposit: later(&filing.deposit), ..filing };
-                sink.write(&refiled, &corrected, previous[i].as_deref(), None, summary)?;
+                sink.write(&refiled, &corrected, previous[i].as_deref(), &Corrections::default(), summary)?;
             }
             previous[i] = Some(values);
         }
@@ -182,6 +190,14 @@ enum AccountSink {
     Cbso(Box<CbsoSink>),
 }
 
+/// The NBB's corrections of a deposit (improved data): its annual accounts as corrected, and
+/// its social balance's average FTE (1003) as corrected alone.
+#[derive(Default)]
+struct Corrections<'a> {
+    accounts: Option<&'a [(&'static str, f64)]>,
+    social_balance: Option<f64>,
+}
+
 /// A year's CBSO extract: a zip of reference records and a zip of accounting-data documents;
 /// and, when the NBB corrected deposits, the improved product's two zips (opened at the first).
 struct CbsoSink {
@@ -231,14 +247,14 @@ impl AccountSink {
         }
     }
 
-    /// One deposit; `improved`: the NBB's correction of its annual accounts, if any (the long
-    /// form writes it instead of the deposit, a CBSO delivery both).
+    /// One deposit and the NBB's corrections of it (the long form writes the corrected
+    /// figures instead of the deposit's, a CBSO delivery the deposit and each correction).
     fn write(
         &mut self,
         f: &Filing,
         values: &[(&'static str, f64)],
         previous: Option<&[(&'static str, f64)]>,
-        improved: Option<&[(&'static str, f64)]>,
+        corrections: &Corrections,
         summary: &mut GenerateSummary,
     ) -> Result<()> {
         let rows_of = |values: &[(&'static str, f64)]| {
@@ -254,14 +270,26 @@ impl AccountSink {
             let rows = rows_of(values);
             summary.account_rows += rows.len();
             sink.write(f, &rows, "")?;
-            if let Some(corrected) = improved {
+            if let Some(corrected) = corrections.accounts {
                 let rows = rows_of(corrected);
                 summary.account_rows += rows.len();
                 sink.improved()?.write(f, &rows, "-aa-corrected")?;
             }
+            if let Some(fte) = corrections.social_balance {
+                // the social balance's rubric only, of both periods
+                let rows: Vec<(&str, &str, f64)> = rows_of(&[("1003", fte)]).into_iter().filter(|(r, _, _)| *r == "1003").collect();
+                summary.account_rows += rows.len();
+                sink.improved()?.write(f, &rows, "-sb-corrected")?;
+            }
             return Ok(());
         }
-        let rows = rows_of(improved.unwrap_or(values));
+        let corrected: Vec<(&'static str, f64)> = corrections
+            .accounts
+            .unwrap_or(values)
+            .iter()
+            .map(|(r, v)| (*r, if *r == "1003" { corrections.social_balance.unwrap_or(*v) } else { *v }))
+            .collect();
+        let rows = rows_of(&corrected);
         for (rubric, period, value) in rows {
             summary.account_rows += 1;
             let value = rubric_text(rubric, value);
@@ -326,10 +354,11 @@ impl CbsoSink {
     /// and activity as the NBB delivers them (schemas/cbso.json): on the reference record as
     /// plain values (`address.postalCode`, `countryCode`, `activityCode`), in the document as
     /// members of the XBRL enumerations (`address.city` = `pcd:m<postcode>`, `country` =
-    /// `cty:m<country>`). `label` "-aa-corrected": the NBB's correction of the annual accounts,
-    /// as the improved product delivers it: a reference record with `dataVersion` corrected and
-    /// `correctedData` aa, and a document that carries no version inside, only the label in
-    /// its file name (schemas/cbso.json, DataVersion).
+    /// `cty:m<country>`). `label` "-aa-corrected" or "-sb-corrected": the NBB's correction of
+    /// the annual accounts or of the social balance alone, as the improved product delivers it:
+    /// a reference record with `dataVersion` corrected and `correctedData` aa or sb, and a
+    /// document that carries no version inside, only the label in its file name
+    /// (schemas/cbso.json, DataVersion).
     fn write(&mut self, f: &Filing, rows: &[(&str, &str, f64)], label: &str) -> Result<()> {
         let digits: String = f.company.number.chars().filter(char::is_ascii_digit).collect();
         let country = if f.company.region == Region::Abroad { "NL" } else { "BE" };
@@ -344,7 +373,7 @@ impl CbsoSink {
         });
         if !label.is_empty() {
             reference["dataVersion"] = serde_json::json!("corrected");
-            reference["correctedData"] = serde_json::json!("aa");
+            reference["correctedData"] = serde_json::json!(if label == "-sb-corrected" { "sb" } else { "aa" });
             reference["improvementDate"] = serde_json::json!(later(&f.deposit));
         }
         let rubrics: Vec<serde_json::Value> = rows
