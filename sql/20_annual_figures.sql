@@ -118,8 +118,15 @@ SELECT enterprise_number, reference_number, data_version, deposit_date, exercise
 FROM filing_status
 WHERE status <> 'used' AND deposit NOT IN (SELECT correction_deposit FROM social_balance_correction);
 
+-- (and the filings used per version of the data: filings_used_authentic, _pdf_encoded,
+-- _euro_converted, _corrected)
 CREATE TABLE filing_count AS
-SELECT 'filings_' || status AS name, count(*) AS value FROM filing_status GROUP BY status;
+WITH by_version AS (
+  SELECT status, data_version, count(*) AS n FROM filing_status GROUP BY status, data_version
+)
+SELECT 'filings_' || status AS name, sum(n) AS value FROM by_version GROUP BY status
+UNION ALL
+SELECT 'filings_used_' || lower(data_version) AS name, n AS value FROM by_version WHERE status = 'used';
 
 -- The data's vintage: the deposit cutoff when there is one, else the latest deposit used. Step
 -- 85 compares it with each reference year's filing deadline (provisional figures).

@@ -135,7 +135,18 @@ fn cbso_deliveries_are_joined_checked_and_versioned() {
     let statuses = query(&ctx, "SELECT reference_number, data_version, status FROM filing_not_used ORDER BY 1, 2");
     assert_eq!(statuses, strings(&[&["2025-00000001", "AUTHENTIC", "superseded_by_improved_version"]]));
     let counts = query(&ctx, "SELECT name, CAST(value AS VARCHAR) FROM filing_count ORDER BY 1");
-    assert_eq!(counts, strings(&[&["filings_superseded_by_improved_version", "1"], &["filings_used", "3"]]));
+    // The three used, one per version: 2024-00000010 as filed, 2025-00000001 corrected,
+    // 2025-00000002 euro-converted.
+    assert_eq!(
+        counts,
+        strings(&[
+            &["filings_superseded_by_improved_version", "1"],
+            &["filings_used", "3"],
+            &["filings_used_authentic", "1"],
+            &["filings_used_corrected", "1"],
+            &["filings_used_euro_converted", "1"],
+        ])
+    );
     let figures = query(
         &ctx,
         "SELECT enterprise_number, year, reference_number, from_comparatives, CAST(turnover_eur AS DOUBLE), CAST(fte AS DOUBLE)
