@@ -375,21 +375,53 @@ fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: 
         return Ok(());
     }
     let mut archive = zip::ZipArchive::new(file).map_err(|e| CpiError::bad_input(name, format!("not a readable zip: {e}")))?;
-    let mut bytes = vec![];
+    let (mut raw, mut bytes) = (vec![], vec![]);
+    let mut inflater = flate2::Decompress::new(false);
     for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(|e| CpiError::bad_input(name, format!("corrupt zip entry {i}: {e}")))?;
+        // The member's bytes as stored, inflated here by one decoder for the whole zip: a
+        // decoder per member (what `by_index` does) allocated and zeroed its state millions
+        // of times in an extract of small documents.
+        let mut entry = archive.by_index_raw(i).map_err(|e| CpiError::bad_input(name, format!("corrupt zip entry {i}: {e}")))?;
         if entry.is_dir() {
             continue;
         }
         let member = entry.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("entry {i}"));
+        let at = || format!("{name}:{member}");
+        let (method, size, crc) = (entry.compression(), entry.size(), entry.crc32());
+        raw.clear();
+        entry.read_to_end(&mut raw).map_err(|e| CpiError::bad_input(at(), format!("cannot unzip: {e}")))?;
         bytes.clear();
-        entry.read_to_end(&mut bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("cannot unzip: {e}")))?;
-        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(format!("{name}:{member}"), format!("not valid JSON: {e}")))?;
+        match method {
+            zip::CompressionMethod::Stored => bytes.extend_from_slice(&raw),
+            zip::CompressionMethod::Deflated => inflate(&mut inflater, &raw, size, &mut bytes).map_err(|e| CpiError::bad_input(at(), format!("cannot unzip: {e}")))?,
+            other => return Err(CpiError::bad_input(at(), format!("cannot unzip: compressed with {other:?}, not deflate or stored"))),
+        }
+        if bytes.len() as u64 != size || crc32fast::hash(&bytes) != crc {
+            return Err(CpiError::bad_input(at(), "cannot unzip: the size or the CRC-32 of the unzipped bytes is not the one the zip records"));
+        }
+        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(at(), format!("not valid JSON: {e}")))?;
         if !each(&member, &doc)? {
             break;
         }
     }
     Ok(())
+}
+
+/// Inflates one raw-deflate member into `out` with `inflater`, reset first; `size` is the
+/// unzipped size the zip records (a capacity to start with, checked by the caller).
+fn inflate(inflater: &mut flate2::Decompress, raw: &[u8], size: u64, out: &mut Vec<u8>) -> std::result::Result<(), String> {
+    inflater.reset(false);
+    out.reserve(usize::try_from(size).unwrap_or(0).min(1 << 30).max(64));
+    loop {
+        let consumed = inflater.total_in() as usize;
+        let before = (consumed, out.len());
+        match inflater.decompress_vec(&raw[consumed..], out, flate2::FlushDecompress::Finish).map_err(|e| e.to_string())? {
+            flate2::Status::StreamEnd => return Ok(()),
+            _ if out.len() == out.capacity() => out.reserve(out.len().max(4096)),
+            _ if (inflater.total_in() as usize, out.len()) == before => return Err("the deflate stream ends early".into()),
+            _ => {}
+        }
+    }
 }
 
 /// What a document is, from its content.
@@ -696,4 +728,50 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     batches.close()?;
     log.finish_file(&name, rows);
     Ok(DataRead { name, log, documents, seats: seat_sources, models, unrecognised, sha256: loaded.sha256 })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    /// A zip of two documents, one deflated and one stored, as `for_each_document` reads them.
+    fn zip_of(docs: &[(&str, zip::CompressionMethod, &str)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(vec![]));
+        for (name, method, text) in docs {
+            w.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(*method)).unwrap();
+            w.write_all(text.as_bytes()).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn members(bytes: Vec<u8>) -> crate::error::Result<Vec<(String, String)>> {
+        let mut seen = vec![];
+        super::for_each_document("refs.zip", "refs.zip", std::io::Cursor::new(bytes), |member, doc| {
+            let o = doc.as_object().expect("an object");
+            seen.push((member.to_string(), super::text(o, "ReferenceNumber").unwrap().into_owned()));
+            Ok(true)
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn zip_members_are_inflated_by_one_decoder_and_checked() {
+        let long = format!("{{\"ReferenceNumber\": \"2024-00000002\", \"Pad\": \"{}\"}}", "ab".repeat(40_000));
+        let docs = [
+            ("a.json", zip::CompressionMethod::Deflated, "{\"ReferenceNumber\": \"2024-00000001\"}"),
+            ("b.json", zip::CompressionMethod::Deflated, long.as_str()),
+            ("c.json", zip::CompressionMethod::Stored, "{\"ReferenceNumber\": \"2024-00000003\"}"),
+        ];
+        let bytes = zip_of(&docs);
+        // the decoder is reset between members: the third (stored) and the first two (deflated,
+        // one of 80 kB, more than a first guess of its size would hold) all read back
+        let read = members(bytes.clone()).unwrap();
+        assert_eq!(read, [("a.json", "2024-00000001"), ("b.json", "2024-00000002"), ("c.json", "2024-00000003")].map(|(m, r)| (m.to_string(), r.to_string())));
+        // a stored member changed on disk: its CRC-32 no longer matches, and the error names it
+        let mut corrupt = bytes;
+        let at = corrupt.windows(13).position(|w| w == b"2024-00000003").expect("the stored member's text");
+        corrupt[at + 12] = b'9';
+        let err = members(corrupt).unwrap_err().to_string();
+        assert!(err.contains("refs.zip:c.json") && err.contains("CRC-32"), "{err}");
+    }
 }
