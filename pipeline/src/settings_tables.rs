@@ -159,6 +159,14 @@ fn int_field(file: &str, line: u64, field: &str, v: &str) -> Result<i32> {
     v.parse().map_err(|_| CpiError::bad_field(file, line, field, format!("{v:?} is not a whole number")))
 }
 
+fn yes_no_field(file: &str, line: u64, field: &str, v: &str) -> Result<bool> {
+    match v {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(CpiError::bad_field(file, line, field, "must be yes or no")),
+    }
+}
+
 fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     let file = "rubric map";
     let cols = ["measure", "kind", "missing_value", "priority", "rubric_code", "sign", "selects_level", "social_balance"];
@@ -196,17 +204,9 @@ fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
             "-" => -1,
             _ => return Err(CpiError::bad_field(file, *line, "sign", "must be + or -")),
         });
-        let selects_level = match v[6].as_str() {
-            "yes" => true,
-            "no" => false,
-            _ => return Err(CpiError::bad_field(file, *line, "selects_level", "must be yes or no")),
-        };
+        let selects_level = yes_no_field(file, *line, "selects_level", &v[6])?;
         // a rubric of the social balance, which the NBB may correct on its own (sql/20)
-        social_balance.push(match v[7].as_str() {
-            "yes" => true,
-            "no" => false,
-            _ => return Err(CpiError::bad_field(file, *line, "social_balance", "must be yes or no")),
-        });
+        social_balance.push(yes_no_field(file, *line, "social_balance", &v[7])?);
         *levels.entry((v[0].clone(), p)).or_default() |= selects_level;
         selects.push(selects_level);
         priority.push(p);
@@ -451,5 +451,11 @@ mod tests {
         settings.rubric_map_csv = default_map.replace(&line_17, &line_17.replace(",+,yes,", ",+,no,"));
         let err = super::rubric_map(&settings).unwrap_err().to_string();
         assert!(err.contains("measure value_added, priority 1: no rubric has selects_level = yes"), "{err}");
+        // Line 3 is 1003, the social balance's rubric: its flag is yes or no, nothing else.
+        let line_3 = default_map.lines().nth(2).unwrap().to_string();
+        assert!(line_3.starts_with("fte,stock,unknown,1,1003,+,yes,yes,"), "{line_3}");
+        settings.rubric_map_csv = default_map.replace(&line_3, &line_3.replace(",+,yes,yes,", ",+,yes,maybe,"));
+        let err = super::rubric_map(&settings).unwrap_err().to_string();
+        assert!(err.contains("rubric map") && err.contains("line 3") && err.contains("social_balance") && err.contains("yes or no"), "{err}");
     }
 }
