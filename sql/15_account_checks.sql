@@ -1,5 +1,5 @@
 -- scope: common
--- reads: accounts, account_filings, account_files, input_rejects, input_files, input_counts, settings
+-- reads: accounts, account_filings, account_files, input_rejects, input_files, input_counts, settings, rubric_map, pfs_concept
 -- creates: split_block, account_duplicate, account_value, output_rejects, output_reject_counts, input_rows, input_warnings
 -- publishes: output_rejects, output_reject_counts, input_rows, input_warnings
 --
@@ -132,5 +132,18 @@ WITH share AS (
            || 'not verified against NBB.Stat''s published structure (flow, dimensions, codes): check them before publishing the comparison' AS message
   FROM input_counts
   WHERE name = 'official_totals_from_unverified_mapping' AND value > 0
+  UNION ALL
+  -- Deposits before 4 April 2022 read from XBRL instances through the pfs concept table: its
+  -- shipped rows come from third-party code, and the rubric map's rubrics no row gives are
+  -- absent from those deposits (e.g. a full model's leasing acquisitions, 8164).
+  SELECT CAST(2147483647 AS INT) AS warning_order,
+         'accounts: ' || CAST(value AS VARCHAR) || ' value(s) of XBRL instances (pfs taxonomy, deposits before 4 April 2022) read '
+           || 'through rows of the pfs concept table not verified against the NBB''s taxonomy; rubrics of the rubric map that no '
+           || 'row of the table gives, so absent from those deposits: '
+           || COALESCE((SELECT string_agg(rubric_code, ', ' ORDER BY rubric_code)
+                        FROM (SELECT DISTINCT rubric_code FROM rubric_map WHERE rubric_code NOT IN (SELECT rubric_code FROM pfs_concept)) missing), 'none')
+           || ': check them before publishing' AS message
+  FROM input_counts
+  WHERE name = 'cbso_xbrl_values_from_unverified_concepts' AND value > 0
 )
 SELECT CAST(message AS VARCHAR) AS message FROM warning ORDER BY warning_order;

@@ -13,6 +13,7 @@ const DEFAULT_POSTCODE_MAP: &str = include_str!("../../config/postcode_provinces
 const DEFAULT_NACE_SECTIONS: &str = include_str!("../../config/nace_sections.csv");
 const DEFAULT_OFFICIAL_SERIES: &str = include_str!("../../config/official_series.csv");
 const DEFAULT_LEGAL_FORMS: &str = include_str!("../../config/population.csv");
+const DEFAULT_PFS_CONCEPTS: &str = include_str!("../../config/pfs_concepts.csv");
 
 /// The classes of legal form the population table may give (config/population.csv), plus
 /// `unknown`: no juridical form known, or a code the table does not list.
@@ -96,6 +97,9 @@ pub struct AccountsConfig {
     pub period: String,
     pub max_exercise_months: i32,
     pub rubric_map: String,
+    /// The table of `pfs` XBRL concepts and the rubrics they are (CSV file; "" = the shipped
+    /// config/pfs_concepts.csv), for deposits delivered as XBRL instances.
+    pub pfs_concepts: String,
     /// A company-year without a filing takes the comparatives (NM1) of the next exercise.
     pub comparatives_fill_missing_years: bool,
     /// A filing without a social balance and without personnel costs has FTE 0, not unknown.
@@ -211,6 +215,7 @@ pub struct Settings {
     pub nace_sections_csv: String,
     pub official_series_csv: String,
     pub legal_forms_csv: String,
+    pub pfs_concepts_csv: String,
 }
 
 impl Settings {
@@ -247,6 +252,7 @@ impl Settings {
             nace_sections_csv: table(&config.register.nace_sections, DEFAULT_NACE_SECTIONS)?,
             official_series_csv: table(&config.totals.official_series, DEFAULT_OFFICIAL_SERIES)?,
             legal_forms_csv: table(&config.population.legal_forms, DEFAULT_LEGAL_FORMS)?,
+            pfs_concepts_csv: table(&config.accounts.pfs_concepts, DEFAULT_PFS_CONCEPTS)?,
             config,
             source: name,
         })

@@ -45,6 +45,7 @@ pub fn tables(settings: &Settings) -> Result<Vec<(&'static str, RecordBatch)>> {
         ("data_version_preference", preference("data_version", &settings.config.accounts.data_versions.iter().rev().cloned().collect::<Vec<_>>())?),
         ("legal_form_class", legal_form_class(settings)?),
         ("population_class", population_class(settings)?),
+        ("pfs_concept", pfs_concept(settings)?),
     ])
 }
 
@@ -276,6 +277,45 @@ pub fn rubric_codes(settings: &Settings) -> Result<Vec<(String, String)>> {
     Ok(rows.into_iter().map(|(_, mut v)| (std::mem::take(&mut v[0]), std::mem::take(&mut v[1]))).collect())
 }
 
+/// The table of `pfs` XBRL concepts (config/pfs_concepts.csv or `accounts.pfs_concepts`):
+/// (concept, rubric code, unit, verified), in the table's order. A concept listed twice, a unit
+/// other than EUR or pure, a verified other than true or false is an error naming the line.
+pub fn pfs_concepts(settings: &Settings) -> Result<Vec<(String, crate::inputs::pfs_xbrl::Concept)>> {
+    use crate::inputs::pfs_xbrl::{Concept, Unit};
+    let file = "pfs concept table";
+    let rows = settings_rows(file, &settings.pfs_concepts_csv, &["concept", "rubric_code", "unit", "verified", "source"])?;
+    let mut seen = HashSet::new();
+    let mut out = vec![];
+    for (line, mut v) in rows {
+        let unit = match v[2].as_str() {
+            "EUR" => Unit::Eur,
+            "pure" => Unit::Pure,
+            _ => return Err(CpiError::bad_field(file, line, "unit", "must be EUR or pure")),
+        };
+        let verified = match v[3].as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return Err(CpiError::bad_field(file, line, "verified", "must be true or false")),
+        };
+        if !seen.insert(v[0].clone()) {
+            return Err(CpiError::bad_field(file, line, "concept", format!("{} is listed twice", v[0])));
+        }
+        out.push((std::mem::take(&mut v[0]), Concept { rubric_code: std::mem::take(&mut v[1]), unit, verified }));
+    }
+    Ok(out)
+}
+
+/// `pfs_concept(concept, rubric_code, verified)`: the table of `pfs` XBRL concepts, for the
+/// run's warning on values read through unverified rows and on rubrics no row gives.
+fn pfs_concept(settings: &Settings) -> Result<RecordBatch> {
+    let rows = pfs_concepts(settings)?;
+    Ok(RecordBatch::try_from_iter(vec![
+        ("concept", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0.as_str()))) as ArrayRef),
+        ("rubric_code", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1.rubric_code.as_str()))) as ArrayRef),
+        ("verified", Arc::new(BooleanArray::from(rows.iter().map(|r| r.1.verified).collect::<Vec<_>>())) as ArrayRef),
+    ])?)
+}
+
 /// `postcode_region`: the postcode ranges of the postcode map, one row per postcode, so that
 /// the seat's region is an equality join. A postcode in two ranges is an error.
 fn postcode_region(settings: &Settings) -> Result<RecordBatch> {
@@ -426,6 +466,29 @@ mod tests {
             settings.legal_forms_csv = shipped.replacen("001,company,", changed, 1);
             let err = super::legal_form_class(&settings).unwrap_err().to_string();
             assert!(err.contains("legal-form population table") && err.contains(&format!("line {line}")) && err.contains(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_pfs_concept_table_reads_units_and_names_mistakes() {
+        use crate::inputs::pfs_xbrl::Unit;
+        let mut settings = crate::config::Settings::defaults().unwrap();
+        let table = super::pfs_concepts(&settings).unwrap();
+        // the shipped table: 16 concepts, none verified; Turnover is 70 in euro (line 2), the
+        // average FTE a pure number (line 17)
+        assert_eq!(table.len(), 16);
+        assert!(table.iter().all(|(_, c)| !c.verified));
+        assert_eq!((table[0].0.as_str(), table[0].1.rubric_code.as_str(), table[0].1.unit), ("Turnover", "70", Unit::Eur));
+        assert_eq!((table[15].1.rubric_code.as_str(), table[15].1.unit), ("9087", Unit::Pure));
+        let shipped = settings.pfs_concepts_csv.clone();
+        for (from, to, line, field) in [
+            ("Turnover,70,EUR,false", "Turnover,70,USD,false", 2, "unit"),
+            ("Turnover,70,EUR,false", "Turnover,70,EUR,no", 2, "verified"),
+            ("RawMaterialsConsumables,60,", "Turnover,60,", 5, "concept"),
+        ] {
+            settings.pfs_concepts_csv = shipped.replacen(from, to, 1);
+            let err = super::pfs_concepts(&settings).unwrap_err().to_string();
+            assert!(err.contains("pfs concept table") && err.contains(&format!("line {line}")) && err.contains(field), "{err}");
         }
     }
 

@@ -97,7 +97,7 @@ impl std::fmt::Display for ValidationReport {
             writeln!(f, "keys and coded values of the CBSO documents that cpi does not know (check whether the method needs them; a renamed field would be missed, an odd code places no company):")?;
             for u in &self.unrecognised {
                 let first = u.first.strip_prefix(&format!("{}/", self.input.trim_end_matches('/'))).unwrap_or(&u.first);
-                let what = if u.kind.ends_with("coded value") { "" } else { " key" };
+                let what = if u.kind.ends_with("coded value") || u.kind.starts_with("XBRL concept") { "" } else { " key" };
                 writeln!(f, "  {}{what} {:?}: {} time(s), first in {first}", u.kind, u.key, u.count)?;
             }
         }

@@ -8,7 +8,7 @@ use crate::common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{copy_dir, files_in, fixture, zip_json as zip};
+use common::{copy_dir, files_in, fixture, query, strings, zip_json as zip};
 use serde_json::{json, Value};
 
 fn write_json(path: &Path, doc: &Value) {
@@ -89,23 +89,7 @@ fn cbso_input() -> tempfile::TempDir {
     dir
 }
 
-fn query(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Vec<Vec<String>> {
-    use datafusion::arrow::array::{Array, AsArray};
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let batches = rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
-    let mut rows = vec![];
-    for b in batches {
-        let cols: Vec<_> = b.columns().iter().map(|c| datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8).unwrap()).collect();
-        for r in 0..b.num_rows() {
-            rows.push(cols.iter().map(|c| if c.is_null(r) { String::new() } else { c.as_string::<i32>().value(r).to_string() }).collect());
-        }
-    }
-    rows
-}
 
-fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
-    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
-}
 
 #[test]
 fn cbso_deliveries_are_joined_checked_and_versioned() {
@@ -245,18 +229,7 @@ fn a_corrupt_zip_or_document_stops_the_run_naming_it() {
 fn the_same_filings_as_cbso_json_give_the_same_outputs_as_in_long_form() {
     // The hand-worked long-form file, deposit by deposit: the first half as extract zips
     // (camelCase), the rest as per-company files (PascalCase), in folders of their own.
-    let long = std::fs::read_to_string(fixture("handworked").join("accounts/accounts.csv")).unwrap();
-    // (header fields, rubric rows (code, period, value))
-    type Deposit = (Vec<String>, Vec<(String, String, String)>);
-    let mut deposits: Vec<Deposit> = vec![];
-    for line in long.lines().skip(1) {
-        let f: Vec<String> = line.split(',').map(str::to_string).collect();
-        let head = f[..6].to_vec();
-        match deposits.last_mut() {
-            Some((h, values)) if *h == head => values.push((f[6].clone(), f[7].clone(), f[8].clone())),
-            _ => deposits.push((head, vec![(f[6].clone(), f[7].clone(), f[8].clone())])),
-        }
-    }
+    let deposits = common::long_form_deposits(&fixture("handworked").join("accounts/accounts.csv"));
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture("handworked"), dir.path());
     std::fs::remove_file(dir.path().join("accounts/accounts.csv")).unwrap();
@@ -434,6 +407,7 @@ fn real_delivery_shapes_place_filers_and_keep_improved_versions() {
 /// - M (2025-00000023): model `m99-f`, not one of accounts.statutory_models (as consolidated
 ///   accounts would be): its document's row is rejected as model_not_statutory, not summed;
 /// - N (2025-00000024): model `M01-P` (a statutory model keyed from PDF, any case): read.
+///
 /// Documents per model as delivered: m01 1, m02 1, m99 1 (L's has none: its record was rejected).
 #[test]
 fn unknown_keys_and_models_are_counted_and_never_defaulted() {

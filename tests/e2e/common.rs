@@ -196,3 +196,43 @@ pub fn zip_json(path: &Path, members: &[(&str, serde_json::Value)]) {
     }
     z.finish().unwrap();
 }
+
+/// Rows of a query as strings (NULL as "").
+pub fn query(ctx: &datafusion::prelude::SessionContext, sql: &str) -> Vec<Vec<String>> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let batches = rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
+    let mut rows = vec![];
+    for b in batches {
+        let cols: Vec<_> = b.columns().iter().map(|c| datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8).unwrap()).collect();
+        for r in 0..b.num_rows() {
+            rows.push(cols.iter().map(|c| if c.is_null(r) { String::new() } else { c.as_string::<i32>().value(r).to_string() }).collect());
+        }
+    }
+    rows
+}
+
+/// Expected rows, as [`query`] gives them.
+pub fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+}
+
+/// One deposit of a long-form accounts file: its six header fields (enterprise number,
+/// reference number, deposit date, exercise start and end, model) and its rubric rows (code,
+/// period, value), in file order.
+pub type LongFormDeposit = (Vec<String>, Vec<(String, String, String)>);
+
+/// The deposits of a long-form accounts file, block by block: consecutive rows with the same
+/// header fields are one deposit (a deposit whose rows come in two places is two).
+pub fn long_form_deposits(path: &Path) -> Vec<LongFormDeposit> {
+    let long = std::fs::read_to_string(path).unwrap();
+    let mut deposits: Vec<LongFormDeposit> = vec![];
+    for line in long.lines().skip(1) {
+        let f: Vec<String> = line.split(',').map(str::to_string).collect();
+        let head = f[..6].to_vec();
+        match deposits.last_mut() {
+            Some((h, values)) if *h == head => values.push((f[6].clone(), f[7].clone(), f[8].clone())),
+            _ => deposits.push((head, vec![(f[6].clone(), f[7].clone(), f[8].clone())])),
+        }
+    }
+    deposits
+}

@@ -291,7 +291,9 @@ fn company_values() -> BTreeMap<&'static str, Vec<(&'static str, f64)>> {
 /// ALL's (issue #30: the channels an outsider has).
 fn published_sums(out: &Path) -> BTreeMap<&'static str, Vec<(String, f64)>> {
     let mut sums: BTreeMap<&'static str, Vec<(String, f64)>> = BTreeMap::new();
-    let mut families: BTreeMap<(String, &'static str), Vec<(String, Option<f64>)>> = BTreeMap::new();
+    // (family key, measure) -> (cluster, value) of each of its cells
+    type Families = BTreeMap<(String, &'static str), Vec<(String, Option<f64>)>>;
+    let mut families: Families = BTreeMap::new();
     let mut add = |t: &Table, file: &str, r: usize, key: &str, column: &str, measure: &'static str, cluster: Option<String>| {
         let value = t.float(column, r);
         if let Some(v) = value {

@@ -15,6 +15,7 @@ mod ingest;
 mod matched;
 mod members;
 mod object_storage;
+mod pfs_xbrl;
 mod population;
 mod productivity;
 mod report;

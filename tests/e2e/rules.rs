@@ -7,9 +7,8 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{assert_close, fixture, run, Table};
+use common::{assert_close, fixture, query, run, strings, Table};
 use cpi::config::Settings;
-use datafusion::arrow::array::{Array, AsArray};
 use datafusion::prelude::SessionContext;
 
 /// Stages an input folder, runs every SQL step for `year`, and returns the year's session so a
@@ -24,31 +23,7 @@ fn computed(input: &Path, year: i32) -> (SessionContext, cpi::stage::Staged) {
     })
 }
 
-/// Rows of a query as strings (NULL as "").
-fn query(ctx: &SessionContext, sql: &str) -> Vec<Vec<String>> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let batches = rt.block_on(async { ctx.sql(sql).await.unwrap().collect().await.unwrap() });
-    let mut rows = vec![];
-    for b in batches {
-        let cols: Vec<_> = b
-            .columns()
-            .iter()
-            .map(|c| datafusion::arrow::compute::cast(c, &datafusion::arrow::datatypes::DataType::Utf8).unwrap())
-            .collect();
-        for r in 0..b.num_rows() {
-            rows.push(
-                cols.iter()
-                    .map(|c| if c.is_null(r) { String::new() } else { c.as_string::<i32>().value(r).to_string() })
-                    .collect(),
-            );
-        }
-    }
-    rows
-}
 
-fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
-    rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
-}
 
 #[test]
 fn main_nace_rule_region_and_section() {

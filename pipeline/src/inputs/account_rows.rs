@@ -34,6 +34,8 @@ pub struct AccountRules {
     pub keep: Option<(HashSet<String>, Vec<String>)>,
     /// `accounts.statutory_models`: the models read (`m02`, ...), without their suffix.
     pub statutory_models: Vec<String>,
+    /// The `pfs` XBRL concepts and the rubrics they are (deposits delivered as XBRL instances).
+    pub pfs_concepts: super::pfs_xbrl::ConceptMap,
 }
 
 impl AccountRules {
@@ -493,7 +495,7 @@ mod tests {
 
     #[test]
     fn each_period_is_spilled_to_files_of_its_own() {
-        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()] };
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()], pfs_concepts: Default::default() };
         let folder = SpillFolder::new().unwrap();
         let mut out = Accounts::spilled(&folder, 7).unwrap();
         let mut builder = AccountsBuilder::new("a.csv", 7, &rules);
@@ -549,7 +551,7 @@ mod tests {
     fn the_longest_exercise_accepted_is_max_exercise_months() {
         use datafusion::arrow::array::AsArray;
         use datafusion::arrow::datatypes::Int32Type;
-        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()] };
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into()], pfs_concepts: Default::default() };
         let mut out = Accounts::default();
         let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();
@@ -571,7 +573,7 @@ mod tests {
     /// form may leave it out) is not checked.
     #[test]
     fn only_statutory_models_are_read() {
-        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into(), "m02".into()] };
+        let rules = AccountRules { max_exercise_months: 24, fte_rubrics: HashSet::new(), keep: None, statutory_models: vec!["m01".into(), "m02".into()], pfs_concepts: Default::default() };
         let mut out = Accounts::default();
         let mut builder = AccountsBuilder::new("a.csv", 0, &rules);
         let mut log = InputLog::default();

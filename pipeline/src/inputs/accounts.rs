@@ -44,17 +44,18 @@ pub struct AccountsRead {
 }
 
 /// Reads every account file under `accounts/`, at any depth: long-form `.csv` and `.parquet`
-/// files, and the CBSO's JSON deliveries (`.json` files and `.zip` extracts, see cbso.rs). The
+/// files, and the CBSO's deliveries (`.json` files and `.zip` extracts, see cbso.rs, and the
+/// XBRL instances of deposits before April 2022, `.xbrl` or `.xml`, see pfs_xbrl.rs). The
 /// checked rows go to Parquet files in `spill` (see [`SpillFolder`]).
 pub async fn read(input: &Location, rules: &AccountRules, spill: &SpillFolder, log: &mut InputLog) -> Result<AccountsRead> {
     let entries = input.list("accounts").await?;
     let has = |path: &str, extensions: &[&str]| extensions.iter().any(|e| path.to_ascii_lowercase().ends_with(e));
     let files: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".csv", ".parquet"])).map(|f| (f.path.clone(), f.size)).collect();
-    let cbso: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".json", ".zip"])).map(|f| (f.path.clone(), f.size)).collect();
+    let cbso: Vec<(String, u64)> = entries.iter().filter(|f| has(&f.path, &[".json", ".zip", ".xbrl", ".xml"])).map(|f| (f.path.clone(), f.size)).collect();
     if files.is_empty() && cbso.is_empty() {
         return Err(CpiError::bad_input(
             input.name_of("accounts/"),
-            "no account files found (long-form .csv or .parquet, or the CBSO's .json files and .zip extracts)",
+            "no account files found (long-form .csv or .parquet, or the CBSO's .json files, .zip extracts and .xbrl instances)",
         ));
     }
     let progress = crate::progress::bytes(files.iter().map(|f| f.1).sum(), "accounts");
@@ -234,7 +235,7 @@ mod tests {
     use super::*;
 
     fn rules() -> AccountRules {
-        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into(), keep: None, statutory_models: vec!["m01".into(), "m02".into()] }
+        AccountRules { max_exercise_months: 24, fte_rubrics: ["1003".to_string()].into(), keep: None, statutory_models: vec!["m01".into(), "m02".into()], pfs_concepts: Default::default() }
     }
 
     #[test]

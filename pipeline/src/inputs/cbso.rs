@@ -27,6 +27,7 @@ use std::fs::File;
 use std::io::Read;
 
 use super::loose_json::{Loose as Value, Object};
+use super::pfs_xbrl;
 
 use super::account_rows::{AccountRules, Accounts, AccountsBuilder, Deposit, RowField, RubricValue, SpillFolder, AUTHENTIC};
 use super::csv_file::parse_iso_date;
@@ -309,10 +310,12 @@ pub fn read(input: &Location, files: &[(String, u64)], first_file_id: i32, rules
     let data = of_kind(Kind::AccountingData);
     let done = crate::parallel::map_largest_first(&data, |f| f.1, |i, (path, _)| read_accounting_data(input, path, first_file_id + i as i32, &references, rules, spill));
     let (mut files, mut documents, mut seats) = (vec![], 0i64, SeatSources::new());
+    let mut xbrl = XbrlCounts::default();
     let mut models = std::collections::BTreeMap::<String, i64>::new();
     for ((path, _), result) in data.iter().copied().zip(done) {
-        let DataRead { name, log: part_log, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, sha256 } =
+        let DataRead { name, log: part_log, documents: part_documents, seats: part_seats, models: part_models, unrecognised: part_unrecognised, xbrl: part_xbrl, sha256 } =
             result?;
+        xbrl.add(part_xbrl);
         digests.push((path.to_string(), sha256));
         for (model, n) in part_models {
             *models.entry(model).or_default() += n;
@@ -344,6 +347,20 @@ pub fn read(input: &Location, files: &[(String, u64)], first_file_id: i32, rules
             ("cbso_reference_records_with_unrecognised_codes".into(), with_unknown("reference record coded value")),
             ("cbso_documents_with_unrecognised_codes".into(), with_unknown("accounting data coded value")),
         ];
+    // XBRL instances of the pfs taxonomy (deposits before 4 April 2022, pfs_xbrl.rs), when
+    // any was read
+    if xbrl.instances > 0 {
+        counts.extend([
+            ("cbso_xbrl_instances".into(), xbrl.instances),
+            // instances with facts of concepts config/pfs_concepts.csv does not have (cpi
+            // validate lists the concepts)
+            ("cbso_xbrl_instances_with_concepts_not_in_table".into(), with_unknown("XBRL concept not in the concept table")),
+            ("cbso_xbrl_facts_not_read".into(), xbrl.facts_not_read),
+            // values read through a row of the concept table not verified against the NBB's
+            // taxonomy (the run warns)
+            ("cbso_xbrl_values_from_unverified_concepts".into(), xbrl.values_from_unverified_concepts),
+        ]);
+    }
     // documents tied to a usable reference record, per model (m02, m01, m07, ...:
     // schemas/accounts.json); those of a model outside accounts.statutory_models are then
     // rejected row by row (model_not_statutory)
@@ -366,13 +383,30 @@ fn load(input: &Location, path: &str) -> Result<Loaded> {
     Ok(Loaded { bytes, sha256 })
 }
 
-/// Every JSON document of a file: the file itself, or each file inside a zip, with its name
-/// inside the zip ("" for a loose file). Stops at the first error (a corrupt zip or JSON).
-fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: R, mut each: impl FnMut(&str, &Value<'_>) -> Result<bool>) -> Result<()> {
+/// A document of a CBSO file: JSON (reference records or accounting data), or an XBRL instance
+/// of the `pfs` taxonomy (the accounting data of a deposit made before 4 April 2022), told
+/// apart by its first character.
+enum Document<'a> {
+    Json(Value<'a>),
+    Xbrl(&'a [u8]),
+}
+
+impl<'a> Document<'a> {
+    fn parse(bytes: &'a [u8], at: impl Fn() -> String) -> Result<Document<'a>> {
+        if pfs_xbrl::looks_like_xml(bytes) {
+            return Ok(Document::Xbrl(bytes));
+        }
+        Value::parse(bytes).map(Document::Json).map_err(|e| CpiError::bad_input(at(), format!("not valid JSON: {e}")))
+    }
+}
+
+/// Every document of a file: the file itself, or each file inside a zip, with its name inside
+/// the zip ("" for a loose file). Stops at the first error (a corrupt zip or JSON).
+fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: R, mut each: impl FnMut(&str, &Document<'_>) -> Result<bool>) -> Result<()> {
     if !path.to_ascii_lowercase().ends_with(".zip") {
         let mut bytes = vec![];
         file.read_to_end(&mut bytes).map_err(|e| CpiError::io(name, e))?;
-        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(name, format!("not valid JSON: {e}")))?;
+        let doc = Document::parse(&bytes, || name.to_string())?;
         each("", &doc)?;
         return Ok(());
     }
@@ -401,7 +435,7 @@ fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: 
         if bytes.len() as u64 != size || crc32fast::hash(&bytes) != crc {
             return Err(CpiError::bad_input(at(), "cannot unzip: the size or the CRC-32 of the unzipped bytes is not the one the zip records"));
         }
-        let doc = Value::parse(&bytes).map_err(|e| CpiError::bad_input(at(), format!("not valid JSON: {e}")))?;
+        let doc = Document::parse(&bytes, at)?;
         if !each(&member, &doc)? {
             break;
         }
@@ -413,7 +447,7 @@ fn for_each_document<R: Read + std::io::Seek>(name: &str, path: &str, mut file: 
 /// unzipped size the zip records (a capacity to start with, checked by the caller).
 fn inflate(inflater: &mut flate2::Decompress, raw: &[u8], size: u64, out: &mut Vec<u8>) -> std::result::Result<(), String> {
     inflater.reset(false);
-    out.reserve(usize::try_from(size).unwrap_or(0).min(1 << 30).max(64));
+    out.reserve(usize::try_from(size).unwrap_or(0).clamp(64, 1 << 30));
     loop {
         let consumed = inflater.total_in() as usize;
         let before = (consumed, out.len());
@@ -427,7 +461,11 @@ fn inflate(inflater: &mut flate2::Decompress, raw: &[u8], size: u64, out: &mut V
 }
 
 /// What a document is, from its content.
-fn classify(doc: &Value) -> Option<Kind> {
+fn classify(doc: &Document) -> Option<Kind> {
+    let doc = match doc {
+        Document::Xbrl(_) => return Some(Kind::AccountingData),
+        Document::Json(v) => v,
+    };
     match doc {
         Value::Array(_) => Some(Kind::References),
         Value::Object(o) if get(o, "Rubrics").is_some() => Some(Kind::AccountingData),
@@ -445,8 +483,8 @@ fn kind_of(input: &Location, path: &str) -> Result<Kind> {
     let file = File::open(input.local_file(path)).map_err(|e| CpiError::io(&name, e))?;
     for_each_document(&name, path, std::io::BufReader::new(file), |member, doc| {
         let where_ = if member.is_empty() { name.clone() } else { format!("{name}:{member}") };
-        kind = Some(classify(&doc).ok_or_else(|| {
-            CpiError::bad_input(where_, "neither CBSO reference records (ReferenceNumber, ExerciseDates) nor accounting data (ReferenceNumber, Rubrics)")
+        kind = Some(classify(doc).ok_or_else(|| {
+            CpiError::bad_input(where_, "neither CBSO reference records (ReferenceNumber, ExerciseDates) nor accounting data (ReferenceNumber, Rubrics, or an XBRL instance)")
         })?);
         Ok(false)
     })?;
@@ -516,13 +554,13 @@ fn read_references(input: &Location, path: &str) -> Result<ReferencesRead> {
     let loaded = load(input, path)?;
     for_each_document(&name, path, std::io::Cursor::new(&loaded.bytes), |member, doc| {
         let at = |position: &str, field: &str| if member.is_empty() { format!("{position}{field}") } else { format!("{member}: {position}{field}") };
-        let records: Vec<(String, &Object<'_>)> = match &doc {
-            Value::Array(items) => items
+        let records: Vec<(String, &Object<'_>)> = match doc {
+            Document::Json(Value::Array(items)) => items
                 .iter()
                 .enumerate()
                 .map(|(i, v)| v.as_object().map(|o| (format!("[{i}]."), o)).ok_or_else(|| CpiError::bad_input(format!("{name}:{member}"), format!("item {i} is not a reference record"))))
                 .collect::<Result<_>>()?,
-            Value::Object(o) if classify(&doc) == Some(Kind::References) => vec![(String::new(), o)],
+            Document::Json(Value::Object(o)) if classify(doc) == Some(Kind::References) => vec![(String::new(), o)],
             _ => return Err(CpiError::bad_input(format!("{name}:{member}"), "accounting data in a file of reference records: keep the two kinds in separate files")),
         };
         for (position, o) in records {
@@ -597,7 +635,87 @@ struct DataRead {
     /// Documents tied to a usable reference record, per model (`m02`, lower case, no suffix).
     models: std::collections::BTreeMap<String, i64>,
     unrecognised: Unrecognised,
+    xbrl: XbrlCounts,
     sha256: String,
+}
+
+/// What the XBRL instances of a file gave, for the manifest.
+#[derive(Debug, Default, Clone, Copy)]
+struct XbrlCounts {
+    instances: i64,
+    /// Facts of concepts in the table that are not values of the exercise or the previous one
+    /// (nil, another period, a breakdown by a dimension).
+    facts_not_read: i64,
+    /// Values read through a row of the concept table not verified against the NBB's taxonomy.
+    values_from_unverified_concepts: i64,
+}
+
+impl XbrlCounts {
+    fn add(&mut self, other: XbrlCounts) {
+        self.instances += other.instances;
+        self.facts_not_read += other.facts_not_read;
+        self.values_from_unverified_concepts += other.values_from_unverified_concepts;
+    }
+}
+
+/// The usable reference record a document of reference number `reference` is tied to, given
+/// the version the document names (`wanted`), or why every row of it is rejected (field, raw
+/// value, reason). Marks the reference number as having accounting data.
+fn tie<'r>(references: &'r References, reference: &str, wanted: Option<&str>) -> std::result::Result<&'r ReferenceRecord, (&'static str, String, &'static str)> {
+    if let Some(v) = wanted.filter(|v| !DATA_VERSIONS.contains(v)) {
+        return Err(("DataVersion", v.to_string(), "unknown_data_version"));
+    }
+    let versions = references.get(reference);
+    let records = versions.map(|v| v.records.as_slice()).unwrap_or_default();
+    let record = match (wanted, records) {
+        (_, []) => return Err(("ReferenceNumber", reference.to_string(), "no_reference_record")),
+        (None, [only]) => only,
+        // Several versions delivered and none named: the document as filed (improved
+        // products carry their label), or, without an authentic record, not guessed.
+        (None, _) => match records.iter().find(|r| matches!(r, Reference::Valid(v) if v.data_version == AUTHENTIC)) {
+            Some(r) => r,
+            None => return Err(("DataVersion", String::new(), "data_version_unknown")),
+        },
+        (Some(v), _) => match records.iter().find(|r| matches!(r, Reference::Valid(k) if k.data_version == v)) {
+            Some(r) => r,
+            None => return Err(("DataVersion", v.to_string(), "no_reference_record")),
+        },
+    };
+    if let Some(v) = versions {
+        v.matched.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    match record {
+        Reference::Valid(record) => Ok(record),
+        Reference::Rejected => Err(("ReferenceNumber", reference.to_string(), "reference_rejected")),
+    }
+}
+
+/// A deposit's currency (the document's, else its reference record's) when it is not the euro
+/// and the NBB did not convert it: every row of the document is rejected.
+fn currency_problem(document_currency: Option<String>, record: &ReferenceRecord) -> Option<(&'static str, String, &'static str)> {
+    let currency = document_currency.or_else(|| record.currency.clone());
+    currency.filter(|c| c != "EUR" && record.data_version != EURO_CONVERTED).map(|c| ("Currency", c, "currency_not_eur"))
+}
+
+/// The filer's seat, legal form and activity: the reference record first, the document's coded
+/// fields where it says nothing (METHODOLOGY.md section 4b); counted by source and by model.
+fn describe(record: &ReferenceRecord, document: Described, seats: &mut SeatSources, models: &mut std::collections::BTreeMap<String, i64>) -> Described {
+    let seat_source = if record.seat.postcode.is_some() { "reference_record" } else if document.postcode.is_some() { "document" } else { "none" };
+    *seats.entry(seat_source).or_default() += 1;
+    let model = record.model_type.to_ascii_lowercase();
+    *models.entry(model.split('-').next().unwrap_or_default().to_string()).or_default() += 1;
+    record.seat.clone().or(document)
+}
+
+/// The reference number of an XBRL instance, which does not carry it: its file's (or zip
+/// member's) name without folders, extension and improved-product label, as the document of a
+/// deposit is saved under its reference number (`2019-00012345.xbrl`).
+fn reference_of_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = base.split_once('.').map_or(base, |(stem, _)| stem);
+    let lower = stem.to_ascii_lowercase();
+    let cut = ["-ocr-authentic", "-euro-authentic", "-aa-corrected", "-sb-corrected"].iter().find_map(|label| lower.find(label)).unwrap_or(stem.len());
+    stem[..cut].to_string()
 }
 
 /// Reads and checks the accounting-data documents of one file, joined to their reference
@@ -610,15 +728,27 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     let (mut rows, mut documents) = (0u64, 0i64);
     let mut seat_sources = SeatSources::new();
     let (mut models, mut unrecognised) = (std::collections::BTreeMap::<String, i64>::new(), Unrecognised::default());
+    let mut xbrl = XbrlCounts::default();
     let loaded = load(input, path)?;
     for_each_document(&name, path, std::io::Cursor::new(&loaded.bytes), |member, doc| {
-        let o = match (&doc, classify(&doc)) {
-            (Value::Object(o), Some(Kind::AccountingData)) => o,
-            _ => return Err(CpiError::bad_input(format!("{name}:{member}"), "reference records in a file of accounting data: keep the two kinds in separate files")),
+        let where_ = || if member.is_empty() { name.clone() } else { format!("{name}:{member}") };
+        let o = match (doc, classify(doc)) {
+            (Document::Json(Value::Object(o)), Some(Kind::AccountingData)) => o,
+            (Document::Xbrl(bytes), _) => {
+                documents += 1;
+                let instance = pfs_xbrl::Instance::parse(bytes).map_err(|e| CpiError::bad_input(where_(), format!("not a readable XBRL instance: {e}")))?;
+                let mut state = DocumentState { log: &mut log, rows: &mut rows, seats: &mut seat_sources, models: &mut models, unrecognised: &mut unrecognised, xbrl: &mut xbrl };
+                read_instance(&name, path, member, &instance, references, rules, &mut builder, &mut state);
+                if builder.len() >= BATCH_ROWS {
+                    builder.flush(&mut batches)?;
+                }
+                return Ok(true);
+            }
+            _ => return Err(CpiError::bad_input(where_(), "reference records in a file of accounting data: keep the two kinds in separate files")),
         };
         documents += 1;
         let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
-        unrecognised.note(o, "accounting data", &DOCUMENT_KEYS, || if member.is_empty() { name.clone() } else { format!("{name}:{member}") });
+        unrecognised.note(o, "accounting data", &DOCUMENT_KEYS, where_);
         let rubrics = get(o, "Rubrics").and_then(Value::as_array).unwrap_or_default();
         let first_row = rows + 1;
         rows += rubrics.len() as u64;
@@ -633,77 +763,26 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
             reject_all("ReferenceNumber", "", "reference_number_empty");
             return Ok(true);
         };
-        let versions = references.get(reference.as_ref());
-        let records = versions.map(|v| v.records.as_slice()).unwrap_or_default();
         // The document's version: its own DataVersion, else its improved product's file label
         // (the member's name, then the file's), else the reference record delivered with it.
         let wanted = text(o, "DataVersion")
             .map(|v| normalised_version(&v, text(o, "CorrectedData").as_deref()))
             .or_else(|| version_of_label(member).or_else(|| version_of_label(path)).map(str::to_string));
-        if let Some(v) = wanted.as_deref().filter(|v| !DATA_VERSIONS.contains(v)) {
-            reject_all("DataVersion", v, "unknown_data_version");
-            return Ok(true);
-        }
-        let record = match (&wanted, records) {
-            (_, []) => {
-                reject_all("ReferenceNumber", &reference, "no_reference_record");
+        let record = match tie(references, &reference, wanted.as_deref()) {
+            Ok(record) => record,
+            Err((field, raw, reason)) => {
+                reject_all(field, &raw, reason);
                 return Ok(true);
             }
-            (None, [only]) => only,
-            // Several versions delivered and none named: the document as filed (improved
-            // products carry their label), or, without an authentic record, not guessed.
-            (None, _) => match records.iter().find(|r| matches!(r, Reference::Valid(v) if v.data_version == AUTHENTIC)) {
-                Some(r) => r,
-                None => {
-                    reject_all("DataVersion", "", "data_version_unknown");
-                    return Ok(true);
-                }
-            },
-            (Some(v), _) => match records.iter().find(|r| matches!(r, Reference::Valid(k) if &k.data_version == v)) {
-                Some(r) => r,
-                None => {
-                    reject_all("DataVersion", v, "no_reference_record");
-                    return Ok(true);
-                }
-            },
         };
-        if let Some(v) = versions {
-            v.matched.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-        let Reference::Valid(record) = record else {
-            reject_all("ReferenceNumber", &reference, "reference_rejected");
+        if let Some((field, raw, reason)) = currency_problem(text(o, "Currency").map(|c| c.to_ascii_uppercase()), record) {
+            reject_all(field, &raw, reason);
             return Ok(true);
-        };
-        let currency = text(o, "Currency").map(|c| c.to_ascii_uppercase()).or_else(|| record.currency.clone());
-        if let Some(c) = currency.filter(|c| c != "EUR") {
-            if record.data_version != EURO_CONVERTED {
-                reject_all("Currency", &c, "currency_not_eur");
-                return Ok(true);
-            }
         }
-        // The filer's seat, legal form and activity: the reference record first, the
-        // document's coded fields where it says nothing (METHODOLOGY.md section 4b).
         let document = Described::of_document(o);
-        unrecognised.note_codes(&document, "accounting data coded value", || if member.is_empty() { name.clone() } else { format!("{name}:{member}") });
-        let seat_source = if record.seat.postcode.is_some() { "reference_record" } else if document.postcode.is_some() { "document" } else { "none" };
-        *seat_sources.entry(seat_source).or_default() += 1;
-        let model = record.model_type.to_ascii_lowercase();
-        *models.entry(model.split('-').next().unwrap_or_default().to_string()).or_default() += 1;
-        let described = record.seat.clone().or(document);
-        let (postcode, country, legal_form, activity) = (described.postcode, described.country, described.legal_form, described.activity_code);
-        let deposit = Deposit {
-            enterprise_number: &record.enterprise_number,
-            reference_number: &reference,
-            deposit_date: &record.deposit_date,
-            exercise_start: &record.exercise_start,
-            exercise_end: &record.exercise_end,
-            model_type: &record.model_type,
-            data_version: &record.data_version,
-            postcode: postcode.as_deref(),
-            country: country.as_deref(),
-            legal_form: legal_form.as_deref(),
-            activity_code: activity.as_deref(),
-        };
+        unrecognised.note_codes(&document, "accounting data coded value", where_);
+        let described = describe(record, document, &mut seat_sources, &mut models);
+        let deposit = record.deposit(&reference, &described);
         for (k, rubric) in rubrics.iter().enumerate() {
             let line = first_row + k as u64;
             let position = |field: &str| format!("{prefix}Rubrics[{k}].{field}");
@@ -729,7 +808,104 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
     builder.flush(&mut batches)?;
     batches.close()?;
     log.finish_file(&name, rows);
-    Ok(DataRead { name, log, documents, seats: seat_sources, models, unrecognised, sha256: loaded.sha256 })
+    Ok(DataRead { name, log, documents, seats: seat_sources, models, unrecognised, xbrl, sha256: loaded.sha256 })
+}
+
+impl ReferenceRecord {
+    /// The deposit this record describes, under `reference`, with the filer as `described`.
+    fn deposit<'a>(&'a self, reference: &'a str, described: &'a Described) -> Deposit<'a> {
+        Deposit {
+            enterprise_number: &self.enterprise_number,
+            reference_number: reference,
+            deposit_date: &self.deposit_date,
+            exercise_start: &self.exercise_start,
+            exercise_end: &self.exercise_end,
+            model_type: &self.model_type,
+            data_version: &self.data_version,
+            postcode: described.postcode.as_deref(),
+            country: described.country.as_deref(),
+            legal_form: described.legal_form.as_deref(),
+            activity_code: described.activity_code.as_deref(),
+        }
+    }
+}
+
+/// The tallies of a file that each document adds to.
+struct DocumentState<'s> {
+    log: &'s mut InputLog,
+    rows: &'s mut u64,
+    seats: &'s mut SeatSources,
+    models: &'s mut std::collections::BTreeMap<String, i64>,
+    unrecognised: &'s mut Unrecognised,
+    xbrl: &'s mut XbrlCounts,
+}
+
+/// Reads one XBRL instance (a deposit made before 4 April 2022): tied to its reference record
+/// by its file name, its facts of the concepts in the concept table become rows of the
+/// exercise (N) or the previous one (NM1), with the same checks as a JSON document's rubrics.
+/// A reject names the line of the fact in the document (`2019-00012345.xbrl: line 40:
+/// pfs:Turnover`).
+#[allow(clippy::too_many_arguments)]
+fn read_instance(name: &str, path: &str, member: &str, instance: &pfs_xbrl::Instance, references: &References, rules: &AccountRules, builder: &mut AccountsBuilder, s: &mut DocumentState) {
+    s.xbrl.instances += 1;
+    let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
+    let where_ = || if member.is_empty() { name.to_string() } else { format!("{name}:{member}") };
+    let reference = reference_of_file_name(if member.is_empty() { path } else { member });
+    let wanted = version_of_label(member).or_else(|| version_of_label(path));
+    let first_row = *s.rows + 1;
+    let record = match tie(references, &reference, wanted) {
+        Ok(record) => record,
+        // Without a usable reference record the exercise is unknown: every fact of a concept
+        // in the table, whatever its period, is a row, rejected.
+        Err((field, raw, reason)) => {
+            let facts = instance.facts_in_table(&rules.pfs_concepts);
+            *s.rows += facts.len() as u64;
+            for (k, position) in facts.iter().enumerate() {
+                s.log.reject(name, first_row + k as u64, &format!("{prefix}{position}: {field} (file name)"), &raw, reason);
+            }
+            return;
+        }
+    };
+    // (a reference record's dates were checked when it was read)
+    let day = |d: &str| parse_iso_date(d).expect("a usable reference record has ISO dates");
+    let out = instance.rows(&rules.pfs_concepts, day(&record.exercise_start), day(&record.exercise_end));
+    *s.rows += out.rows.len() as u64;
+    s.xbrl.facts_not_read += out.not_read;
+    for (concept, line) in &out.unmapped {
+        s.unrecognised.keys.entry(("XBRL concept not in the concept table", concept.clone())).or_insert_with(|| (0, format!("{}, line {line}", where_()))).0 += 1;
+    }
+    if !out.unmapped.is_empty() {
+        *s.unrecognised.records.entry("XBRL concept not in the concept table").or_default() += 1;
+    }
+    // The instance must be of the filer its reference record names.
+    let filer = enterprise_number::normalise(&record.enterprise_number).unwrap_or_default();
+    let problem = if out.identifiers != [filer] {
+        Some(("xbrli:identifier", out.identifiers.join(" "), "xbrl_entity_not_the_filer"))
+    } else {
+        currency_problem(None, record)
+    };
+    if let Some((field, raw, reason)) = problem {
+        for (k, row) in out.rows.iter().enumerate() {
+            s.log.reject(name, first_row + k as u64, &format!("{prefix}{}: {field}", row.position), &raw, reason);
+        }
+        return;
+    }
+    let described = describe(record, Described::default(), s.seats, s.models);
+    let deposit = record.deposit(&reference, &described);
+    for (k, row) in out.rows.iter().enumerate() {
+        let line = first_row + k as u64;
+        let position = format!("{prefix}{}", row.position);
+        if let Some(unit) = &row.unit_differs {
+            s.log.reject(name, line, &format!("{position} unitRef"), unit, "xbrl_unit_differs");
+            continue;
+        }
+        s.xbrl.values_from_unverified_concepts += i64::from(!row.verified);
+        let field = |f: RowField| match f {
+            RowField::RubricCode | RowField::Period | RowField::Value => position.clone(),
+            other => format!("{prefix}{other:?}"),
+        };
+        builder.push(line, &deposit, &RubricValue { rubric_code: &row.rubric_code, period: row.period, value: &row.value }, &field, s.log);
+    }
 }
 
 #[cfg(test)]
@@ -749,6 +925,7 @@ mod tests {
     fn members(bytes: Vec<u8>) -> crate::error::Result<Vec<(String, String)>> {
         let mut seen = vec![];
         super::for_each_document("refs.zip", "refs.zip", std::io::Cursor::new(bytes), |member, doc| {
+            let super::Document::Json(doc) = doc else { panic!("JSON documents") };
             let o = doc.as_object().expect("an object");
             seen.push((member.to_string(), super::text(o, "ReferenceNumber").unwrap().into_owned()));
             Ok(true)

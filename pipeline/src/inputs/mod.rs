@@ -9,6 +9,7 @@ pub mod csv_file;
 pub mod kbo;
 pub mod loose_json;
 pub mod members;
+pub mod pfs_xbrl;
 pub mod sheet;
 pub mod totals;
 pub mod vat;
