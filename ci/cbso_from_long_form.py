@@ -28,8 +28,16 @@ allows it:
     `-sb-corrected`, its document carrying the social balance's rubrics only (1003 of both
     periods). The long form holds the corrected FTE and the filed other figures, so cpi must
     replace the social balance, and only it.
+  * with --xbrl-before DATE --concepts TABLE: the documents of the deposits made before DATE
+    (the NBB's JSON starts with the deposits of 4 April 2022) as XBRL instances of the pfs
+    taxonomy instead (member `data/<reference>.xbrl`, its reference record still JSON), written
+    from the XBRL 2.1 specification: contexts named as the NBB names them (CurrentDuration,
+    PrecedingDuration), the entity as BE<number> under the scheme http://www.fgov.be, units
+    U-EUR and U-Pure, one element per rubric value named by the concept TABLE gives the rubric
+    (config/pfs_concepts.csv's columns), in a namespace of the taxonomy's date.
 
 usage: cbso_from_long_form.py LONG_FORM_INPUT OUTPUT [--corrected-share 0.05] [--sb-corrected-share 0.05] [--seed 3]
+                              [--xbrl-before 2022-04-04 --concepts TABLE]
 """
 import argparse
 import csv
@@ -40,6 +48,8 @@ import random
 import shutil
 import zipfile
 from collections import defaultdict
+from datetime import date, timedelta
+from xml.sax.saxutils import escape
 
 HEADER = ["enterprise_number", "reference_number", "deposit_date", "exercise_start", "exercise_end", "model_type", "rubric_code", "period", "value"]
 FIXED_TIME = (2025, 2, 3, 4, 5, 6)
@@ -89,6 +99,47 @@ def value_text(value: str, as_number: bool):
     return f"{number:.2f}"
 
 
+def concept_table(path: pathlib.Path) -> dict[str, tuple[str, str]]:
+    """Rubric code -> (concept, unit) from a table of pfs concepts (concept, rubric_code, unit, ...)."""
+    out = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            out.setdefault(r["rubric_code"], (r["concept"], r["unit"]))
+    return out
+
+
+def xbrl_instance(d: dict, rubrics: list, concepts: dict[str, tuple[str, str]]) -> str:
+    """The deposit's rubric values as an XBRL instance of the pfs taxonomy: the exercise's and the
+    previous exercise's durations (the previous one ends the day before the exercise starts)."""
+    start = date.fromisoformat(d["start"])
+    previous_end = start - timedelta(days=1)
+    previous_start = start.replace(year=start.year - 1) if not (start.month == 2 and start.day == 29) else start - timedelta(days=365)
+    # the enterprise number's ten digits (the long form may write BE, dots or spaces)
+    entity = "BE" + "".join(ch for ch in d["number"] if ch.isdigit()).zfill(10)
+    ns = "http://www.nbb.be/be/fr/pfs/ci/2021-04-01"
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f'<xbrl xmlns="http://www.xbrl.org/2003/instance" xmlns:link="http://www.xbrl.org/2003/linkbase" xmlns:xlink="http://www.w3.org/1999/xlink" '
+             f'xmlns:iso="http://www.xbrl.org/2003/iso4217" xmlns:p="{ns}" xmlns:gcd="http://www.nbb.be/be/fr/pfs/ci/gcd/2021-04-01">',
+             f'<link:schemaRef xlink:type="simple" xlink:href="{ns}/be-gaap-ci-{d["model"].split("-")[0]}.xsd"/>',
+             '<gcd:EntityInformation><gcd:EntityName><gcd:EntityCurrentLegalName contextRef="CurrentDuration">'
+             f'Company {escape(entity)}</gcd:EntityCurrentLegalName></gcd:EntityName></gcd:EntityInformation>']
+    # facts before the contexts and units they name: XBRL 2.1 leaves the order free
+    for code, period, value in rubrics:
+        if code not in concepts:
+            raise SystemExit(f"no pfs concept for rubric {code}: add it to the concept table")
+        concept, unit = concepts[code]
+        context = "CurrentDuration" if period == "N" else "PrecedingDuration"
+        unit_id = "U-Pure" if unit == "pure" else "U-EUR"
+        lines.append(f'<p:{concept} contextRef="{context}" unitRef="{unit_id}" decimals="INF">{escape(value_text(value, False))}</p:{concept}>')
+    for cid, (s, e) in {"CurrentDuration": (start, d["end"]), "PrecedingDuration": (previous_start, previous_end)}.items():
+        lines.append(f'<context id="{cid}"><entity><identifier scheme="http://www.fgov.be">{entity}</identifier></entity>'
+                     f'<period><startDate>{s}</startDate><endDate>{e}</endDate></period></context>')
+    lines.append('<unit id="U-EUR"><measure>iso:EUR</measure></unit>')
+    lines.append('<unit id="U-Pure"><measure>pure</measure></unit>')
+    lines.append("</xbrl>")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("input")
@@ -96,7 +147,10 @@ def main() -> None:
     ap.add_argument("--corrected-share", type=float, default=0.05)
     ap.add_argument("--sb-corrected-share", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--xbrl-before", default="")
+    ap.add_argument("--concepts", default="")
     args = ap.parse_args()
+    concepts = concept_table(pathlib.Path(args.concepts)) if args.xbrl_before else {}
     src, dst = pathlib.Path(args.input), pathlib.Path(args.output)
     if dst.exists():
         shutil.rmtree(dst)
@@ -114,7 +168,7 @@ def main() -> None:
     loose = defaultdict(list)
     for d in all_deposits.values():
         (loose[d["number"]] if d["number"] in per_company else by_year[d["deposit"][:4]]).append(d)
-    counts = {"deposits": len(all_deposits), "corrected": 0, "sb_corrected": 0, "per_company": sum(len(v) for v in loose.values())}
+    counts = {"deposits": len(all_deposits), "corrected": 0, "sb_corrected": 0, "per_company": sum(len(v) for v in loose.values()), "xbrl": 0}
 
     def reference_record(d: dict, pascal: bool, version: str | None, with_seat: bool, corrected_data: str = "aa") -> dict:
         digits = d["number"].replace(".", "")
@@ -164,7 +218,15 @@ def main() -> None:
     def add(archive: zipfile.ZipFile, name: str, doc, pretty: bool = False) -> None:
         info = zipfile.ZipInfo(name, FIXED_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, json.dumps(doc, indent=2 if pretty else None))
+        archive.writestr(info, doc if isinstance(doc, str) else json.dumps(doc, indent=2 if pretty else None))
+
+    def add_document(archive: zipfile.ZipFile, name: str, d: dict, rubrics: list, with_seat: bool, as_numbers: bool) -> None:
+        """The deposit's document: an XBRL instance for a deposit before --xbrl-before (the
+        reference number in its member name), else JSON."""
+        if args.xbrl_before and d["deposit"] < args.xbrl_before:
+            add(archive, name.replace(".json", ".xbrl"), xbrl_instance(d, rubrics, concepts))
+        else:
+            add(archive, name, document(d, rubrics, with_seat, as_numbers))
 
     for year in sorted(by_year):
         improved = None
@@ -176,18 +238,19 @@ def main() -> None:
                 sb_corrected = sb_rng.random() < args.sb_corrected_share and has_fte and not corrected
                 add(refs, f"refs/{d['reference']}.json", reference_record(d, False, None, seat_on_reference))
                 filed = as_filed(d["rubrics"]) if corrected else social_balance_as_filed(d["rubrics"]) if sb_corrected else d["rubrics"]
-                add(data, f"data/{d['reference']}.json", document(d, filed, not seat_on_reference, i % 3 == 0))
+                counts["xbrl"] += bool(args.xbrl_before and d["deposit"] < args.xbrl_before)
+                add_document(data, f"data/{d['reference']}.json", d, filed, not seat_on_reference, i % 3 == 0)
                 if (corrected or sb_corrected) and improved is None:
                     improved = (zipfile.ZipFile(out / f"improved_{year}_references.zip", "w"), zipfile.ZipFile(out / f"improved_{year}_accountingdata.zip", "w"))
                 if corrected:
                     counts["corrected"] += 1
                     add(improved[0], f"refs/{d['reference']}-aa-corrected.json", reference_record(d, False, "corrected", seat_on_reference))
-                    add(improved[1], f"data/{d['reference']}-aa-corrected.json", document(d, d["rubrics"], not seat_on_reference, False))
+                    add_document(improved[1], f"data/{d['reference']}-aa-corrected.json", d, d["rubrics"], not seat_on_reference, False)
                 if sb_corrected:
                     counts["sb_corrected"] += 1
                     social_balance = [(c, p, v) for c, p, v in d["rubrics"] if c == "1003"]
                     add(improved[0], f"refs/{d['reference']}-sb-corrected.json", reference_record(d, False, "corrected", seat_on_reference, "sb"))
-                    add(improved[1], f"data/{d['reference']}-sb-corrected.json", document(d, social_balance, False, False))
+                    add_document(improved[1], f"data/{d['reference']}-sb-corrected.json", d, social_balance, False, False)
         if improved:
             for archive in improved:
                 archive.close()
