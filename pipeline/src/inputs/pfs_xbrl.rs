@@ -257,9 +257,7 @@ impl Instance {
         out.unmapped = unmapped.into_iter().map(|(c, line)| (c.to_string(), line)).collect();
         out
     }
-}
 
-impl Instance {
     /// Where each fact of a concept in the table is (`line 40: pfs:Turnover`), whatever its
     /// period: the rows of an instance whose exercise is not known.
     pub fn facts_in_table(&self, concepts: &ConceptMap) -> Vec<String> {
