@@ -137,7 +137,7 @@ impl Instance {
         let mut instance = Instance::default();
         let mut depth = 0usize;
         loop {
-            let event = reader.read_event().map_err(|e| format!("not well-formed XML near byte {}: {e}", reader.error_position()))?;
+            let event = reader.read_event().map_err(|e| format!("line {}: not well-formed XML: {e}", line_of(bytes, reader.error_position())))?;
             let at = reader.buffer_position();
             // an empty root (`<xbrli:xbrl/>`) holds nothing
             let empty_root = depth == 0 && matches!(event, Event::Empty(_));
@@ -273,6 +273,12 @@ fn push_fact(instance: &mut Instance, namespace: &str, fact: Fact) {
     } else {
         instance.other_facts += 1;
     }
+}
+
+/// The line of a byte position (for an error: counted once).
+fn line_of(bytes: &[u8], at: u64) -> u64 {
+    let at = usize::try_from(at).unwrap_or(bytes.len()).min(bytes.len());
+    bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
 }
 
 /// Line numbers of byte positions that only grow, counted once.
@@ -534,6 +540,14 @@ mod tests {
         let nested = INSTANCE.replace("1200000</pfs:Turnover>", "<b>1200000</b></pfs:Turnover>");
         let err = Instance::parse(nested.as_bytes()).unwrap_err();
         assert!(err.contains("line 36: the fact Turnover holds an element"), "{err}");
+        // cut in the middle of a fact's end tag (line 35), or of the next fact's start tag
+        // (line 36): the line of the break
+        let cut = &INSTANCE[..INSTANCE.find("1500000.50</pfs:Tur").unwrap() + 14];
+        let err = Instance::parse(cut.as_bytes()).unwrap_err();
+        assert!(err.starts_with("line 35: the fact Turnover"), "{err}");
+        let cut = &INSTANCE[..INSTANCE.find("<pfs:Turnover contextRef=\"PrecedingDuration\"").unwrap() + 10];
+        let err = Instance::parse(cut.as_bytes()).unwrap_err();
+        assert!(err.starts_with("line 36: not well-formed XML"), "{err}");
         assert!(looks_like_xml(b"\xEF\xBB\xBF  <?xml"));
         assert!(!looks_like_xml(b" {\"a\":1}"));
     }
