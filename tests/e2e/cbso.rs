@@ -217,18 +217,18 @@ fn a_corrupt_zip_or_document_stops_the_run_naming_it() {
 
     let input = cbso_input();
     zip(&input.path().join("accounts/2025/data.zip"), &[("accountingData/x.json", json!({"referenceNumber": "1", "rubrics": []}))]);
-    let mut z = zip::ZipWriter::new(std::fs::File::create(input.path().join("accounts/2025/more.zip")).unwrap());
-    z.start_file("accountingData/2025-1.json", zip::write::SimpleFileOptions::default()).unwrap();
-    z.write_all(b"{\"ReferenceNumber\": ").unwrap();
-    z.finish().unwrap();
+    // more.zip holding one member, `name`, of these bytes
+    let more = |name: &str, bytes: &[u8]| {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(input.path().join("accounts/2025/more.zip")).unwrap());
+        z.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(bytes).unwrap();
+        z.finish().unwrap();
+    };
+    more("accountingData/2025-1.json", b"{\"ReferenceNumber\": ");
     let err = rt.block_on(cpi::validate(&input.path().to_string_lossy(), None)).err().unwrap();
     assert!(err.to_string().ends_with("accounts/2025/more.zip:accountingData/2025-1.json: not valid JSON: EOF while parsing a value at line 1 column 20"), "{err}");
     // an XBRL instance cut short inside a zip: the member and the line
-    std::fs::remove_file(input.path().join("accounts/2025/more.zip")).unwrap();
-    let mut z = zip::ZipWriter::new(std::fs::File::create(input.path().join("accounts/2025/more.zip")).unwrap());
-    z.start_file("accountingData/2019-1.xbrl", zip::write::SimpleFileOptions::default()).unwrap();
-    z.write_all(b"<?xml version=\"1.0\"?>\n<xbrli:xbrl xmlns:xbrli=\"http://www.xbrl.org/2003/instance\">\n  <xbrli:context id=\"c\"><xbrli:entity>").unwrap();
-    z.finish().unwrap();
+    more("accountingData/2019-1.xbrl", b"<?xml version=\"1.0\"?>\n<xbrli:xbrl xmlns:xbrli=\"http://www.xbrl.org/2003/instance\">\n  <xbrli:context id=\"c\"><xbrli:entity>");
     let err = rt.block_on(cpi::validate(&input.path().to_string_lossy(), None)).err().unwrap();
     assert!(err.to_string().contains("accounts/2025/more.zip:accountingData/2019-1.xbrl: not a readable XBRL instance: line 3: context c"), "{err}");
 }
