@@ -19,9 +19,13 @@
 //! and a reject names the file, the document inside a zip and the position
 //! (`accountingData/2024-00290653.json: Rubrics[12].Value`).
 //!
-//! (About 700 lines: the two kinds of documents, their versions, the filer's description and
-//! the keys the reader does not know are read together, since each needs the others to tie a
-//! value to its deposit.)
+//! A deposit made before 4 April 2022 has no JSON: its accounting data is an XBRL instance of
+//! the `pfs` taxonomy (a document that starts with `<`), parsed by pfs_xbrl.rs and tied here to
+//! its reference record by its file name, like a JSON document (`read_instance`).
+//!
+//! (About 1,000 lines with its tests: the two kinds of documents, their versions, the filer's
+//! description and the keys the reader does not know are read together, since each needs the
+//! others to tie a value to its deposit.)
 
 use std::fs::File;
 use std::io::Read;
