@@ -66,9 +66,9 @@ pub struct AccountChecks {
     pub official_series: String,
     /// `accounts.statutory_models`: filings in other models are rejected.
     pub statutory_models: Vec<String>,
-    /// The `pfs` XBRL concepts read and the rubrics they are: (concept, rubric code, unit,
-    /// verified), from config/pfs_concepts.csv or `accounts.pfs_concepts`.
-    pub pfs_concepts: Vec<(String, String, String, bool)>,
+    /// The `pfs` XBRL concepts read and the rubrics they are, from config/pfs_concepts.csv or
+    /// `accounts.pfs_concepts`, in the table's order.
+    pub pfs_concepts: Vec<(String, pfs_xbrl::Concept)>,
 }
 
 impl AccountChecks {
@@ -92,10 +92,7 @@ impl AccountChecks {
             fte_rubrics: sorted(&mut rubrics.iter().filter(|(m, _)| m == "fte").map(|(_, r)| r.clone())),
             official_series: crate::lineage::sha256_hex(settings.official_series_csv.as_bytes()),
             statutory_models: settings.config.accounts.statutory_models.clone(),
-            pfs_concepts: settings_tables::pfs_concepts(settings)?
-                .into_iter()
-                .map(|(concept, c)| (concept, c.rubric_code, format!("{:?}", c.unit), c.verified))
-                .collect(),
+            pfs_concepts: settings_tables::pfs_concepts(settings)?,
         })
     }
 
@@ -105,14 +102,7 @@ impl AccountChecks {
             fte_rubrics: self.fte_rubrics.iter().cloned().collect(),
             keep: Some((self.rubrics_kept.iter().cloned().collect(), self.periods_kept.clone())),
             statutory_models: self.statutory_models.clone(),
-            pfs_concepts: self
-                .pfs_concepts
-                .iter()
-                .map(|(concept, rubric_code, unit, verified)| {
-                    let unit = if unit == "Pure" { pfs_xbrl::Unit::Pure } else { pfs_xbrl::Unit::Eur };
-                    (concept.clone(), pfs_xbrl::Concept { rubric_code: rubric_code.clone(), unit, verified: *verified })
-                })
-                .collect(),
+            pfs_concepts: self.pfs_concepts.iter().cloned().collect(),
         }
     }
 }

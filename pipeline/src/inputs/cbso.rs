@@ -115,11 +115,18 @@ impl Unrecognised {
     /// shape (`odd_codes`), under kind `<kind> coded value`: not corrected, only counted and
     /// listed, since the seat and activity the method uses come from them.
     fn note_codes(&mut self, described: &Described, kind: &'static str, at: impl Fn() -> String) {
-        let odd = odd_codes(described);
-        for code in &odd {
-            self.keys.entry((kind, code.clone())).or_insert_with(|| (0, at())).0 += 1;
+        self.note_each(kind, odd_codes(described).into_iter().map(|code| (code, &at)));
+    }
+
+    /// Notes each of a record's unknown `items` (a name, and where the record is for its first
+    /// example) under `kind`, and the record once if it had any.
+    fn note_each<F: Fn() -> String>(&mut self, kind: &'static str, items: impl Iterator<Item = (String, F)>) {
+        let mut any = false;
+        for (item, at) in items {
+            self.keys.entry((kind, item)).or_insert_with(|| (0, at())).0 += 1;
+            any = true;
         }
-        if !odd.is_empty() {
+        if any {
             *self.records.entry(kind).or_default() += 1;
         }
     }
@@ -812,8 +819,8 @@ fn read_accounting_data(input: &Location, path: &str, file_id: i32, references: 
             (Document::Xbrl(bytes), _) => {
                 documents += 1;
                 let instance = pfs_xbrl::Instance::parse(bytes).map_err(|e| CpiError::bad_input(where_(), format!("not a readable XBRL instance: {e}")))?;
-                let mut state = DocumentState { log: &mut log, rows: &mut rows, seats: &mut seat_sources, models: &mut models, unrecognised: &mut unrecognised, xbrl: &mut xbrl };
-                read_instance(&name, path, member, &instance, references, rules, &mut builder, &mut state);
+                let mut state = DocumentState { builder: &mut builder, log: &mut log, rows: &mut rows, seats: &mut seat_sources, models: &mut models, unrecognised: &mut unrecognised, xbrl: &mut xbrl };
+                read_instance(&name, path, member, &instance, references, rules, &mut state);
                 if builder.len() >= BATCH_ROWS {
                     builder.flush(&mut batches)?;
                 }
@@ -905,8 +912,9 @@ impl ReferenceRecord {
     }
 }
 
-/// The tallies of a file that each document adds to.
-struct DocumentState<'s> {
+/// What each document of a file adds to: its rows, and the file's tallies.
+struct DocumentState<'s, 'r> {
+    builder: &'s mut AccountsBuilder<'r>,
     log: &'s mut InputLog,
     rows: &'s mut u64,
     seats: &'s mut SeatSources,
@@ -920,8 +928,7 @@ struct DocumentState<'s> {
 /// exercise (N) or the previous one (NM1), with the same checks as a JSON document's rubrics.
 /// A reject names the line of the fact in the document (`2019-00012345.xbrl: line 40:
 /// pfs:Turnover`).
-#[allow(clippy::too_many_arguments)]
-fn read_instance(name: &str, path: &str, member: &str, instance: &pfs_xbrl::Instance, references: &References, rules: &AccountRules, builder: &mut AccountsBuilder, s: &mut DocumentState) {
+fn read_instance(name: &str, path: &str, member: &str, instance: &pfs_xbrl::Instance, references: &References, rules: &AccountRules, s: &mut DocumentState) {
     s.xbrl.instances += 1;
     let prefix = if member.is_empty() { String::new() } else { format!("{member}: ") };
     let where_ = || if member.is_empty() { name.to_string() } else { format!("{name}:{member}") };
@@ -946,12 +953,7 @@ fn read_instance(name: &str, path: &str, member: &str, instance: &pfs_xbrl::Inst
     let out = instance.rows(&rules.pfs_concepts, day(record.get(Field::ExerciseStart)), day(record.get(Field::ExerciseEnd)));
     *s.rows += out.rows.len() as u64;
     s.xbrl.facts_not_read += out.not_read;
-    for (concept, line) in &out.unmapped {
-        s.unrecognised.keys.entry(("XBRL concept not in the concept table", concept.clone())).or_insert_with(|| (0, format!("{}, line {line}", where_()))).0 += 1;
-    }
-    if !out.unmapped.is_empty() {
-        *s.unrecognised.records.entry("XBRL concept not in the concept table").or_default() += 1;
-    }
+    s.unrecognised.note_each("XBRL concept not in the concept table", out.unmapped.iter().map(|(concept, line)| (concept.clone(), move || format!("{}, line {line}", where_()))));
     // The instance must be of the filer its reference record names.
     let filer = enterprise_number::normalise(record.get(Field::EnterpriseNumber)).unwrap_or_default();
     let problem = if out.identifiers != [filer] {
@@ -979,7 +981,7 @@ fn read_instance(name: &str, path: &str, member: &str, instance: &pfs_xbrl::Inst
             RowField::RubricCode | RowField::Period | RowField::Value => position.clone(),
             other => format!("{prefix}{other:?}"),
         };
-        builder.push(line, &deposit, &RubricValue { rubric_code: &row.rubric_code, period: row.period, value: &row.value }, &field, s.log);
+        s.builder.push(line, &deposit, &RubricValue { rubric_code: &row.rubric_code, period: row.period, value: &row.value }, &field, s.log);
     }
 }
 

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+use serde::{Deserialize, Serialize};
 
 use super::csv_file::parse_iso_date;
 
@@ -40,7 +41,8 @@ pub fn looks_like_xml(bytes: &[u8]) -> bool {
 }
 
 /// A row of config/pfs_concepts.csv: the rubric a `pfs` concept is, and the unit its facts have.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// (A staged copy records the table: serialised with the copy's account checks.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Concept {
     pub rubric_code: String,
     pub unit: Unit,
@@ -49,7 +51,7 @@ pub struct Concept {
 }
 
 /// The units the method's rubrics are in: euro amounts, and pure numbers (FTE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Unit {
     Eur,
     Pure,
@@ -137,52 +139,50 @@ impl Instance {
         let mut instance = Instance::default();
         let mut depth = 0usize;
         loop {
-            let event = reader.read_event().map_err(|e| format!("line {}: not well-formed XML: {e}", line_of(bytes, reader.error_position())))?;
+            let event = reader.read_event().map_err(|e| format!("line {}: not well-formed XML: {e}", lines.line_at(bytes, reader.error_position())))?;
             let at = reader.buffer_position();
-            // an empty root (`<xbrli:xbrl/>`) holds nothing
-            let empty_root = depth == 0 && matches!(event, Event::Empty(_));
+            let empty = matches!(event, Event::Empty(_));
             match event {
                 Event::Start(e) | Event::Empty(e) if depth == 0 => {
                     let (ns, local) = reader.resolver().resolve_element(e.name());
                     if !(matches!(ns, ResolveResult::Bound(n) if n.as_ref() == XBRLI) && local.as_ref() == "xbrl") {
                         return Err("not an XBRL instance: the root element is not xbrli:xbrl (http://www.xbrl.org/2003/instance)".into());
                     }
+                    // an empty root (`<xbrli:xbrl/>`) holds nothing
+                    if empty {
+                        break;
+                    }
                     depth = 1;
                 }
-                Event::Start(e) => {
+                Event::Start(e) | Event::Empty(e) => {
                     let (ns, local) = reader.resolver().resolve_element(e.name());
-                    let in_xbrli = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == XBRLI);
-                    let namespace = match ns {
-                        ResolveResult::Bound(n) => n.as_ref().to_string(),
-                        _ => String::new(),
+                    let (in_xbrli, pfs) = match ns {
+                        ResolveResult::Bound(n) => (n.as_ref() == XBRLI, is_pfs_namespace(n.as_ref())),
+                        _ => (false, false),
                     };
                     let line = lines.line_at(bytes, at);
                     match (in_xbrli, local.as_ref()) {
-                        (true, "context") => {
+                        (true, "context") if !empty => {
                             let (id, context) = read_context(&mut reader, &e, line)?;
                             instance.contexts.insert(id, context);
                         }
-                        (true, "unit") => {
+                        (true, "unit") if !empty => {
                             let (id, measure) = read_unit(&mut reader, &e, line)?;
                             instance.units.insert(id, measure);
                         }
                         _ if attribute(&e, "contextRef").is_some() => {
-                            let fact = read_fact(&mut reader, &e, local.as_ref().to_string(), line, false)?;
-                            push_fact(&mut instance, &namespace, fact);
+                            let fact = read_fact(&mut reader, &e, local.as_ref().to_string(), line, empty)?;
+                            // facts of other namespaces (the filer's description, pfs-gcd) are counted
+                            if pfs {
+                                instance.facts.push(fact);
+                            } else {
+                                instance.other_facts += 1;
+                            }
                         }
                         // a tuple, or an element of the instance's own (schemaRef, footnotes)
-                        _ => depth += 1,
+                        _ if !empty => depth += 1,
+                        _ => {}
                     }
-                }
-                Event::Empty(e) if attribute(&e, "contextRef").is_some() => {
-                    let (ns, local) = reader.resolver().resolve_element(e.name());
-                    let namespace = match ns {
-                        ResolveResult::Bound(n) => n.as_ref().to_string(),
-                        _ => String::new(),
-                    };
-                    let line = lines.line_at(bytes, at);
-                    let fact = read_fact(&mut reader, &e, local.as_ref().to_string(), line, true)?;
-                    push_fact(&mut instance, &namespace, fact);
                 }
                 Event::End(_) => {
                     depth = depth.saturating_sub(1);
@@ -197,9 +197,6 @@ impl Instance {
                     return Err("holds no XML element".into());
                 }
                 _ => {}
-            }
-            if empty_root {
-                break;
             }
         }
         Ok(instance)
@@ -265,20 +262,10 @@ impl Instance {
     }
 }
 
-/// Keeps a fact of a `pfs` concept; counts the others.
-fn push_fact(instance: &mut Instance, namespace: &str, fact: Fact) {
-    let pfs = namespace.strip_prefix(PFS_NAMESPACE).is_some_and(|date| !date.contains('/'));
-    if pfs {
-        instance.facts.push(fact);
-    } else {
-        instance.other_facts += 1;
-    }
-}
-
-/// The line of a byte position (for an error: counted once).
-fn line_of(bytes: &[u8], at: u64) -> u64 {
-    let at = usize::try_from(at).unwrap_or(bytes.len()).min(bytes.len());
-    bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+/// Whether a namespace is one of the `pfs` taxonomy's concepts: `PFS_NAMESPACE` and a date
+/// (not `.../gcd/<date>` or `.../vl/<date>`).
+fn is_pfs_namespace(namespace: &str) -> bool {
+    namespace.strip_prefix(PFS_NAMESPACE).is_some_and(|date| !date.contains('/'))
 }
 
 /// Line numbers of byte positions that only grow, counted once.
