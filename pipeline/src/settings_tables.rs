@@ -168,6 +168,14 @@ fn yes_no_field(file: &str, line: u64, field: &str, v: &str) -> Result<bool> {
     }
 }
 
+fn true_false_field(file: &str, line: u64, field: &str, v: &str) -> Result<bool> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(CpiError::bad_field(file, line, field, format!("{other:?} is not true or false"))),
+    }
+}
+
 fn rubric_map(settings: &Settings) -> Result<RecordBatch> {
     let file = "rubric map";
     let cols = ["measure", "kind", "missing_value", "priority", "rubric_code", "sign", "selects_level", "social_balance"];
@@ -253,11 +261,7 @@ pub fn official_series(settings: &Settings) -> Result<Vec<crate::inputs::totals:
                 _ => Err(CpiError::bad_field(file, line, "dimensions", format!("{pair:?} is not DIMENSION=value"))),
             })
             .collect::<Result<Vec<_>>>()?;
-        let verified = match v[6].as_str() {
-            "true" => true,
-            "false" => false,
-            other => return Err(CpiError::bad_field(file, line, "verified", format!("{other:?} is not true or false"))),
-        };
+        let verified = true_false_field(file, line, "verified", &v[6])?;
         out.push(crate::inputs::totals::OfficialSeries {
             dataflow: v[0].clone(),
             dimensions,
@@ -292,11 +296,7 @@ pub fn pfs_concepts(settings: &Settings) -> Result<Vec<(String, crate::inputs::p
             "pure" => Unit::Pure,
             _ => return Err(CpiError::bad_field(file, line, "unit", "must be EUR or pure")),
         };
-        let verified = match v[3].as_str() {
-            "true" => true,
-            "false" => false,
-            _ => return Err(CpiError::bad_field(file, line, "verified", "must be true or false")),
-        };
+        let verified = true_false_field(file, line, "verified", &v[3])?;
         if !seen.insert(v[0].clone()) {
             return Err(CpiError::bad_field(file, line, "concept", format!("{} is listed twice", v[0])));
         }
