@@ -214,6 +214,7 @@ enum MembersFormatArg {
 
 fn main() -> ExitCode {
     return_freed_memory_sooner();
+    no_transparent_huge_pages();
     // What #[tokio::main] builds, after the allocator is set while the process has one thread.
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime").block_on(run_command())
 }
@@ -235,6 +236,24 @@ fn return_freed_memory_sooner() {
         // SAFETY: called first thing in main, while the process has one thread (the function
         // is not thread-safe); it only sets an integer option.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
+    }
+}
+
+/// Transparent huge pages off for this process (Linux's `PR_SET_THP_DISABLE`, man 2 prctl).
+/// mimalloc asks the kernel for huge pages on its arenas (`madvise(MADV_HUGEPAGE)`, which a
+/// system's THP setting `madvise` honours), and the kernel then zeroes 2 MiB at the first touch
+/// of any byte in them: the run's resident memory counted whole huge pages that it touched in
+/// part, and clearing pages was 15 % of a CSV run's samples at F = 1.0. Off, full runs at F = 1.0
+/// (the same binary alternated, THP off by MIMALLOC_ALLOW_THP=0, BENCHMARKS.md): CSV 40.6-42.9 s
+/// and 2.81-2.92 GB peak against 40.1-41.8 s and 3.37-3.49 GB; CBSO JSON 78.7-80.6 s and 3.13-3.16
+/// GB against 81.6-82.6 s and 3.73-3.87 GB. MIMALLOC_ALLOW_THP in the environment, if set,
+/// still decides (mimalloc reads it when it starts).
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag of this process; it fails
+        // (returns -1, ignored: the run is only slower) on kernels older than 3.15.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     }
 }
 
@@ -341,6 +360,17 @@ mod tests {
     fn option_15_is_mimallocs_purge_delay() {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
             assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) }, 1000);
+        }
+    }
+
+    /// The process's flag is set: PR_GET_THP_DISABLE answers 1 after the call (0 before, unless
+    /// whoever started the tests set it).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn transparent_huge_pages_are_off_for_the_process() {
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            super::no_transparent_huge_pages();
+            assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);
         }
     }
 }
