@@ -83,12 +83,19 @@ pub async fn is_copy(location: &Location) -> Result<bool> {
 pub async fn open(location: Location, checks: &AccountChecks) -> Result<Staged> {
     let name = location.name_of(RECORD_FILE);
     let bytes = location.get(RECORD_FILE).await?;
-    let record: StagedRecord =
-        serde_json::from_slice(&bytes).map_err(|e| CpiError::bad_input(&name, format!("not a staged copy's record: {e}")))?;
-    let format = format()?;
-    if record.format != format {
-        return Err(CpiError::bad_input(&name, format!("format {:?}, this cpi reads {format:?}: run cpi ingest again", record.format)));
+    let not_a_record = |e: serde_json::Error| CpiError::bad_input(&name, format!("not a staged copy's record: {e}"));
+    // The format first, alone: a copy made by another cpi may lack a field of this one's record,
+    // and should be told to ingest again rather than that a field is missing.
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
     }
+    let recorded: Format = serde_json::from_slice(&bytes).map_err(not_a_record)?;
+    let format = format()?;
+    if recorded.format != format {
+        return Err(CpiError::bad_input(&name, format!("format {:?}, this cpi reads {format:?}: run cpi ingest again", recorded.format)));
+    }
+    let record: StagedRecord = serde_json::from_slice(&bytes).map_err(not_a_record)?;
     if &record.checks != checks {
         let show = |c: &AccountChecks| serde_json::to_string(c).unwrap_or_default();
         return Err(CpiError::Config(format!(

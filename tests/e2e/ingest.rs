@@ -125,6 +125,17 @@ fn the_record_names_the_published_files_the_tables_and_the_checks() {
     std::fs::write(&record_file, record.replace(&format, "cpi-staged-7")).unwrap();
     let err = run_with(&again, None).unwrap_err().to_string();
     assert!(err.contains("format \"cpi-staged-7\"") && err.contains(&format) && err.contains("run cpi ingest again"), "{err}");
+    // An older cpi's record also lacks fields of this one's (its checks had no pfs concept
+    // table): the format is still what the message names, not the missing field.
+    let older = record.replace(&format, "cpi-staged-7").replace("\"checks\":", "\"checks_of_an_older_cpi\":");
+    assert_ne!(older, record.replace(&format, "cpi-staged-7"), "the record has a checks field");
+    std::fs::write(&record_file, older).unwrap();
+    let err = run_with(&again, None).unwrap_err().to_string();
+    assert!(err.contains("format \"cpi-staged-7\"") && err.contains("run cpi ingest again") && !err.contains("missing field"), "{err}");
+    // The same record with this cpi's format is not a record it can read: the field is named.
+    std::fs::write(&record_file, record.replace("\"checks\":", "\"checks_of_an_older_cpi\":")).unwrap();
+    let err = run_with(&again, None).unwrap_err().to_string();
+    assert!(err.contains("not a staged copy's record: missing field `checks`"), "{err}");
 }
 
 #[test]
