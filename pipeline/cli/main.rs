@@ -245,8 +245,8 @@ fn return_freed_memory_sooner() {
 /// of any byte in them: the run's resident memory counted whole huge pages that it touched in
 /// part, and clearing pages was 15 % of a CSV run's samples at F = 1.0. Off, full runs at F = 1.0
 /// (the same binary alternated, THP off by MIMALLOC_ALLOW_THP=0, BENCHMARKS.md): CSV 40.6-42.9 s
-/// and 2.81-2.92 GB peak against 40.1-41.8 s and 3.37-3.49 GB; CBSO JSON 78.7-80.6 s and 3.13-3.16
-/// GB against 81.6-82.6 s and 3.73-3.87 GB. MIMALLOC_ALLOW_THP in the environment, if set,
+/// and a 2,810-2,917 MiB peak against 40.1-41.8 s and 3,372-3,487 MiB; CBSO JSON 78.7-80.6 s and
+/// 3,129-3,163 MiB against 81.6-82.6 s and 3,725-3,867 MiB. MIMALLOC_ALLOW_THP in the environment, if set,
 /// still decides (mimalloc reads it when it starts).
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
