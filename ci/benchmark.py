@@ -102,6 +102,21 @@ def compare(cpi_out: pathlib.Path, duck_json: pathlib.Path) -> int:
     return compared
 
 
+def row(r: dict) -> str:
+    """One scale's line of the timing table."""
+    plain = (f"{r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f}" if "duck_plain_s" in r else "- | - | -")
+    return (f"| {r['scale']} | {r['accounts']} | {r['rows_in']:,} | {r['accounts_mb']:,.0f} | {r['accounts_read_s']:.1f} | {r['accounts_mb'] / r['accounts_read_s']:.0f} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {plain} "
+            f"| {r['ingest_s']:.1f} | {r['ingest_mib']:.0f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB")
+    print("| scale | accounts | rows in | account files MB | read s | MB/s | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | peak MiB | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(row(r))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", default="0.01,0.1,0.25,1.0")
@@ -152,17 +167,15 @@ def main() -> None:
                             "--overwrite", "--confidential", str(confidential)], check=True)
             r["profile_ok"] = subprocess.run([sys.executable, str(ROOT / "ci/member_profile.py"), str(out), str(confidential), str(scale)]).returncode == 0
         results.append(r)
+        # each scale's line as soon as it is measured: a later scale that fails (a full disk)
+        # does not lose it; the whole table follows at the end
+        if not args.check_only:
+            print(f"measured: {row(r)}", flush=True)
     profile_failed = [r["scale"] for r in results if r.get("profile_ok") is False]
     if args.check_only:
         print(f"benchmark cross-check: {len(results)} passed, 0 failed")
         sys.exit(f"member profile outside its tolerances at F = {profile_failed}" if profile_failed else 0)
-    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB")
-    print("| scale | accounts | rows in | account files MB | read s | MB/s | cpi run s | peak MiB | DuckDB plain script s | peak MiB | ratio cpi / plain | cpi ingest s | peak MiB | re-run on staged copy s | peak MiB | sql/ on DuckDB over the copy s | ratio re-run / DuckDB |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        plain = (f"{r['duck_plain_s']:.1f} | {r['duck_plain_mib']:.0f} | {r['cpi_s'] / r['duck_plain_s']:.2f}" if "duck_plain_s" in r else "- | - | -")
-        print(f"| {r['scale']} | {r['accounts']} | {r['rows_in']:,} | {r['accounts_mb']:,.0f} | {r['accounts_read_s']:.1f} | {r['accounts_mb'] / r['accounts_read_s']:.0f} | {r['cpi_s']:.1f} | {r['cpi_mib']:.0f} | {plain} "
-              f"| {r['ingest_s']:.1f} | {r['ingest_mib']:.0f} | {r['rerun_s']:.1f} | {r['rerun_mib']:.0f} | {r['duck_method_s']:.1f} | {r['rerun_s'] / r['duck_method_s']:.2f} |")
+    print_table(results)
     (work / f"results-{args.accounts_format}.json").write_text(json.dumps(results, indent=2))
     if profile_failed:
         sys.exit(f"member profile outside its tolerances at F = {profile_failed}")
