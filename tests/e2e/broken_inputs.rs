@@ -36,6 +36,10 @@ fn every_broken_input_gives_its_exact_error_or_rejects() {
     cases.sort();
     assert!(cases.len() >= 10, "the corpus has {} cases", cases.len());
     let rt = tokio::runtime::Runtime::new().unwrap();
+    // every reason a case gives is one schemas/rejects.json lists for readers of rejects.parquet
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/rejects.json")).unwrap()).unwrap();
+    let listed = schema["columns"].as_array().unwrap().iter().find(|c| c["name"] == "reason").unwrap()["description"].as_str().unwrap().to_string();
+    let listed: Vec<&str> = listed.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let input = broken_input(&case);
@@ -54,6 +58,9 @@ fn every_broken_input_gives_its_exact_error_or_rejects() {
                 .iter()
                 .map(|r| format!("reject: {} {} {} {}", r.file.trim_start_matches(&prefix), r.line, r.field, r.reason))
                 .collect();
+            for r in &report.rejects {
+                assert!(listed.contains(&r.reason.as_str()), "{name}: reason {} is not listed in schemas/rejects.json", r.reason);
+            }
             // Only the rejects of the files the case adds (the hand-worked input has its own).
             let added = added_files(&case);
             got.retain(|r| added.iter().any(|f| r.starts_with(&format!("reject: {f} "))));
