@@ -149,7 +149,8 @@ enum Command {
         #[arg(long, default_value = "out")]
         output: String,
     },
-    /// Print every SQL step of the method with the plan DataFusion makes of it on the inputs.
+    /// Print every SQL step of the method with the plans DataFusion makes of it on the inputs
+    /// (logical, and physical for each table and view).
     Explain {
         /// Input folder to plan against.
         #[arg(long, default_value = "data-samples")]

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParser, Statement as DFStatement};
 
@@ -262,6 +263,15 @@ pub fn relations(statement: &DFStatement) -> Relations {
 
 /// Each statement of `steps` with the logical plan DataFusion makes of it, running them in
 /// order (each statement runs so that the next one can be planned).
+/// The query of a `CREATE TABLE ... AS` or a `CREATE VIEW`.
+fn query_of(plan: &LogicalPlan) -> Option<&LogicalPlan> {
+    match plan {
+        LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(table)) => Some(&table.input),
+        LogicalPlan::Ddl(DdlStatement::CreateView(view)) => Some(&view.input),
+        _ => None,
+    }
+}
+
 pub async fn explain(ctx: &SessionContext, steps: &[&Step]) -> Result<String> {
     use std::fmt::Write;
     let mut out = String::new();
@@ -272,6 +282,12 @@ pub async fn explain(ctx: &SessionContext, steps: &[&Step]) -> Result<String> {
             let plan = ctx.state().statement_to_plan(statement.clone()).await.map_err(sql_error)?;
             let optimized = ctx.state().optimize(&plan).map_err(sql_error)?;
             let _ = writeln!(out, "-- plan:\n{}\n", optimized.display_indent());
+            // and the physical plan of the query a table or view is made of: which side of each
+            // hash join is its hash table (the first input), how rows are partitioned
+            if let Some(query) = query_of(&optimized) {
+                let physical = ctx.state().create_physical_plan(query).await.map_err(sql_error)?;
+                let _ = writeln!(out, "-- physical plan:\n{}", datafusion::physical_plan::displayable(physical.as_ref()).indent(false));
+            }
             execute(ctx, step.file, i + 1, statement).await?;
         }
     }

@@ -493,3 +493,52 @@ fn unknown_keys_and_models_are_counted_and_never_defaulted() {
     assert!(report.contains("reference record key \"Bijlagen\": 1 time(s), first in accounts/references.json:[0]."), "{report}");
     assert!(report.contains("model_not_statutory: 1 row(s)"), "{report}");
 }
+
+/// The children of the plan node on line `at` of an indented physical plan, each as its lines.
+fn children<'a>(lines: &[&'a str], at: usize) -> Vec<Vec<&'a str>> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let own = indent(lines[at]);
+    let mut out: Vec<Vec<&str>> = vec![];
+    for line in lines[at + 1..].iter().take_while(|l| indent(l) > own) {
+        if indent(line) == own + 2 {
+            out.push(vec![]);
+        }
+        out.last_mut().unwrap().push(line);
+    }
+    out
+}
+
+/// Step 20 joins the corrections of a social balance alone to the account rows with the
+/// corrections as the hash table (a hash join's first input), not the account rows. A generated
+/// CBSO delivery has such corrections: at F = 0.002 about 50, so about 100 roles, more than the
+/// 23 rows DataFusion 55 estimates for the account rows once they have passed the rubric map.
+/// Joined after the map (as before 67ba1cc), the account rows were the hash table: 2.1 GB at
+/// F = 1.0 (BENCHMARKS.md). `cpi explain` prints the physical plan that shows it.
+#[test]
+fn the_corrections_are_the_hash_table_of_their_join_to_the_account_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_cpi"))
+        .args(["-q", "generate", "--scale", "0.002", "--seed", "42", "--accounts-format", "cbso", "--output"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = tokio::runtime::Runtime::new().unwrap().block_on(cpi::explain(input.to_str().unwrap(), 2024, None)).unwrap();
+    let view = text.split("-- ===== ").find(|s| s.contains("CREATE VIEW filing_measure_value AS")).expect("the view's statement");
+    let physical = view.split("-- physical plan:\n").nth(1).expect("its physical plan");
+    let lines: Vec<&str> = physical.lines().collect();
+    let roles = |ls: &[&str]| ls.iter().any(|l| l.contains("as from_correction"));
+    let joins: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].trim_start().starts_with("HashJoinExec:") && lines[i].contains("on=[(deposit@0, deposit@0)]"))
+        .filter(|&i| children(&lines, i).iter().any(|c| roles(c)))
+        .collect();
+    assert_eq!(joins.len(), 1, "one join of the corrections' roles to the account rows:\n{physical}");
+    let inputs = children(&lines, joins[0]);
+    assert_eq!(inputs.len(), 2);
+    assert!(roles(&inputs[0]) && !roles(&inputs[1]), "the roles are the hash table:\n{}", lines[joins[0]]);
+    // and the account rows the other input, the probe side
+    assert!(inputs[1].iter().any(|l| l.contains("values/")), "{}", inputs[1].join("\n"));
+    // the delivery has corrections: the roles' two tables are not empty
+    assert!(inputs[0].iter().filter(|l| l.contains("DataSourceExec: partitions=")).all(|l| l.contains("partition_sizes=[1")), "{}", inputs[0].join("\n"));
+}
