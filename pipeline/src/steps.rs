@@ -261,8 +261,6 @@ pub fn relations(statement: &DFStatement) -> Relations {
     r
 }
 
-/// Each statement of `steps` with the logical plan DataFusion makes of it, running them in
-/// order (each statement runs so that the next one can be planned).
 /// The query of a `CREATE TABLE ... AS` or a `CREATE VIEW`.
 fn query_of(plan: &LogicalPlan) -> Option<&LogicalPlan> {
     match plan {
@@ -272,6 +270,9 @@ fn query_of(plan: &LogicalPlan) -> Option<&LogicalPlan> {
     }
 }
 
+/// Each statement of `steps` with the logical plan DataFusion makes of it, and for a table or
+/// view the physical plan of its query, running them in order (each statement runs so that the
+/// next one can be planned).
 pub async fn explain(ctx: &SessionContext, steps: &[&Step]) -> Result<String> {
     use std::fmt::Write;
     let mut out = String::new();
